@@ -1,0 +1,430 @@
+#!/usr/bin/env python3
+"""Build, run and test the Workbench image.
+
+Commands:
+  base   make the Debian base image locally (debootstrap + docker import), for hosts
+         that cannot pull from a registry
+  build  build a flavor of the workspace image
+  run    run the workspace like the README's quick start (builds the image first if missing)
+  test   prepare this machine (Docker engine, base image, test tools), build, and run the tests
+
+Only the Python standard library is used, so this file runs on a bare Debian host.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+CONTEXT = ROOT / "workspace"
+DOCKERFILE = CONTEXT / "Dockerfile"
+BUILD_CA_DIR = CONTEXT / "build-ca"
+BUILD_CA_FILE = BUILD_CA_DIR / "extra-ca.crt"
+VERSION_FILE = CONTEXT / "resources" / "workbench" / "__init__.py"
+TEST_VENV = ROOT / ".venv-test"
+TEST_REQUIREMENTS = ROOT / "tests" / "requirements.txt"
+
+FLAVORS = ("minimal",)
+DEFAULT_BASE_IMAGE = "debian:bookworm-slim"
+DEFAULT_MIRROR = "http://deb.debian.org/debian"
+DEFAULT_SECURITY_MIRROR = "http://deb.debian.org/debian-security"
+IMAGE_REPO = "workbench"
+
+# What debian:*-slim images leave out; keeps every layer built on the local base as small as on the official one.
+SLIM_DPKG_EXCLUDES = """\
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/info/*
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+"""
+APT_CLEAN_CONFIG = """\
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+"""
+
+
+class BuildError(Exception):
+    """A failure the user can act on; printed as one line, exit status 1."""
+
+
+def say(message: str) -> None:
+    print(f"[build.py] {message}", flush=True)
+
+
+def version() -> str:
+    match = re.search(r'^__version__ = "([^"]+)"', VERSION_FILE.read_text(), re.M)
+    if not match:
+        raise BuildError(f"no __version__ in {VERSION_FILE}")
+    return match.group(1)
+
+
+def git_revision() -> str:
+    try:
+        rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short=12", "HEAD"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{rev}-dirty" if dirty else rev
+
+
+def run(cmd: list[str], *, dry_run: bool = False, env: dict | None = None, check: bool = True,
+        progress: bool = False) -> int:
+    """Run cmd, echoing it first. With progress, prefix each output line with the elapsed time."""
+    print(f"$ {shlex.join(cmd)}", flush=True)
+    if dry_run:
+        return 0
+    full_env = {**os.environ, **(env or {})}
+    if not progress:
+        code = subprocess.run(cmd, env=full_env).returncode
+    else:
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, bufsize=1, errors="replace")
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            elapsed = int(time.monotonic() - start)
+            print(f"[{elapsed // 60:02d}:{elapsed % 60:02d}] {line}", end="", flush=True)
+        code = proc.wait()
+    if check and code != 0:
+        raise BuildError(f"command failed with exit status {code}: {shlex.join(cmd)}")
+    return code
+
+
+def capture(cmd: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
+# ---------------------------------------------------------------- docker engine and base image
+
+def apt_install(*packages: str) -> None:
+    if os.geteuid() != 0:
+        raise BuildError(f"need root to install {', '.join(packages)} (or install them yourself)")
+    run(["apt-get", "update", "-qq"])
+    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
+        env={"DEBIAN_FRONTEND": "noninteractive"})
+
+
+def docker_ready() -> bool:
+    return shutil.which("docker") is not None and capture(["docker", "info"]).returncode == 0
+
+
+def ensure_engine() -> None:
+    """Install and start the Docker engine if this machine lacks one (fresh Debian hosts, CI)."""
+    if docker_ready():
+        return
+    if shutil.which("dockerd") is None:
+        say("Docker engine not found: installing Debian's docker.io")
+        apt_install("docker.io", "iptables", "ca-certificates")
+    if not docker_ready():
+        say("Docker engine not running: starting dockerd in the background")
+        log = open("/var/log/workbench-dockerd.log", "ab")
+        subprocess.Popen(["dockerd"], stdout=log, stderr=log, start_new_session=True)
+        deadline = time.monotonic() + 90
+        while not docker_ready():
+            if time.monotonic() > deadline:
+                raise BuildError("dockerd did not become ready in 90 s; see /var/log/workbench-dockerd.log")
+            time.sleep(1)
+    say("Docker engine ready")
+
+
+def image_exists(name: str) -> bool:
+    return capture(["docker", "image", "inspect", name]).returncode == 0
+
+
+def ensure_base_image(name: str, args: argparse.Namespace) -> None:
+    if image_exists(name):
+        return
+    say(f"base image {name} not present: trying to pull it")
+    if capture(["docker", "pull", name]).returncode == 0:
+        return
+    if name != DEFAULT_BASE_IMAGE:
+        raise BuildError(f"cannot pull {name} and only {DEFAULT_BASE_IMAGE} can be made locally")
+    say("pull failed (no registry access): making it locally with debootstrap")
+    make_base_image(name, args.mirror, args.security_mirror)
+
+
+def make_base_image(name: str, mirror: str, security_mirror: str, dry_run: bool = False) -> None:
+    suite = "bookworm"
+    if shutil.which("debootstrap") is None and not dry_run:
+        apt_install("debootstrap")
+    with tempfile.TemporaryDirectory(prefix="workbench-base-") as tmp:
+        rootfs = Path(tmp) / "rootfs"
+        run(["debootstrap", "--variant=minbase", suite, str(rootfs), mirror], dry_run=dry_run, progress=True)
+        if dry_run:
+            print(f"# write apt sources for {suite}, {suite}-updates, {suite}-security and slim dpkg excludes")
+            print(f"$ tar -C {rootfs} -c . | docker import --change 'CMD [\"bash\"]' - {name}")
+            return
+        sources = (f"Types: deb\nURIs: {mirror}\nSuites: {suite} {suite}-updates\nComponents: main\n"
+                   "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n"
+                   f"Types: deb\nURIs: {security_mirror}\nSuites: {suite}-security\nComponents: main\n"
+                   "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n")
+        (rootfs / "etc/apt/sources.list").unlink(missing_ok=True)
+        (rootfs / "etc/apt/sources.list.d/debian.sources").write_text(sources)
+        (rootfs / "etc/dpkg/dpkg.cfg.d/docker").write_text(SLIM_DPKG_EXCLUDES)
+        (rootfs / "etc/apt/apt.conf.d/docker-clean").write_text(APT_CLEAN_CONFIG)
+        for cache in ("var/lib/apt/lists", "var/cache/apt/archives"):
+            for entry in (rootfs / cache).glob("*"):
+                if entry.is_file():
+                    entry.unlink()
+        say(f"importing {rootfs} as {name}")
+        tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+        code = subprocess.run(["docker", "import", "--change", 'CMD ["bash"]', "-", name],
+                              stdin=tar.stdout).returncode
+        tar.wait()
+        if code != 0 or tar.returncode != 0:
+            raise BuildError(f"docker import of {name} failed")
+    say(f"base image {name} ready")
+
+
+# ---------------------------------------------------------------- build
+
+def image_tags(flavor: str, tags: list[str] | None) -> list[str]:
+    return tags or [f"{IMAGE_REPO}:{flavor}", f"{IMAGE_REPO}:{flavor}-{version()}"]
+
+
+def build_command(args: argparse.Namespace) -> list[str]:
+    cmd = ["docker", "build", "--file", str(DOCKERFILE), "--target", args.flavor,
+           "--build-arg", f"BASE_IMAGE={args.base_image}",
+           "--build-arg", f"WORKBENCH_VERSION={version()}",
+           "--build-arg", f"VCS_REF={git_revision()}",
+           "--build-arg", f"BUILD_DATE={dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}"]
+    if args.pip_index_url:
+        cmd += ["--build-arg", f"PIP_INDEX_URL={args.pip_index_url}"]
+    if args.npm_registry:
+        cmd += ["--build-arg", f"NPM_CONFIG_REGISTRY={args.npm_registry}"]
+    if args.no_cache:
+        cmd.append("--no-cache")
+    for tag in image_tags(args.flavor, args.tag):
+        cmd += ["--tag", tag]
+    cmd.append(str(CONTEXT))
+    return cmd
+
+
+def build(args: argparse.Namespace) -> str:
+    """Build the image; return its first tag."""
+    if args.ca_cert and not Path(args.ca_cert).is_file():
+        raise BuildError(f"--ca-cert: {args.ca_cert} is not a readable file")
+    cmd = build_command(args)
+    env = {"DOCKER_BUILDKIT": "0"}
+    if args.dry_run:
+        if args.ca_cert:
+            print(f"$ cp {shlex.quote(args.ca_cert)} {shlex.quote(str(BUILD_CA_FILE))}")
+        print(f"$ DOCKER_BUILDKIT=0 {shlex.join(cmd)}")
+        if args.ca_cert:
+            print(f"$ rm {shlex.quote(str(BUILD_CA_FILE))}")
+        return cmd[cmd.index("--tag") + 1]
+    if not args.skip_setup:
+        ensure_engine()
+        ensure_base_image(args.base_image, args)
+    # The CA enters only the builder stages (see the Dockerfile); the final image never sees it.
+    BUILD_CA_FILE.unlink(missing_ok=True)
+    if args.ca_cert:
+        shutil.copyfile(args.ca_cert, BUILD_CA_FILE)
+    try:
+        start = time.monotonic()
+        run(cmd, env=env, progress=True)
+    finally:
+        BUILD_CA_FILE.unlink(missing_ok=True)
+    tag = image_tags(args.flavor, args.tag)[0]
+    size = int(capture(["docker", "image", "inspect", "-f", "{{.Size}}", tag]).stdout.strip() or 0)
+    say(f"built {tag} in {time.monotonic() - start:.0f} s, image size {size / 1e6:.0f} MB")
+    return tag
+
+
+# ---------------------------------------------------------------- run
+
+def wait_for_login_url(container: str, host_port: int, timeout: float = 120) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = json.loads(capture(["docker", "inspect", "-f", "{{json .State}}", container]).stdout or "{}")
+        if not state.get("Running"):
+            logs = capture(["docker", "logs", container])
+            raise BuildError(f"the workspace exited (status {state.get('ExitCode')}):\n{logs.stdout}{logs.stderr}")
+        logs = capture(["docker", "logs", container])
+        match = re.search(r"(https?)://localhost:\d+(/\S*)", logs.stdout + logs.stderr)
+        if match:
+            login = urllib.parse.urlsplit(f"{match.group(1)}://localhost:{host_port}{match.group(2)}")
+            url = login.geturl()
+            health = f"{login.scheme}://{login.netloc}{login.path}healthz"
+            try:
+                with urllib.request.urlopen(health, timeout=2) as response:
+                    if response.status == 200:
+                        return url
+            except (urllib.error.URLError, OSError):
+                pass
+        time.sleep(0.5)
+    raise BuildError(f"the workspace did not become ready in {timeout:.0f} s; see: docker logs {container}")
+
+
+def run_workspace(args: argparse.Namespace) -> None:
+    image = args.image or f"{IMAGE_REPO}:{args.flavor}"
+    ensure_engine()
+    if not image_exists(image):
+        say(f"{image} not found: building it first")
+        args.tag = [image] if args.image else None
+        args.dry_run = False
+        args.skip_setup = False
+        build(args)
+    if capture(["docker", "container", "inspect", args.name]).returncode == 0:
+        raise BuildError(f"a container named {args.name} already exists: remove it (docker rm -f {args.name}) "
+                         "or choose another --name")
+    workspace_dir = Path(args.workspace).resolve()
+    cmd = ["docker", "run", "-d", "--name", args.name, "-p", f"{args.port}:8080",
+           "-v", f"{workspace_dir}:/workspace", "--shm-size", "2g"]
+    for assignment in args.env:
+        if "=" not in assignment:
+            raise BuildError(f"--env {assignment}: expected NAME=VALUE")
+        cmd += ["--env", assignment]
+    cmd.append(image)
+    run(cmd)
+    url = wait_for_login_url(args.name, args.port)
+    say(f"Workbench is running. Open: {url}")
+    say(f"logs: docker logs -f {args.name}    stop: docker rm -f {args.name}")
+
+
+# ---------------------------------------------------------------- test
+
+def ensure_test_environment(args: argparse.Namespace) -> Path:
+    """A virtual environment with the test tools, reused when it is already complete."""
+    python = TEST_VENV / "bin" / "python"
+    stamp = TEST_VENV / ".requirements"
+    wanted = TEST_REQUIREMENTS.read_text()
+    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
+        return python
+    if capture([sys.executable, "-c", "import ensurepip, venv"]).returncode != 0:
+        apt_install("python3-venv")
+    run([sys.executable, "-m", "venv", "--clear", str(TEST_VENV)])
+    env = {"PIP_CERT": args.ca_cert} if args.ca_cert else {}
+    if args.pip_index_url:
+        env["PIP_INDEX_URL"] = args.pip_index_url
+    run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(TEST_REQUIREMENTS)],
+        env=env)
+    stamp.write_text(wanted)
+    return python
+
+
+def test(args: argparse.Namespace) -> int:
+    ensure_engine()
+    ensure_base_image(args.base_image, args)
+    python = ensure_test_environment(args)
+    build(args)
+    cmd = [str(python), "-m", "pytest", "-c", str(ROOT / "pytest.ini"), "--rootdir", str(ROOT),
+           "--flavor", args.flavor, "--image-built"]
+    if args.ca_cert:
+        cmd += ["--ca-cert", args.ca_cert]
+    cmd += args.pytest_args
+    code = run(cmd, check=False, env={"PYTHONDONTWRITEBYTECODE": "1"})
+    if code == 5:
+        say("pytest collected no tests: that is a failure")
+        return 1
+    return code
+
+
+# ---------------------------------------------------------------- command line
+
+def add_build_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--flavor", choices=FLAVORS, default="minimal",
+                        help="which image to build (default: minimal)")
+    parser.add_argument("--base-image", default=DEFAULT_BASE_IMAGE,
+                        help=f"image the workspace is built on (default: {DEFAULT_BASE_IMAGE}; "
+                             "made locally with 'build.py base' when it cannot be pulled)")
+    parser.add_argument("--ca-cert", metavar="FILE",
+                        help="extra CA bundle (PEM) that apt, pip and npm trust during the build only, "
+                             "e.g. a TLS-intercepting proxy's; it is not in the final image")
+    parser.add_argument("--pip-index-url", metavar="URL", help="PyPI mirror for the build")
+    parser.add_argument("--npm-registry", metavar="URL", help="npm registry mirror for the build")
+    parser.add_argument("--no-cache", action="store_true", help="do not reuse cached layers")
+    parser.add_argument("--mirror", default=DEFAULT_MIRROR,
+                        help=f"Debian mirror if the base image has to be made (default: {DEFAULT_MIRROR})")
+    parser.add_argument("--security-mirror", default=DEFAULT_SECURITY_MIRROR, help=argparse.SUPPRESS)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="build.py", description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    base = commands.add_parser("base", help="make debian:bookworm-slim locally with debootstrap")
+    base.add_argument("--name", default=DEFAULT_BASE_IMAGE, help=f"image name (default: {DEFAULT_BASE_IMAGE})")
+    base.add_argument("--mirror", default=DEFAULT_MIRROR, help=f"Debian mirror (default: {DEFAULT_MIRROR})")
+    base.add_argument("--security-mirror", default=DEFAULT_SECURITY_MIRROR,
+                      help=f"Debian security mirror (default: {DEFAULT_SECURITY_MIRROR})")
+    base.add_argument("--force", action="store_true", help="remake it even if it exists")
+    base.add_argument("--dry-run", action="store_true", help="print the commands instead of running them")
+
+    build_cmd = commands.add_parser("build", help="build a workspace image",
+                                    description="Build workbench:<flavor> and workbench:<flavor>-<version>.")
+    add_build_options(build_cmd)
+    build_cmd.add_argument("--tag", action="append", metavar="NAME:TAG",
+                           help="tag instead of the default ones (repeatable)")
+    build_cmd.add_argument("--dry-run", action="store_true", help="print the docker commands instead of running them")
+
+    run_cmd = commands.add_parser("run", help="run the workspace (builds the image if it is missing)",
+                                  description="docker run -p PORT:8080 -v \"$PWD:/workspace\" and print the login URL.")
+    add_build_options(run_cmd)
+    run_cmd.add_argument("--image", help="image to run (default: workbench:<flavor>)")
+    run_cmd.add_argument("--name", default="workbench", help="container name (default: workbench)")
+    run_cmd.add_argument("--port", type=int, default=8080, help="host port (default: 8080)")
+    run_cmd.add_argument("--workspace", default=".", help="host folder mounted at /workspace (default: .)")
+    run_cmd.add_argument("--env", "-e", action="append", default=[], metavar="NAME=VALUE",
+                         help="environment variable for the workspace (repeatable)")
+
+    test_cmd = commands.add_parser("test", help="set this machine up, build, and run the test suite",
+                                   description="Installs and starts the Docker engine if needed, makes the base "
+                                               "image if it cannot be pulled, builds the flavor and runs pytest. "
+                                               "Arguments after -- go to pytest.")
+    add_build_options(test_cmd)
+    test_cmd.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "base":
+            if not args.dry_run:
+                ensure_engine()
+                if image_exists(args.name) and not args.force:
+                    say(f"{args.name} already exists (use --force to remake it)")
+                    return 0
+            make_base_image(args.name, args.mirror, args.security_mirror, dry_run=args.dry_run)
+        elif args.command == "build":
+            args.skip_setup = False
+            build(args)
+        elif args.command == "run":
+            run_workspace(args)
+        elif args.command == "test":
+            args.tag, args.dry_run, args.skip_setup = None, False, True
+            return test(args)
+    except BuildError as error:
+        print(f"build.py: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Fixtures: one image build per session, and containers on free host ports that are always removed."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import docker
+import pytest
+
+from workbench_client import Workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "workspace" / "resources"))  # the runtime package, for the unit tests
+
+import build  # noqa: E402
+
+TEST_LABEL = "workbench-test"
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("workbench")
+    group.addoption("--flavor", default="minimal", choices=build.FLAVORS, help="image flavor to test")
+    group.addoption("--ca-cert", default=None, help="extra CA for the image build (see build.py --ca-cert)")
+    group.addoption("--image-built", action="store_true",
+                    help="the image is already built (build.py test did it); only check that it exists")
+
+
+@pytest.fixture(scope="session")
+def docker_client():
+    client = docker.from_env(timeout=300)
+    yield client
+    # Containers of a crashed earlier session, or of a test killed half-way, are removed too.
+    for container in client.containers.list(all=True, filters={"label": TEST_LABEL}):
+        container.remove(force=True)
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def image(pytestconfig, docker_client) -> str:
+    """The image under test, built once per session through build.py (a cache hit when nothing changed)."""
+    flavor = pytestconfig.getoption("flavor")
+    tag = build.image_tags(flavor, None)[0]
+    if not pytestconfig.getoption("image_built"):
+        args = argparse.Namespace(flavor=flavor, base_image=build.DEFAULT_BASE_IMAGE, tag=None, dry_run=False,
+                                  ca_cert=pytestconfig.getoption("ca_cert"), pip_index_url=None,
+                                  npm_registry=None, no_cache=False, skip_setup=False,
+                                  mirror=build.DEFAULT_MIRROR, security_mirror=build.DEFAULT_SECURITY_MIRROR)
+        build.build(args)
+    docker_client.images.get(tag)
+    return tag
+
+
+@pytest.fixture
+def host_workspace(tmp_path) -> Path:
+    """A host folder for /workspace, owned like a typical user's folder (uid 1000, gid 100)."""
+    folder = tmp_path / "workspace"
+    folder.mkdir()
+    os.chown(folder, 1000, 100)
+    return folder
+
+
+class WorkspaceFactory:
+    def __init__(self, client, image):
+        self.client, self.image, self.started = client, image, []
+
+    def create(self, env: dict | None = None, workspace_dir: Path | None = None, container_port: int = 8080,
+               **run_options):
+        volumes = {str(workspace_dir): {"bind": "/workspace", "mode": "rw"}} if workspace_dir else None
+        container = self.client.containers.run(
+            self.image, detach=True, environment=env or {}, volumes=volumes, labels={TEST_LABEL: "1"},
+            ports={f"{container_port}/tcp": ("127.0.0.1", None)}, **run_options)
+        self.started.append(container)
+        return container
+
+    def start(self, env: dict | None = None, workspace_dir: Path | None = None, container_port: int = 8080,
+              base_url: str = "/", wait: bool = True, **run_options) -> Workspace:
+        container = self.create(env, workspace_dir, container_port, **run_options)
+        workspace = Workspace(container, container_port, base_url)
+        if wait:
+            workspace.wait_ready()
+            if (env or {}).get("AUTHENTICATE_VIA_JUPYTER", "").lower() != "false":
+                token = (env or {}).get("AUTHENTICATE_VIA_JUPYTER")
+                workspace.token = token if token and token != "true" else workspace.token_from_log()
+        return workspace
+
+    def remove_all(self):
+        for container in self.started:
+            try:
+                container.remove(force=True)
+            except docker.errors.NotFound:
+                pass
+
+
+@pytest.fixture
+def workspaces(docker_client, image):
+    """Start workspaces inside one test; every one is removed afterwards, pass or fail."""
+    factory = WorkspaceFactory(docker_client, image)
+    yield factory
+    factory.remove_all()
+
+
+@pytest.fixture(scope="module")
+def workspace(docker_client, image, tmp_path_factory) -> Workspace:
+    """A workspace started as the README says (random token), shared by a module's read-only tests."""
+    folder = tmp_path_factory.mktemp("shared") / "workspace"
+    folder.mkdir()
+    os.chown(folder, 1000, 100)
+    factory = WorkspaceFactory(docker_client, image)
+    try:
+        yield factory.start(workspace_dir=folder)
+    finally:
+        factory.remove_all()

@@ -1,0 +1,112 @@
+"""One token guards everything: without it nothing but healthz and the login page is served."""
+import re
+
+import pytest
+import requests
+import websocket
+
+from workbench_client import execute, open_kernel_channels, start_kernel, wait_for_status
+
+pytestmark = pytest.mark.container
+
+PROTECTED = ["", "lab", "tree", "api/kernels", "api/contents", "api/workbench/status", "terminals/1",
+             "workbench/landing.js"]
+
+
+@pytest.mark.parametrize("path", PROTECTED)
+def test_browser_without_credentials_is_sent_to_login_with_next(workspace, path):
+    response = workspace.get(path, authenticated=False, headers={"Accept": "text/html"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/login?next=/{path}"
+
+
+@pytest.mark.parametrize("path", PROTECTED)
+def test_api_client_without_credentials_gets_403_and_no_content(workspace, path):
+    response = workspace.get(path, authenticated=False)
+    assert response.status_code == 403
+    assert response.json()["message"].startswith("Forbidden")
+
+
+@pytest.mark.parametrize("token", ["wrong-token-123", ""])
+def test_wrong_token_is_refused(workspace, token):
+    response = workspace.get(f"lab?token={token}", authenticated=False)
+    assert response.status_code == 403
+    assert workspace.get("api/kernels", token="not-the-token").status_code == 403
+
+
+def test_kernel_websocket_without_credentials_is_refused(workspace):
+    kernel_id = start_kernel(workspace)
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        open_kernel_channels(workspace, kernel_id, headers={})
+    assert refused.value.status_code == 403
+
+
+def test_token_in_the_query_opens_pages_and_sets_the_login_cookie(workspace):
+    session = requests.Session()
+    landing = session.get(workspace.url + f"?token={workspace.token}", allow_redirects=False)
+    assert landing.status_code == 200
+    assert "<title>Workbench</title>" in landing.text
+    assert any(name.startswith("username-") for name in session.cookies.keys())
+    # The cookie alone now opens JupyterLab.
+    lab = session.get(workspace.url + "lab", allow_redirects=False)
+    assert lab.status_code == 200 and "<title>JupyterLab</title>" in lab.text
+
+
+def test_token_in_the_header_opens_the_api(workspace):
+    response = workspace.get("api/kernels")
+    assert response.status_code == 200 and isinstance(response.json(), list)
+    status = wait_for_status(workspace, lambda s: all(x["state"] == "RUNNING" for x in s["services"]))
+    assert {s["name"]: s["state"] for s in status["services"]} == {"jupyter": "RUNNING", "nginx": "RUNNING"}
+    assert [(t["name"], t["path"], t["state"]) for t in status["tools"]] == [
+        ("lab", "lab", "RUNNING"), ("notebook", "tree", "RUNNING"), ("terminal", "terminals/1", "RUNNING")]
+    assert status["user"] == "jovyan"
+
+
+def login(workspace, token) -> requests.Session:
+    """The browser flow: open a page, get sent to the login form, submit the token, land where we went."""
+    session = requests.Session()
+    redirect = session.get(workspace.url + "lab", headers={"Accept": "text/html"}, allow_redirects=False)
+    form = session.get(workspace.origin() + redirect.headers["Location"])
+    assert form.status_code == 200 and 'name="password"' in form.text
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form.text).group(1)
+    submitted = session.post(workspace.origin() + redirect.headers["Location"],
+                             data={"password": token, "_xsrf": xsrf}, allow_redirects=False)
+    assert submitted.status_code == 302, submitted.text
+    assert submitted.headers["Location"] == "/lab"
+    return session
+
+
+def test_login_form_sets_a_cookie_that_opens_every_path_and_websocket(workspace):
+    session = login(workspace, workspace.token)
+    assert "<title>Workbench</title>" in session.get(workspace.url).text
+    assert "<title>JupyterLab</title>" in session.get(workspace.url + "lab").text
+    assert "Jupyter Notebook" in session.get(workspace.url + "tree").text
+    cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+    kernel_id = start_kernel(workspace)
+    channel = open_kernel_channels(workspace, kernel_id, headers={}, cookie=cookie)
+    channel.close()
+
+
+def test_login_form_refuses_a_wrong_token(workspace):
+    with pytest.raises(AssertionError):
+        login(workspace, "wrong-token-123")
+
+
+def test_xsrf_protection_stays_on_for_cookie_sessions(workspace):
+    session = login(workspace, workspace.token)
+    without_xsrf = session.post(workspace.url + "api/contents", json={"type": "notebook"})
+    assert without_xsrf.status_code == 403
+    assert "_xsrf" in without_xsrf.json()["message"]
+    with_xsrf = session.post(workspace.url + "api/contents", json={"type": "notebook"},
+                             headers={"X-XSRFToken": session.cookies["_xsrf"]})
+    assert with_xsrf.status_code == 201
+
+
+def test_kernel_executes_through_port_8080(workspace):
+    assert execute(workspace, "print(6*7)") == "42\n"
+
+
+def test_logout_ends_the_cookie_session(workspace):
+    session = login(workspace, workspace.token)
+    session.get(workspace.url + "logout")
+    assert session.get(workspace.url + "lab", allow_redirects=False).status_code == 403

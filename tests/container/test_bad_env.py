@@ -1,0 +1,49 @@
+"""Every bad value stops the container at once, with one clear line naming the variable: never a half-running
+workspace."""
+import pytest
+
+pytestmark = pytest.mark.container
+
+BAD = [
+    ("AUTHENTICATE_VIA_JUPYTER", "yes"),
+    ("AUTHENTICATE_VIA_JUPYTER", "short"),
+    ("AUTHENTICATE_VIA_JUPYTER", ""),
+    ("WORKSPACE_BASE_URL", "no-leading-slash"),
+    ("WORKSPACE_BASE_URL", "/a/../b"),
+    ("WORKSPACE_PORT", "70000"),
+    ("WORKSPACE_PORT", "http"),
+    ("NB_USER", "root"),
+    ("NB_UID", "0"),
+    ("NB_GID", "staff"),
+    ("GRANT_SUDO", "maybe"),
+]
+
+
+def run_to_exit(workspaces, env, **options) -> tuple[int, str]:
+    container = workspaces.create(env, **options)
+    status = container.wait(timeout=60)["StatusCode"]
+    return status, container.logs().decode()
+
+
+@pytest.mark.parametrize("variable, value", BAD)
+def test_bad_value_exits_non_zero_with_one_clear_line(workspaces, variable, value):
+    status, log = run_to_exit(workspaces, {variable: value})
+    assert status != 0
+    lines = log.strip().splitlines()
+    assert len(lines) == 1, log
+    assert lines[0].startswith(f"workbench: error: {variable}={value!r} is not valid: ")
+
+
+def test_unwritable_workspace_folder_is_refused_with_the_fix(workspaces, tmp_path):
+    root_owned = tmp_path / "root-owned"
+    root_owned.mkdir(mode=0o755)
+    status, log = run_to_exit(workspaces, {}, workspace_dir=root_owned)
+    assert status != 0
+    assert "/workspace (owned by uid 0, gid 0) is not writable by jovyan (uid 1000" in log
+    assert "chown 1000:100" in log
+
+
+def test_account_changes_need_a_root_start(workspaces, host_workspace):
+    status, log = run_to_exit(workspaces, {"NB_UID": "2000"}, workspace_dir=host_workspace, user="1000:100")
+    assert status != 0
+    assert "NB_UID=2000 cannot be applied" in log

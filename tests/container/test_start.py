@@ -1,0 +1,85 @@
+"""A container started as the README says: ready, tini as PID 1, everything else as the non-root user."""
+import time
+
+import pytest
+
+from workbench_client import execute
+
+pytestmark = pytest.mark.container
+
+
+def processes(container) -> list[tuple[str, str, str]]:
+    """(pid, user, command) of every process, read from inside the container."""
+    output = container.exec_run(["ps", "-eo", "pid=,user=,comm="]).output.decode()
+    return [tuple(line.split(None, 2)) for line in output.splitlines() if line.strip()]
+
+
+def test_healthz_answers_ok_without_credentials_and_without_details(workspace):
+    response = workspace.get("healthz", authenticated=False)
+    assert response.status_code == 200
+    assert response.text == "ok\n"
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_docker_healthcheck_reports_healthy(workspace):
+    deadline = time.monotonic() + 60
+    while True:
+        workspace.container.reload()
+        status = workspace.container.attrs["State"]["Health"]["Status"]
+        if status != "starting" or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert status == "healthy", workspace.container.attrs["State"]["Health"]
+
+
+def test_pid_1_is_tini(workspace):
+    assert workspace.container.exec_run(["cat", "/proc/1/comm"]).output.decode().strip() == "tini"
+
+
+def test_only_tini_runs_as_root(workspace):
+    table = processes(workspace.container)
+    services = {command for _, user, command in table}
+    assert {"supervisord", "nginx", "jupyter-server"} <= services, table
+    root = [(pid, command) for pid, user, command in table if user == "root" and command != "ps"]
+    assert root == [("1", "tini")], table
+    assert {user for _, user, command in table if command != "ps" and user != "root"} == {"jovyan"}
+
+
+def test_kernel_runs_as_the_user_in_workspace(workspace):
+    output = execute(workspace, "import os, pwd; print(pwd.getpwuid(os.getuid()).pw_name, os.getuid(), "
+                                "os.getgid(), os.getcwd(), 'AUTHENTICATE_VIA_JUPYTER' in os.environ)")
+    assert output.split() == ["jovyan", "1000", "100", "/workspace", "False"]
+
+
+def test_only_port_8080_listens_beyond_loopback(workspace):
+    execute(workspace, "pass")  # a running kernel opens its own (loopback) ports too
+    output = workspace.container.exec_run(["ss", "-Hltn"]).output.decode()
+    listeners = {line.split()[3] for line in output.splitlines()}
+    exposed = {address for address in listeners if not address.startswith(("127.", "[::1]"))}
+    assert exposed == {"0.0.0.0:8080"}, output
+
+
+def test_supervisord_is_controlled_through_its_socket(workspace):
+    result = workspace.container.exec_run(["supervisorctl", "status"], user="jovyan")
+    lines = result.output.decode().splitlines()
+    assert sorted(line.split()[:2][0] for line in lines) == ["jupyter", "nginx"]
+    assert all(line.split()[1] == "RUNNING" for line in lines), lines
+
+
+def test_user_has_passwordless_sudo_by_default(workspace):
+    result = workspace.container.exec_run(["sudo", "-n", "id", "-u"], user="jovyan")
+    assert result.exit_code == 0 and result.output.decode().strip() == "0"
+
+
+def test_grant_sudo_no_removes_sudo(workspaces, host_workspace):
+    workspace = workspaces.start({"GRANT_SUDO": "no"}, host_workspace)
+    result = workspace.container.exec_run(["sudo", "-n", "true"], user="jovyan")
+    assert result.exit_code != 0
+    assert b"password is required" in result.output
+
+
+def test_image_labels_name_version_revision_and_date(workspace):
+    labels = workspace.container.image.labels
+    assert labels["org.opencontainers.image.version"]
+    assert labels["org.opencontainers.image.revision"]
+    assert labels["org.opencontainers.image.created"].startswith("20")

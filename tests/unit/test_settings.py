@@ -1,0 +1,64 @@
+"""The environment contract: good values parse, every bad value names its variable and what is allowed."""
+import pytest
+
+from workbench.settings import ConfigError, load
+
+
+def test_defaults_generate_a_token_and_serve_at_root_on_8080():
+    settings = load({})
+    assert settings.token_generated and len(settings.token) >= 32
+    assert (settings.base_url, settings.port, settings.nb_user, settings.nb_uid, settings.nb_gid) == \
+        ("/", 8080, "jovyan", 1000, 100)
+    assert settings.grant_sudo
+    assert settings.login_url() == f"http://localhost:8080/?token={settings.token}"
+
+
+def test_each_start_generates_a_different_token():
+    assert load({}).token != load({}).token
+
+
+def test_true_means_a_random_token_and_false_disables_auth():
+    assert load({"AUTHENTICATE_VIA_JUPYTER": "true"}).token_generated
+    off = load({"AUTHENTICATE_VIA_JUPYTER": "False"})
+    assert off.token is None and not off.auth_enabled
+
+
+def test_a_given_token_is_used_and_not_printed_in_the_login_url():
+    settings = load({"AUTHENTICATE_VIA_JUPYTER": "my-Secret_token.1"})
+    assert settings.token == "my-Secret_token.1" and not settings.token_generated
+    assert "token" not in settings.login_url()
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("/", "/"), ("/ws", "/ws/"), ("/team/ws/", "/team/ws/"), ("/user/a.b@c", "/user/a.b@c/")])
+def test_base_url_is_normalised_with_a_trailing_slash(raw, expected):
+    settings = load({"WORKSPACE_BASE_URL": raw, "WORKSPACE_PORT": "9000"})
+    assert settings.base_url == expected
+    assert settings.healthz_url() == f"http://127.0.0.1:9000{expected}healthz"
+
+
+BAD_VALUES = [
+    ("AUTHENTICATE_VIA_JUPYTER", ""), ("AUTHENTICATE_VIA_JUPYTER", "yes"), ("AUTHENTICATE_VIA_JUPYTER", "0"),
+    ("AUTHENTICATE_VIA_JUPYTER", "short"), ("AUTHENTICATE_VIA_JUPYTER", "has space in it"),
+    ("AUTHENTICATE_VIA_JUPYTER", "amp&ersand-token"),
+    ("WORKSPACE_BASE_URL", ""), ("WORKSPACE_BASE_URL", "ws"), ("WORKSPACE_BASE_URL", "/a//b"),
+    ("WORKSPACE_BASE_URL", "/a/../b"), ("WORKSPACE_BASE_URL", "/a b"), ("WORKSPACE_BASE_URL", "/a?b"),
+    ("WORKSPACE_BASE_URL", "/" + "x" * 250),
+    ("WORKSPACE_PORT", "0"), ("WORKSPACE_PORT", "65536"), ("WORKSPACE_PORT", "-1"), ("WORKSPACE_PORT", "80a"),
+    ("WORKSPACE_PORT", ""),
+    ("NB_USER", "root"), ("NB_USER", "Alice"), ("NB_USER", "1abc"), ("NB_USER", "a" * 33), ("NB_USER", ""),
+    ("NB_UID", "0"), ("NB_UID", "abc"), ("NB_UID", "-5"), ("NB_UID", "99999999999"),
+    ("NB_GID", "0"), ("NB_GID", "users"),
+    ("GRANT_SUDO", "maybe"), ("GRANT_SUDO", ""),
+]
+
+
+@pytest.mark.parametrize("variable, value", BAD_VALUES)
+def test_bad_value_names_the_variable_and_what_is_allowed(variable, value):
+    with pytest.raises(ConfigError) as error:
+        load({variable: value})
+    message = str(error.value)
+    assert error.value.variable == variable
+    assert message.startswith(f"{variable}={value!r} is not valid: ")
+    assert len(message.splitlines()) == 1
+    assert any(word in message for word in ("must", "ambiguous"))

@@ -1,0 +1,142 @@
+"""Talk to a running workspace the way users' clients do: HTTP through port 8080, and the Jupyter kernel
+protocol over the websocket nginx proxies."""
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import requests
+import websocket
+from docker.models.containers import Container
+from jupyter_client.session import Session
+
+LOGIN_URL_PATTERN = re.compile(r"http://localhost:\d+(/\S*?)\?token=([A-Za-z0-9._~-]+)")
+
+
+class WorkspaceExited(AssertionError):
+    pass
+
+
+@dataclass
+class Workspace:
+    container: Container
+    container_port: int = 8080
+    base_url: str = "/"
+    token: str | None = None
+    url: str = field(init=False)  # http://127.0.0.1:<host port><base path>, ending in "/"
+
+    def __post_init__(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-read the published port: docker picks a new free host port when a container restarts."""
+        self.container.reload()
+        host_port = self.container.attrs["NetworkSettings"]["Ports"][f"{self.container_port}/tcp"][0]["HostPort"]
+        self.url = f"http://127.0.0.1:{host_port}{self.base_url}"
+
+    def logs(self) -> str:
+        return self.container.logs().decode(errors="replace")
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        """Poll healthz until it answers ok; fail at once if the container stops."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.container.reload()
+            if self.container.status not in ("created", "running"):
+                raise WorkspaceExited(f"workspace exited ({self.container.attrs['State']['ExitCode']}):\n"
+                                      f"{self.logs()}")
+            try:
+                response = requests.get(self.url + "healthz", timeout=2)
+                if response.status_code == 200 and response.text == "ok\n":
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.3)
+        raise AssertionError(f"healthz not ok within {timeout} s:\n{self.logs()}")
+
+    def token_from_log(self) -> str:
+        matches = LOGIN_URL_PATTERN.findall(self.logs())
+        assert matches, f"no login URL in the log:\n{self.logs()}"
+        return matches[-1][1]  # after a restart, the newest start's token
+
+    def auth_headers(self, token: str | None = None) -> dict:
+        token = token or self.token
+        return {"Authorization": f"token {token}"} if token else {}
+
+    def get(self, path: str, *, token: str | None = None, authenticated: bool = True, **kwargs):
+        headers = {**(self.auth_headers(token) if authenticated else {}), **kwargs.pop("headers", {})}
+        kwargs.setdefault("allow_redirects", False)
+        kwargs.setdefault("timeout", 30)
+        return requests.get(self.url + path, headers=headers, **kwargs)
+
+    def ws_url(self, path: str) -> str:
+        return "ws" + self.url[len("http"):] + path
+
+    def origin(self) -> str:
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+
+def wait_for_status(workspace: Workspace, condition, timeout: float = 60) -> dict:
+    """Poll the landing page's status endpoint until condition(status) holds; return that status."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = workspace.get("api/workbench/status").json()
+        if condition(status):
+            return status
+        assert time.monotonic() < deadline, f"status never satisfied the condition: {status}"
+        time.sleep(0.5)
+
+
+def start_kernel(workspace: Workspace, headers: dict | None = None) -> str:
+    response = requests.post(workspace.url + "api/kernels", json={"name": "python3"},
+                             headers=headers if headers is not None else workspace.auth_headers(), timeout=60)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def open_kernel_channels(workspace: Workspace, kernel_id: str, headers: dict | None = None,
+                         cookie: str | None = None) -> websocket.WebSocket:
+    header_list = [f"{k}: {v}" for k, v in (headers if headers is not None else workspace.auth_headers()).items()]
+    return websocket.create_connection(
+        workspace.ws_url(f"api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}"),
+        header=header_list, cookie=cookie, origin=workspace.origin(), timeout=60)
+
+
+def execute(workspace: Workspace, code: str, kernel_id: str | None = None, headers: dict | None = None,
+            timeout: float = 60) -> str:
+    """Run code in a kernel through port 8080's websocket; return what it printed. Raises on an error."""
+    kernel_id = kernel_id or start_kernel(workspace, headers)
+    session = Session(key=b"", username="test")  # the server signs messages itself; clients send unsigned
+    channel = open_kernel_channels(workspace, kernel_id, headers)
+    try:
+        message = session.msg("execute_request", {"code": code, "silent": False, "store_history": False,
+                                                  "user_expressions": {}, "allow_stdin": False,
+                                                  "stop_on_error": True})
+        message["channel"] = "shell"
+        channel.send(json.dumps(message, default=str))
+        msg_id = message["header"]["msg_id"]
+        output, reply, idle = [], None, False
+        deadline = time.monotonic() + timeout
+        while not (reply and idle):
+            assert time.monotonic() < deadline, f"no reply from the kernel in {timeout} s; output so far: {output}"
+            incoming = json.loads(channel.recv())
+            if incoming.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind = incoming["header"]["msg_type"]
+            if kind == "stream":
+                output.append(incoming["content"]["text"])
+            elif kind == "error":
+                raise AssertionError("kernel error: " + "\n".join(incoming["content"]["traceback"]))
+            elif kind == "execute_reply":
+                reply = incoming["content"]
+            elif kind == "status" and incoming["content"]["execution_state"] == "idle":
+                idle = True
+        assert reply["status"] == "ok", reply
+        return "".join(output)
+    finally:
+        channel.close()

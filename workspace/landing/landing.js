@@ -1,0 +1,84 @@
+"use strict";
+// The landing page: tiles and service states from the authenticated status endpoint, refreshed live.
+(function () {
+  const STATUS_URL = "api/workbench/status";
+  const REFRESH_MS = 5000;
+  const ICONS = {
+    lab: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><path d="M9 3h6M10 3v6l-5 9a2 2 0 0 0 1.7 3h10.6a2 2 0 0 0 1.7-3l-5-9V3"/><path d="M7.5 15h9"/></svg>',
+    notebook: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><rect x="5" y="3" width="14" height="18" rx="2"/><path d="M9 8h6M9 12h6M9 16h4"/></svg>',
+    terminal: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><rect x="3" y="4" width="18" height="16" rx="2"/><path d="m7 9 3 3-3 3M12 15h5"/></svg>',
+  };
+  const STATE_CLASS = { RUNNING: "running", STARTING: "starting", BACKOFF: "starting",
+                        FATAL: "failed", EXITED: "failed", STOPPED: "failed", UNKNOWN: "failed" };
+
+  // Logging in with ?token= already set the session cookie: keep the token out of history and bookmarks.
+  if (new URLSearchParams(location.search).has("token")) {
+    history.replaceState(null, "", location.pathname);
+  }
+
+  function stateLabel(state) {
+    return { RUNNING: "running", STARTING: "starting…", BACKOFF: "restarting…" }[state] || state.toLowerCase();
+  }
+
+  function element(tag, attributes, text) {
+    const node = document.createElement(tag);
+    Object.entries(attributes || {}).forEach(([key, value]) => node.setAttribute(key, value));
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function renderTiles(tools) {
+    const container = document.getElementById("tiles");
+    container.replaceChildren(...tools.map((tool) => {
+      const tile = element("a", { class: "tile", href: tool.path, "data-tool": tool.name, target: "_blank", rel: "noopener" });
+      const top = element("div", { class: "top" });
+      top.innerHTML = ICONS[tool.icon] || "";
+      top.append(element("span", { class: `state ${STATE_CLASS[tool.state] || "failed"}`, "data-state": tool.state },
+                         stateLabel(tool.state)));
+      tile.append(top, element("h3", {}, tool.title), element("p", {}, tool.description));
+      return tile;
+    }));
+  }
+
+  function formatUptime(seconds) {
+    if (!seconds) return "–";
+    const d = Math.floor(seconds / 86400), h = Math.floor(seconds % 86400 / 3600), m = Math.floor(seconds % 3600 / 60);
+    return d ? `${d}d ${h}h` : h ? `${h}h ${m}m` : m ? `${m}m` : `${seconds}s`;
+  }
+
+  function renderServices(services) {
+    document.querySelector("#services tbody").replaceChildren(...services.map((service) => {
+      const row = element("tr", { "data-service": service.name });
+      const state = element("span", { class: `state ${STATE_CLASS[service.state] || "failed"}` }, stateLabel(service.state));
+      const stateCell = element("td");
+      stateCell.append(state);
+      row.append(element("td", {}, service.name), stateCell, element("td", {}, formatUptime(service.uptime_seconds)));
+      return row;
+    }));
+  }
+
+  async function refresh() {
+    const error = document.getElementById("status-error");
+    try {
+      const response = await fetch(STATUS_URL, { credentials: "same-origin", cache: "no-store" });
+      if (response.status === 403 || response.status === 401) {
+        location.href = "login?next=" + encodeURIComponent(location.pathname);
+        return;
+      }
+      if (!response.ok) throw new Error(`status endpoint answered ${response.status}`);
+      const status = await response.json();
+      renderTiles(status.tools);
+      renderServices(status.services);
+      document.getElementById("version").textContent = status.version;
+      document.getElementById("user").textContent = status.user;
+      error.hidden = !status.error;
+      error.textContent = status.error || "";
+    } catch (problem) {
+      error.hidden = false;
+      error.textContent = `Cannot read the workspace status: ${problem.message}`;
+    }
+  }
+
+  refresh();
+  setInterval(refresh, REFRESH_MS);
+})();

@@ -1,0 +1,89 @@
+"""Container start: validate the environment, fit the account, render the configuration, then become
+supervisord (or run the command given to `docker run`) as the workspace user.
+
+Nothing starts unless everything checks out, so a bad setting never leaves a half-running workspace.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+from . import __version__, paths, render
+from .account import AccountError, check_workspace_writable, current_account, drop_privileges, prepare_as_root
+from .settings import ConfigError, Settings, load
+
+# Known to the start-up code only: kernels, terminals and tools need not see the token.
+PRIVATE_VARIABLES = ("AUTHENTICATE_VIA_JUPYTER",)
+
+
+def fail(message: str) -> int:
+    print(f"workbench: error: {message}", file=sys.stderr, flush=True)
+    return 1
+
+
+def clear_run_dir(uid: int, gid: int) -> None:
+    """Stale sockets and pid files from a previous start (docker restart) would stop the services binding."""
+    paths.RUN_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for entry in paths.RUN_DIR.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    if os.geteuid() == 0:
+        os.chown(paths.RUN_DIR, uid, gid)
+    paths.RUN_DIR.chmod(0o700)
+
+
+def hand_over_log_streams(uid: int, gid: int) -> None:
+    """supervisord, running as the user, reopens /dev/stdout for the services' logs; the pipes docker gave
+    PID 1 belong to root, so give them to the user (a terminal or /dev/null is left alone)."""
+    for fd in (1, 2):
+        try:
+            if not os.isatty(fd) and os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:"):
+                os.fchown(fd, uid, gid)
+        except OSError:
+            pass
+
+
+def check_nginx_config() -> None:
+    result = subprocess.run(["nginx", "-t", "-q", "-e", "stderr", "-c", str(paths.RUN_DIR / "nginx.conf")],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise ConfigError("nginx configuration", "rendered", result.stderr.strip())
+
+
+def announce(settings: Settings) -> None:
+    lines = [f"Workbench {__version__} is starting; open it at:", f"    {settings.login_url()}"]
+    if not settings.auth_enabled:
+        lines.insert(0, "WARNING: authentication is disabled (AUTHENTICATE_VIA_JUPYTER=false): anyone who can "
+                        f"reach port {settings.port} can run code and read /workspace as {os.environ['USER']}.")
+    elif not settings.token_generated:
+        lines.append("    and log in with the token set in AUTHENTICATE_VIA_JUPYTER.")
+    print("\n".join(lines), flush=True)
+
+
+def main(argv: list[str]) -> int:
+    try:
+        settings = load(os.environ)
+        account = prepare_as_root(settings) if os.geteuid() == 0 else current_account(settings)
+        check_workspace_writable(account)
+        clear_run_dir(account.uid, account.gid)
+        if os.geteuid() == 0:
+            hand_over_log_streams(account.uid, account.gid)
+            drop_privileges(account)
+        render.write_configs(settings)
+        paths.HEALTHZ_URL_FILE.write_text(settings.healthz_url() + "\n")
+        check_nginx_config()
+    except (ConfigError, AccountError) as error:
+        return fail(str(error))
+
+    for variable in PRIVATE_VARIABLES:
+        os.environ.pop(variable, None)
+    os.chdir(paths.WORKSPACE_DIR)
+    if argv:
+        os.execvp(argv[0], argv)
+    announce(settings)
+    os.execv("/usr/bin/supervisord", ["supervisord", "-c", str(paths.SUPERVISOR_CONF)])
+    return 0  # not reached

@@ -1,0 +1,18 @@
+"""Where the runtime reads and writes inside the image. One place, so that templates and code agree."""
+from pathlib import Path
+
+INSTALL_DIR = Path("/opt/workbench")
+LANDING_DIR = INSTALL_DIR / "landing"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+WORKSPACE_DIR = Path("/workspace")
+# Recreated at every start: rendered configs (one of them holds the token), sockets, pid files.
+RUN_DIR = Path("/run/workbench")
+JUPYTER_SOCKET = RUN_DIR / "jupyter.sock"
+SUPERVISOR_SOCKET = RUN_DIR / "supervisor.sock"
+SUPERVISOR_CONF = Path("/etc/supervisor/supervisord.conf")
+# Read by the image's HEALTHCHECK, which cannot know the port and base path by itself.
+HEALTHZ_URL_FILE = RUN_DIR / "healthz-url"
+SUDOERS_FILE = Path("/etc/sudoers.d/workbench")
+# The account created at build time; renamed or renumbered at start when NB_USER/NB_UID/NB_GID ask for it.
+IMAGE_USER = "jovyan"
+VENV_DIR = Path("/opt/venv")

@@ -1,0 +1,50 @@
+"""Turns validated Settings into the nginx and Jupyter configuration files."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import jinja2
+
+from . import paths
+from .settings import Settings
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(paths.TEMPLATES_DIR)),
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["pyrepr"] = repr
+    env.filters["regex"] = re.escape
+    return env
+
+
+def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
+    return {
+        "port": settings.port,
+        "base_url": settings.base_url,
+        "token": settings.token,
+        "run_dir": str(run_dir),
+        "jupyter_socket": str(run_dir / paths.JUPYTER_SOCKET.name),
+        "landing_dir": str(paths.LANDING_DIR),
+        "workspace_dir": str(paths.WORKSPACE_DIR),
+    }
+
+
+def render(template: str, settings: Settings, run_dir: Path = paths.RUN_DIR) -> str:
+    return _environment().get_template(template).render(context(settings, run_dir))
+
+
+def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str, Path]:
+    """Write every rendered file into run_dir, readable by its owner only (one of them holds the token)."""
+    written = {}
+    for template, name in (("nginx.conf.j2", "nginx.conf"),
+                           ("jupyter_server_config.py.j2", "jupyter_server_config.py")):
+        target = run_dir / name
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(render(template, settings, run_dir))
+        written[name] = target
+    for temp in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (run_dir / "nginx" / temp).mkdir(parents=True, exist_ok=True)
+    return written

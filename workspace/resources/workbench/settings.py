@@ -1,0 +1,114 @@
+"""The environment contract: every variable a user may set, validated before anything starts.
+
+A bad value raises ConfigError with one line that names the variable, the value and what is allowed.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Mapping
+
+from .paths import IMAGE_USER
+
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9._~-]{8,256}")
+BASE_URL_SEGMENT = re.compile(r"[A-Za-z0-9._~@+-]+")
+USER_NAME_PATTERN = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+BOOLEAN_WORDS = {"yes": True, "true": True, "1": True, "on": True,
+                 "no": False, "false": False, "0": False, "off": False}
+MAX_ID = 2**31 - 1
+
+
+class ConfigError(Exception):
+    def __init__(self, variable: str, value: str, allowed: str):
+        super().__init__(f"{variable}={value!r} is not valid: {allowed}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None  # None: authentication disabled
+    token_generated: bool
+    base_url: str  # starts and ends with "/"
+    port: int
+    nb_user: str
+    nb_uid: int
+    nb_gid: int
+    grant_sudo: bool
+    grant_sudo_explicit: bool
+
+    @property
+    def auth_enabled(self) -> bool:
+        return self.token is not None
+
+    def login_url(self, host: str = "localhost") -> str:
+        url = f"http://{host}:{self.port}{self.base_url}"
+        if self.token_generated:
+            url += f"?token={self.token}"
+        return url
+
+    def healthz_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.base_url}healthz"
+
+
+def parse_token(raw: str | None) -> tuple[str | None, bool]:
+    name = "AUTHENTICATE_VIA_JUPYTER"
+    allowed = ("unset or 'true' (a random token), 'false' (no authentication), or a token of 8-256 characters "
+               "from A-Z a-z 0-9 . _ ~ -")
+    if raw is None or raw.lower() == "true":
+        return secrets.token_hex(24), True
+    if raw.lower() == "false":
+        return None, False
+    if raw.lower() in BOOLEAN_WORDS:
+        raise ConfigError(name, raw, "ambiguous; use " + allowed)
+    if not TOKEN_PATTERN.fullmatch(raw):
+        raise ConfigError(name, raw, "must be " + allowed)
+    return raw, False
+
+
+def parse_base_url(raw: str | None) -> str:
+    if raw is None or raw == "/":
+        return "/"
+    allowed = ("must be a URL path like /ws or /team/ws: starting with '/', segments of A-Z a-z 0-9 . _ ~ @ + -, "
+               "no empty, '.' or '..' segments")
+    segments = raw.strip("/").split("/")
+    if (not raw.startswith("/") or "//" in raw or len(raw) > 200
+            or any(not BASE_URL_SEGMENT.fullmatch(s) or s in (".", "..") for s in segments)):
+        raise ConfigError("WORKSPACE_BASE_URL", raw, allowed)
+    return "/" + "/".join(segments) + "/"
+
+
+def parse_int(name: str, raw: str, low: int, high: int, what: str = "") -> int:
+    if not re.fullmatch(r"[0-9]{1,10}", raw) or not low <= int(raw) <= high:
+        raise ConfigError(name, raw, f"must be a whole number from {low} to {high}{what}")
+    return int(raw)
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    try:
+        return BOOLEAN_WORDS[raw.lower()]
+    except KeyError:
+        raise ConfigError(name, raw, "must be yes or no (also accepted: true/false, 1/0, on/off)") from None
+
+
+def parse_user_name(raw: str) -> str:
+    if not USER_NAME_PATTERN.fullmatch(raw) or raw == "root":
+        raise ConfigError("NB_USER", raw, "must be a Linux user name (a-z, 0-9, _ and -, starting with a letter "
+                                          "or _, at most 32 characters) other than root")
+    return raw
+
+
+def load(environ: Mapping[str, str]) -> Settings:
+    """Validate the whole environment; the first bad variable raises ConfigError."""
+    token, generated = parse_token(environ.get("AUTHENTICATE_VIA_JUPYTER"))
+    return Settings(
+        token=token,
+        token_generated=generated,
+        base_url=parse_base_url(environ.get("WORKSPACE_BASE_URL")),
+        port=parse_int("WORKSPACE_PORT", environ.get("WORKSPACE_PORT", "8080"), 1, 65535),
+        nb_user=parse_user_name(environ.get("NB_USER", IMAGE_USER)),
+        nb_uid=parse_int("NB_UID", environ.get("NB_UID", "1000"), 1, MAX_ID, " (0 would be root)"),
+        nb_gid=parse_int("NB_GID", environ.get("NB_GID", "100"), 1, MAX_ID, " (0 would be root's group)"),
+        grant_sudo=parse_bool("GRANT_SUDO", environ.get("GRANT_SUDO", "yes")),
+        grant_sudo_explicit="GRANT_SUDO" in environ,
+    )

@@ -1,0 +1,46 @@
+"""Reads service states from supervisord's XML-RPC interface on its unix socket (standard library only, so
+that it works from both the system Python and Jupyter's environment)."""
+from __future__ import annotations
+
+import http.client
+import socket
+import xmlrpc.client
+from pathlib import Path
+
+from . import paths
+
+
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, socket_path: Path, timeout: float):
+        super().__init__("localhost", timeout=timeout)
+        self.socket_path = socket_path
+
+    def connect(self) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(str(self.socket_path))
+
+
+class _UnixTransport(xmlrpc.client.Transport):
+    def __init__(self, socket_path: Path, timeout: float):
+        super().__init__()
+        self.socket_path = socket_path
+        self.timeout = timeout
+
+    def make_connection(self, host):  # noqa: ARG002 - the host is meaningless on a unix socket
+        return _UnixConnection(self.socket_path, self.timeout)
+
+
+def services(socket_path: Path = paths.SUPERVISOR_SOCKET, timeout: float = 3.0) -> list[dict]:
+    """One entry per supervised program: name, state (RUNNING, STARTING, BACKOFF, FATAL, ...), pid, uptime."""
+    proxy = xmlrpc.client.ServerProxy("http://localhost/RPC2", transport=_UnixTransport(socket_path, timeout))
+    result = []
+    for info in proxy.supervisor.getAllProcessInfo():
+        running = info["statename"] == "RUNNING"
+        result.append({
+            "name": info["name"],
+            "state": info["statename"],
+            "pid": info["pid"] or None,
+            "uptime_seconds": max(0, info["now"] - info["start"]) if running else 0,
+        })
+    return result
