@@ -6,6 +6,7 @@ Commands:
          that cannot pull from a registry
   build  build a flavor of the workspace image
   run    run the workspace like the README's quick start (builds the image first if missing)
+  lock   re-resolve a flavor's pinned Python requirements inside the base image
   test   prepare this machine (Docker engine, base image, test tools), build, and run the tests
 
 Only the Python standard library is used, so this file runs on a bare Debian host.
@@ -253,6 +254,41 @@ def build(args: argparse.Namespace) -> str:
     return tag
 
 
+# ---------------------------------------------------------------- lock
+
+LOCK_HEADER = """\
+# Resolved from {source} with the image's own Python (Debian's python3): python3 build.py lock
+# Installed with --no-deps, so this list is the whole Jupyter environment.
+"""
+
+
+def lock(args: argparse.Namespace) -> None:
+    """Resolve requirements/<flavor>.in to exact versions with the Python of the base image itself."""
+    requirements = CONTEXT / "requirements"
+    source = requirements / f"{args.flavor}.in"
+    script = ("apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends python3-venv "
+              ">/dev/null && python3 -m venv /tmp/lock && /tmp/lock/bin/pip install -q --disable-pip-version-check "
+              f"-r /requirements/{source.name} >&2 && /tmp/lock/bin/pip freeze --all --exclude pip "
+              "--exclude setuptools --exclude wheel")
+    cmd = ["docker", "run", "--rm", "-v", f"{requirements}:/requirements:ro"]
+    if args.ca_cert:
+        cmd += ["-v", f"{Path(args.ca_cert).resolve()}:/build-ca.pem:ro", "-e", "PIP_CERT=/build-ca.pem"]
+    if args.pip_index_url:
+        cmd += ["-e", f"PIP_INDEX_URL={args.pip_index_url}"]
+    cmd += [args.base_image, "bash", "-c", script]
+    print(f"$ {shlex.join(cmd)}", flush=True)
+    if args.dry_run:
+        return
+    ensure_engine()
+    ensure_base_image(args.base_image, args)
+    result = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+    if result.returncode != 0:
+        raise BuildError(f"resolving {source.name} failed (exit status {result.returncode})")
+    target = requirements / f"{args.flavor}.txt"
+    target.write_text(LOCK_HEADER.format(source=source.name) + result.stdout)
+    say(f"wrote {target} ({len(result.stdout.splitlines())} packages)")
+
+
 # ---------------------------------------------------------------- run
 
 def wait_for_login_url(container: str, host_port: int, timeout: float = 120) -> str:
@@ -391,6 +427,12 @@ def parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("--env", "-e", action="append", default=[], metavar="NAME=VALUE",
                          help="environment variable for the workspace (repeatable)")
 
+    lock_cmd = commands.add_parser("lock", help="re-resolve requirements/<flavor>.txt from <flavor>.in",
+                                   description="Resolves the flavor's top-level requirements to exact versions "
+                                               "inside the base image, so the lock matches the image's Python.")
+    add_build_options(lock_cmd)
+    lock_cmd.add_argument("--dry-run", action="store_true", help="print the docker command instead of running it")
+
     test_cmd = commands.add_parser("test", help="set this machine up, build, and run the test suite",
                                    description="Installs and starts the Docker engine if needed, makes the base "
                                                "image if it cannot be pulled, builds the flavor and runs pytest. "
@@ -413,6 +455,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "build":
             args.skip_setup = False
             build(args)
+        elif args.command == "lock":
+            lock(args)
         elif args.command == "run":
             run_workspace(args)
         elif args.command == "test":

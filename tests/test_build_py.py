@@ -1,8 +1,15 @@
 """build.py's command line: what it would run is printed exactly, and bad input is refused."""
+import os
+import re
 import shlex
+import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
+
+import pytest
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,3 +63,33 @@ def test_base_dry_run_shows_debootstrap_and_import():
     result = build_py("base", "--dry-run")
     assert "debootstrap --variant=minbase bookworm" in result.stdout
     assert "docker import" in result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.container
+def test_run_starts_the_workspace_and_prints_a_working_login_url(image, docker_client, tmp_path):
+    folder = tmp_path / "project"
+    folder.mkdir()
+    os.chown(folder, 1000, 100)
+    name, port = f"workbench-test-run-{uuid.uuid4().hex[:8]}", free_port()
+    try:
+        result = subprocess.run([sys.executable, str(ROOT / "build.py"), "run", "--name", name, "--port", str(port),
+                                 "--workspace", str(folder), "--image", image],
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+        url = re.search(r"Open: (http://localhost:\d+/\?token=\S+)", result.stdout).group(1)
+        assert url.startswith(f"http://localhost:{port}/?token=")
+        landing = requests.get(url, timeout=30)
+        assert landing.status_code == 200 and "<title>Workbench</title>" in landing.text
+        mounts = docker_client.containers.get(name).attrs["Mounts"]
+        assert [(m["Source"], m["Destination"]) for m in mounts] == [(str(folder), "/workspace")]
+        again = subprocess.run([sys.executable, str(ROOT / "build.py"), "run", "--name", name, "--image", image],
+                               capture_output=True, text=True, timeout=60)
+        assert again.returncode == 1 and f"a container named {name} already exists" in again.stderr
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
