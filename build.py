@@ -91,14 +91,14 @@ def git_revision() -> str:
 
 
 def run(cmd: list[str], *, dry_run: bool = False, env: dict | None = None, check: bool = True,
-        progress: bool = False) -> int:
+        progress: bool = False, cwd: Path | None = None) -> int:
     """Run cmd, echoing it first. With progress, prefix each output line with the elapsed time."""
     print(f"$ {shlex.join(cmd)}", flush=True)
     if dry_run:
         return 0
     full_env = {**os.environ, **(env or {})}
     if not progress:
-        code = subprocess.run(cmd, env=full_env).returncode
+        code = subprocess.run(cmd, env=full_env, cwd=cwd).returncode
     else:
         start = time.monotonic()
         proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -366,12 +366,12 @@ def test(args: argparse.Namespace) -> int:
     ensure_base_image(args.base_image, args)
     python = ensure_test_environment(args)
     build(args)
-    cmd = [str(python), "-m", "pytest", "-c", str(ROOT / "pytest.ini"), "--rootdir", str(ROOT),
-           "--flavor", args.flavor, "--image-built"]
+    # From the repository root, so that pytest.ini and its testpaths apply whatever the caller's folder.
+    cmd = [str(python), "-m", "pytest", "--flavor", args.flavor, "--image-built"]
     if args.ca_cert:
         cmd += ["--ca-cert", args.ca_cert]
     cmd += args.pytest_args
-    code = run(cmd, check=False, env={"PYTHONDONTWRITEBYTECODE": "1"})
+    code = run(cmd, check=False, env={"PYTHONDONTWRITEBYTECODE": "1"}, cwd=ROOT)
     if code == 5:
         say("pytest collected no tests: that is a failure")
         return 1

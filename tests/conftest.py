@@ -20,14 +20,6 @@ import build  # noqa: E402
 TEST_LABEL = "workbench-test"
 
 
-def pytest_addoption(parser):
-    group = parser.getgroup("workbench")
-    group.addoption("--flavor", default="minimal", choices=build.FLAVORS, help="image flavor to test")
-    group.addoption("--ca-cert", default=None, help="extra CA for the image build (see build.py --ca-cert)")
-    group.addoption("--image-built", action="store_true",
-                    help="the image is already built (build.py test did it); only check that it exists")
-
-
 @pytest.fixture(scope="session")
 def docker_client():
     client = docker.from_env(timeout=300)
@@ -53,13 +45,17 @@ def image(pytestconfig, docker_client) -> str:
     return tag
 
 
-@pytest.fixture
-def host_workspace(tmp_path) -> Path:
+def user_folder(parent: Path) -> Path:
     """A host folder for /workspace, owned like a typical user's folder (uid 1000, gid 100)."""
-    folder = tmp_path / "workspace"
+    folder = parent / "workspace"
     folder.mkdir()
     os.chown(folder, 1000, 100)
     return folder
+
+
+@pytest.fixture
+def host_workspace(tmp_path) -> Path:
+    return user_folder(tmp_path)
 
 
 class WorkspaceFactory:
@@ -105,9 +101,7 @@ def workspaces(docker_client, image):
 @pytest.fixture(scope="module")
 def workspace(docker_client, image, tmp_path_factory) -> Workspace:
     """A workspace started as the README says (random token), shared by a module's read-only tests."""
-    folder = tmp_path_factory.mktemp("shared") / "workspace"
-    folder.mkdir()
-    os.chown(folder, 1000, 100)
+    folder = user_folder(tmp_path_factory.mktemp("shared"))
     factory = WorkspaceFactory(docker_client, image)
     try:
         yield factory.start(workspace_dir=folder)

@@ -1,11 +1,9 @@
 """WORKSPACE_BASE_URL moves every path under the prefix; outside it nothing is served."""
-import os
-
 import pytest
 import requests
 import websocket
 
-from conftest import WorkspaceFactory
+from conftest import WorkspaceFactory, user_folder
 from workbench_client import execute, open_kernel_channels, start_kernel
 
 pytestmark = pytest.mark.container
@@ -15,8 +13,7 @@ PREFIX = "/some/prefix/"
 
 @pytest.fixture(scope="module")
 def prefixed(docker_client, image, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("prefixed")
-    os.chown(folder, 1000, 100)
+    folder = user_folder(tmp_path_factory.mktemp("prefixed"))
     factory = WorkspaceFactory(docker_client, image)
     try:
         yield factory.start({"WORKSPACE_BASE_URL": PREFIX.rstrip("/")}, folder, base_url=PREFIX)
