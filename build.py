@@ -369,7 +369,8 @@ def test(args: argparse.Namespace) -> int:
     # From the repository root, so that pytest.ini and its testpaths apply whatever the caller's folder.
     cmd = [str(python), "-m", "pytest", "--flavor", args.flavor, "--image-built"]
     if args.ca_cert:
-        cmd += ["--ca-cert", args.ca_cert]
+        # "=" keeps pytest from taking the file's folder for a test path when it looks for its rootdir.
+        cmd.append(f"--ca-cert={args.ca_cert}")
     cmd += args.pytest_args
     code = run(cmd, check=False, env={"PYTHONDONTWRITEBYTECODE": "1"}, cwd=ROOT)
     if code == 5:

@@ -1,0 +1,59 @@
+"""A person with the token: logs in on the landing page, sees the tools running, opens them."""
+import time
+
+import pytest
+
+pytestmark = pytest.mark.container
+
+
+def log_in(page, workspace):
+    page.goto(workspace.url)
+    assert "/login?next=" in page.url
+    page.fill("#password_input", workspace.token)
+    page.click("#login_submit")
+    page.wait_for_url(workspace.url)
+
+
+def test_token_login_leads_to_landing_page_with_live_tiles(workspace, page, screenshot):
+    log_in(page, workspace)
+    for tool in ("lab", "notebook", "terminal"):
+        page.wait_for_selector(f'.tile[data-tool="{tool}"] .state[data-state="RUNNING"]', timeout=30_000)
+    assert page.title() == "Workbench"
+    assert page.inner_text('.tile[data-tool="lab"] h3') == "JupyterLab"
+    page.wait_for_selector('#services tr[data-service="nginx"]')
+    assert page.inner_text("#user") == "jovyan"
+    screenshot(page, "landing")
+
+
+def test_token_in_the_url_logs_in_and_is_removed_from_the_address_bar(workspace, page):
+    page.goto(workspace.url + f"?token={workspace.token}")
+    page.wait_for_selector('.tile[data-tool="lab"]')
+    assert "token" not in page.url
+
+
+def test_jupyterlab_tile_opens_jupyterlab(workspace, page, screenshot):
+    log_in(page, workspace)
+    with page.context.expect_page() as opened:
+        page.click('.tile[data-tool="lab"]')
+    lab = opened.value
+    lab.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
+    lab.wait_for_selector(".jp-Launcher", timeout=60_000)
+    screenshot(lab, "jupyterlab")
+
+
+def test_terminal_tile_runs_what_the_user_types(workspace, page, screenshot):
+    log_in(page, workspace)
+    with page.context.expect_page() as opened:
+        page.click('.tile[data-tool="terminal"]')
+    terminal = opened.value
+    terminal.wait_for_selector(".xterm", timeout=60_000)
+    terminal.click(".xterm")
+    terminal.keyboard.type("echo browser-$((6*7)) > /workspace/from-terminal.txt\n")
+    deadline = time.monotonic() + 30
+    while True:
+        result = workspace.container.exec_run(["cat", "/workspace/from-terminal.txt"])
+        if result.exit_code == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert result.output.decode() == "browser-42\n"
+    screenshot(terminal, "terminal")
