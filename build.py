@@ -37,6 +37,7 @@ BUILD_CA_FILE = BUILD_CA_DIR / "extra-ca.crt"
 VERSION_FILE = CONTEXT / "resources" / "workbench" / "__init__.py"
 TEST_VENV = ROOT / ".venv-test"
 TEST_REQUIREMENTS = ROOT / "tests" / "requirements.txt"
+CHROMIUM = "/usr/bin/chromium"  # Playwright cannot download its own browser on hosts without internet access
 
 FLAVORS = ("minimal",)
 DEFAULT_BASE_IMAGE = "debian:bookworm-slim"
@@ -343,7 +344,11 @@ def run_workspace(args: argparse.Namespace) -> None:
 # ---------------------------------------------------------------- test
 
 def ensure_test_environment(args: argparse.Namespace) -> Path:
-    """A virtual environment with the test tools, reused when it is already complete."""
+    """Debian's Chromium for the browser tests, and a virtual environment with the test tools (reused when it is
+    already complete)."""
+    if not Path(CHROMIUM).exists():
+        say("Chromium not found: installing Debian's chromium for the browser tests")
+        apt_install("chromium")
     python = TEST_VENV / "bin" / "python"
     stamp = TEST_VENV / ".requirements"
     wanted = TEST_REQUIREMENTS.read_text()

@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from build import CHROMIUM
+
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
 # Without these, Chromium keeps calling home, which a closed network refuses many times a second.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
@@ -13,7 +15,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 @pytest.fixture(scope="session")
 def browser():
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

@@ -3,7 +3,7 @@ import pytest
 import requests
 import websocket
 
-from conftest import WorkspaceFactory, user_folder
+from workspaces import WorkspaceFactory, user_folder
 from workbench_client import execute, open_kernel_channels, start_kernel
 
 pytestmark = pytest.mark.container

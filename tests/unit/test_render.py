@@ -5,6 +5,7 @@ import re
 import pytest
 
 from workbench import render
+from workspaces import TEST_LABEL
 from workbench.settings import load
 
 VARIANTS = {
@@ -49,5 +50,5 @@ def test_image_nginx_accepts_every_rendered_variant(docker_client, image, tmp_pa
     script = "for f in /run/workbench/*.conf; do nginx -t -q -e stderr -c $f || { echo FAILED $f; exit 1; }; done"
     output = docker_client.containers.run(
         image, entrypoint=["/bin/sh", "-c", script], remove=True, stderr=True,
-        volumes={str(tmp_path): {"bind": "/run/workbench", "mode": "rw"}}, labels={"workbench-test": "1"})
+        volumes={str(tmp_path): {"bind": "/run/workbench", "mode": "rw"}}, labels={TEST_LABEL: "1"})
     assert b"FAILED" not in output

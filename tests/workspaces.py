@@ -1,0 +1,51 @@
+"""Start workspace containers the way a user does, on free host ports, and remove them again."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import docker
+
+from workbench_client import Workspace
+
+TEST_LABEL = "workbench-test"
+
+
+def user_folder(parent: Path) -> Path:
+    """A host folder for /workspace, owned like a typical user's folder (uid 1000, gid 100)."""
+    folder = parent / "workspace"
+    folder.mkdir()
+    os.chown(folder, 1000, 100)
+    return folder
+
+
+class WorkspaceFactory:
+    def __init__(self, client, image):
+        self.client, self.image, self.started = client, image, []
+
+    def create(self, env: dict | None = None, workspace_dir: Path | None = None, container_port: int = 8080,
+               **run_options):
+        volumes = {str(workspace_dir): {"bind": "/workspace", "mode": "rw"}} if workspace_dir else None
+        container = self.client.containers.run(
+            self.image, detach=True, environment=env or {}, volumes=volumes, labels={TEST_LABEL: "1"},
+            ports={f"{container_port}/tcp": ("127.0.0.1", None)}, **run_options)
+        self.started.append(container)
+        return container
+
+    def start(self, env: dict | None = None, workspace_dir: Path | None = None, container_port: int = 8080,
+              base_url: str = "/", wait: bool = True, **run_options) -> Workspace:
+        container = self.create(env, workspace_dir, container_port, **run_options)
+        workspace = Workspace(container, container_port, base_url)
+        if wait:
+            workspace.wait_ready()
+            if (env or {}).get("AUTHENTICATE_VIA_JUPYTER", "").lower() != "false":
+                token = (env or {}).get("AUTHENTICATE_VIA_JUPYTER")
+                workspace.token = token if token and token != "true" else workspace.token_from_log()
+        return workspace
+
+    def remove_all(self):
+        for container in self.started:
+            try:
+                container.remove(force=True)
+            except docker.errors.NotFound:
+                pass
