@@ -47,3 +47,9 @@ def test_account_changes_need_a_root_start(workspaces, host_workspace):
     status, log = run_to_exit(workspaces, {"NB_UID": "2000"}, workspace_dir=host_workspace, user="1000:100")
     assert status != 0
     assert "NB_UID=2000 cannot be applied" in log
+
+
+def test_nb_uid_of_another_account_is_refused(workspaces, host_workspace):
+    status, log = run_to_exit(workspaces, {"NB_UID": "65534"}, workspace_dir=host_workspace)
+    assert status != 0
+    assert log.strip() == "workbench: error: NB_UID=65534 already belongs to the account 'nobody' in this image"

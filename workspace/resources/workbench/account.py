@@ -66,11 +66,9 @@ def prepare_as_root(settings: Settings) -> Account:
         # Staying in "users" (100) keeps write access to /opt/venv, which is group-writable for that group.
         _run("usermod", "--gid", str(settings.nb_gid), "--append", "--groups", "users", settings.nb_user)
     if account.uid != settings.nb_uid:
-        try:
-            other = pwd.getpwuid(settings.nb_uid).pw_name
-            raise AccountError(f"NB_UID={settings.nb_uid} already belongs to the account {other!r} in this image")
-        except KeyError:
-            pass
+        taken_by = next((entry.pw_name for entry in pwd.getpwall() if entry.pw_uid == settings.nb_uid), None)
+        if taken_by:
+            raise AccountError(f"NB_UID={settings.nb_uid} already belongs to the account {taken_by!r} in this image")
         _run("usermod", "--uid", str(settings.nb_uid), settings.nb_user)
     account = _lookup(settings.nb_user)
     assert account is not None
