@@ -39,7 +39,7 @@ def test_pid_1_is_tini(workspace):
 def test_only_tini_runs_as_root(workspace):
     table = processes(workspace.container)
     services = {command for _, user, command in table}
-    assert {"supervisord", "nginx", "jupyter-server"} <= services, table
+    assert {"supervisord", "nginx", "jupyter-server", "tensorboard"} <= services, table
     root = [(pid, command) for pid, user, command in table if user == "root" and command != "ps"]
     assert root == [("1", "tini")], table
     assert {user for _, user, command in table if command != "ps" and user != "root"} == {"jovyan"}
@@ -62,7 +62,7 @@ def test_only_port_8080_listens_beyond_loopback(workspace):
 def test_supervisord_is_controlled_through_its_socket(workspace):
     result = workspace.container.exec_run(["supervisorctl", "status"], user="jovyan")
     lines = result.output.decode().splitlines()
-    assert sorted(line.split()[:2][0] for line in lines) == ["jupyter", "nginx"]
+    assert sorted(line.split()[0] for line in lines) == ["jupyter", "nginx", "tensorboard"]
     assert all(line.split()[1] == "RUNNING" for line in lines), lines
 
 

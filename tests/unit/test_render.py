@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from workbench import render
+from workbench import render, tools
 from workspaces import TEST_LABEL
 from workbench.settings import load
 
@@ -52,3 +52,22 @@ def test_image_nginx_accepts_every_rendered_variant(docker_client, image, tmp_pa
         image, entrypoint=["/bin/sh", "-c", script], remove=True, stderr=True,
         volumes={str(tmp_path): {"bind": "/run/workbench", "mode": "rw"}}, labels={TEST_LABEL: "1"})
     assert b"FAILED" not in output
+
+
+def test_tool_commands_quote_every_value_for_supervisord():
+    settings = load({"TENSORBOARD_LOGDIR": "/workspace/my runs/100%", "WORKSPACE_BASE_URL": "/ws"})
+    tensorboard = next(tool for tool in tools.TOOLS if tool.name == "tensorboard")
+    command = render.tool_command(tensorboard, settings)
+    assert "--logdir '/workspace/my runs/100%%'" in command
+    assert "--path_prefix /ws/tools/tensorboard " in command
+
+
+def test_each_tool_with_a_service_gets_a_program_and_a_location(tmp_path):
+    settings = load({})
+    written = render.write_configs(settings, tmp_path)
+    nginx = written["nginx.conf"].read_text()
+    for tool in tools.own_services():
+        program = (tmp_path / "supervisor" / f"{tool.service}.conf").read_text()
+        assert f"[program:{tool.service}]" in program
+        assert f"command={render.tool_command(tool, settings)}\n" in program
+        assert f"location /{tool.path} {{\n            proxy_pass http://127.0.0.1:{tool.port};" in nginx

@@ -50,6 +50,7 @@ BAD_VALUES = [
     ("NB_UID", "0"), ("NB_UID", "abc"), ("NB_UID", "-5"), ("NB_UID", "99999999999"),
     ("NB_GID", "0"), ("NB_GID", "users"),
     ("GRANT_SUDO", "maybe"), ("GRANT_SUDO", ""),
+    ("TENSORBOARD_LOGDIR", "logs"), ("TENSORBOARD_LOGDIR", "/workspace/../etc"), ("TENSORBOARD_LOGDIR", "/a\nb"),
 ]
 
 

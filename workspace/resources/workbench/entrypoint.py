@@ -47,11 +47,16 @@ def hand_over_log_streams(uid: int, gid: int) -> None:
             pass
 
 
+class RenderError(Exception):
+    """The rendered configuration is broken: a bug in the image, not in the user's settings."""
+
+
 def check_nginx_config() -> None:
     result = subprocess.run(["nginx", "-t", "-q", "-e", "stderr", "-c", str(paths.RUN_DIR / "nginx.conf")],
                             capture_output=True, text=True)
     if result.returncode != 0:
-        raise ConfigError("nginx configuration", "rendered", result.stderr.strip())
+        raise RenderError(f"the rendered nginx configuration is invalid (please report this): "
+                          f"{' '.join(result.stderr.split())}")
 
 
 def announce(settings: Settings) -> None:
@@ -76,7 +81,7 @@ def main(argv: list[str]) -> int:
         render.write_configs(settings)
         paths.HEALTHZ_URL_FILE.write_text(settings.healthz_url() + "\n")
         check_nginx_config()
-    except (ConfigError, AccountError) as error:
+    except (ConfigError, AccountError, RenderError) as error:
         return fail(str(error))
 
     for variable in PRIVATE_VARIABLES:

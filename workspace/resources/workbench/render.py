@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from pathlib import Path
 
 import jinja2
 
-from . import paths
+from . import paths, tools
 from .settings import Settings
 
 
@@ -28,7 +29,16 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
         "jupyter_socket": str(run_dir / paths.JUPYTER_SOCKET.name),
         "landing_dir": str(paths.LANDING_DIR),
         "workspace_dir": str(paths.WORKSPACE_DIR),
+        "tools": tools.own_services(),
     }
+
+
+def tool_command(tool: tools.Tool, settings: Settings) -> str:
+    """The tool's command line for supervisord, every value quoted."""
+    values = {"venv": paths.VENV_DIR, "port": tool.port, "base_url": settings.base_url,
+              "tensorboard_logdir": settings.tensorboard_logdir}
+    command = tool.command.format(**{key: shlex.quote(str(value)) for key, value in values.items()})
+    return command.replace("%", "%%")  # supervisord expands %(...)s in its values
 
 
 def render(template: str, settings: Settings, run_dir: Path = paths.RUN_DIR) -> str:
@@ -45,6 +55,13 @@ def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str
         with os.fdopen(fd, "w") as out:
             out.write(render(template, settings, run_dir))
         written[name] = target
+    programs = run_dir / "supervisor"
+    programs.mkdir(exist_ok=True)
+    for tool in tools.own_services():
+        target = programs / f"{tool.service}.conf"
+        target.write_text(_environment().get_template("supervisor-program.conf.j2").render(
+            tool=tool, command=tool_command(tool, settings)))
+        written[target.name] = target
     for temp in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (run_dir / "nginx" / temp).mkdir(parents=True, exist_ok=True)
     return written

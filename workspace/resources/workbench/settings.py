@@ -36,6 +36,7 @@ class Settings:
     nb_gid: int
     grant_sudo: bool
     grant_sudo_explicit: bool
+    tensorboard_logdir: str
 
     @property
     def auth_enabled(self) -> bool:
@@ -98,6 +99,12 @@ def parse_user_name(raw: str) -> str:
     return raw
 
 
+def parse_directory(name: str, raw: str) -> str:
+    if not raw.startswith("/") or not raw.isprintable() or "/../" in raw + "/":
+        raise ConfigError(name, raw, "must be an absolute path inside the container, e.g. /workspace/logs")
+    return raw
+
+
 def load(environ: Mapping[str, str]) -> Settings:
     """Validate the whole environment; the first bad variable raises ConfigError."""
     token, generated = parse_token(environ.get("AUTHENTICATE_VIA_JUPYTER"))
@@ -111,4 +118,5 @@ def load(environ: Mapping[str, str]) -> Settings:
         nb_gid=parse_int("NB_GID", environ.get("NB_GID", "100"), 1, MAX_ID, " (0 would be root's group)"),
         grant_sudo=parse_bool("GRANT_SUDO", environ.get("GRANT_SUDO", "yes")),
         grant_sudo_explicit="GRANT_SUDO" in environ,
+        tensorboard_logdir=parse_directory("TENSORBOARD_LOGDIR", environ.get("TENSORBOARD_LOGDIR", "/workspace")),
     )

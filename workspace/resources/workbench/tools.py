@@ -1,8 +1,12 @@
-"""The tools a user opens from the landing page. Each is declared once here; the landing page's tiles and
-their live state follow from these declarations."""
+"""The tools a user opens from the landing page, each declared once here.
+
+From a declaration follow: the landing tile and its live state, and, for a tool that runs as its own service,
+the supervisord program (rendered into the run directory) and the nginx location that proxies its URL path,
+behind the same auth check as everything else. Adding a tool is adding a declaration.
+"""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -10,19 +14,39 @@ class Tool:
     name: str
     title: str
     description: str
+    icon: str
     path: str  # relative to the base URL
     service: str  # the supervisord program that serves it
-    icon: str
+    # For a tool with its own service: the command (formatted with the render context, see render.py),
+    # run as the user in /workspace, listening on this loopback port and serving everything under `path`.
+    command: str = ""
+    port: int | None = None
+
+    @property
+    def has_own_service(self) -> bool:
+        return bool(self.command)
 
 
 TOOLS = (
-    Tool("lab", "JupyterLab", "Notebooks, consoles, files and extensions", "lab", "jupyter", "lab"),
-    Tool("notebook", "Notebook", "The classic single-document notebook (Notebook 7)", "tree", "jupyter", "notebook"),
-    Tool("terminal", "Terminal", "A full-page shell in /workspace", "terminals/1", "jupyter", "terminal"),
+    Tool("lab", "JupyterLab", "Notebooks, consoles, files and extensions", "lab", "lab", "jupyter"),
+    Tool("notebook", "Notebook", "The classic single-document notebook (Notebook 7)", "notebook", "tree", "jupyter"),
+    Tool("terminal", "Terminal", "A full-page shell in /workspace", "terminal", "terminals/1", "jupyter"),
+    Tool("tensorboard", "TensorBoard", "Training curves and graphs from the event logs in your workspace",
+         "tensorboard", "tools/tensorboard/", "tensorboard",
+         command="{venv}/bin/tensorboard --logdir {tensorboard_logdir} --host 127.0.0.1 --port {port} "
+                 "--path_prefix {base_url}tools/tensorboard --reload_interval 15",
+         port=6006),
 )
 
 
+def own_services() -> list[Tool]:
+    return [tool for tool in TOOLS if tool.has_own_service]
+
+
 def with_state(services: list[dict]) -> list[dict]:
-    """Each tool as a dict, with the state of the service behind it ("UNKNOWN" if supervisord has no such one)."""
+    """Each tool as the landing page shows it, with the state of the service behind it ("UNKNOWN" if supervisord
+    has no such program)."""
     states = {service["name"]: service["state"] for service in services}
-    return [{**asdict(tool), "state": states.get(tool.service, "UNKNOWN")} for tool in TOOLS]
+    return [{"name": tool.name, "title": tool.title, "description": tool.description, "icon": tool.icon,
+             "path": tool.path, "service": tool.service, "state": states.get(tool.service, "UNKNOWN")}
+            for tool in TOOLS]
