@@ -57,3 +57,16 @@ def test_terminal_tile_runs_what_the_user_types(workspace, page, screenshot):
         time.sleep(0.3)
     assert result.output.decode() == "browser-42\n"
     screenshot(terminal, "terminal")
+
+
+def test_tensorboard_tile_opens_tensorboard(workspace, page, screenshot):
+    log_in(page, workspace)
+    page.wait_for_selector('.tile[data-tool="tensorboard"] .state[data-state="RUNNING"]', timeout=60_000)
+    with page.context.expect_page() as opened:
+        page.click('.tile[data-tool="tensorboard"]')
+    tensorboard = opened.value
+    tensorboard.wait_for_load_state()
+    # An empty log dir: TensorBoard's own UI says so (rendered by its app, not a proxy error page).
+    tensorboard.get_by_text("No dashboards are active", exact=False).wait_for(timeout=60_000)
+    assert tensorboard.title() == "TensorBoard"
+    screenshot(tensorboard, "tensorboard")

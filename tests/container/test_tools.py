@@ -74,3 +74,14 @@ def test_landing_status_lists_tensorboard_with_its_state(workspace):
                                                      for t in s["tools"]))
     tensorboard = next(t for t in status["tools"] if t["name"] == "tensorboard")
     assert tensorboard["path"] == "tools/tensorboard/" and tensorboard["title"] == "TensorBoard"
+
+
+def test_killed_tool_is_restarted_and_the_landing_status_shows_it(workspace):
+    def tensorboard(status):
+        return next(s for s in status["services"] if s["name"] == "tensorboard")
+    before = tensorboard(wait_for_status(workspace, lambda s: tensorboard(s)["state"] == "RUNNING"))
+    workspace.container.exec_run(["kill", "-9", str(before["pid"])])
+    after = tensorboard(wait_for_status(
+        workspace, lambda s: tensorboard(s)["state"] == "RUNNING" and tensorboard(s)["pid"] != before["pid"]))
+    assert after["uptime_seconds"] < before["uptime_seconds"] + 5
+    assert wait_for(workspace, "tools/tensorboard/data/logdir").json() == {"logdir": "/workspace"}
