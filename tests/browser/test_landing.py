@@ -70,3 +70,14 @@ def test_tensorboard_tile_opens_tensorboard(workspace, page, screenshot):
     tensorboard.get_by_text("No dashboards are active", exact=False).wait_for(timeout=60_000)
     assert tensorboard.title() == "TensorBoard"
     screenshot(tensorboard, "tensorboard")
+
+
+def test_vscode_tile_opens_the_vscode_workbench(workspace, page, screenshot):
+    log_in(page, workspace)
+    page.wait_for_selector('.tile[data-tool="vscode"] .state[data-state="RUNNING"]', timeout=60_000)
+    with page.context.expect_page() as opened:
+        page.click('.tile[data-tool="vscode"]')
+    vscode = opened.value
+    vscode.wait_for_selector(".monaco-workbench", timeout=90_000)
+    vscode.wait_for_selector(".explorer-folders-view, .welcome-view, .part.sidebar", timeout=90_000)
+    screenshot(vscode, "vscode")

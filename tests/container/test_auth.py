@@ -10,7 +10,8 @@ from workbench_client import execute, open_kernel_channels, start_kernel, wait_f
 pytestmark = pytest.mark.container
 
 PROTECTED = ["", "lab", "tree", "api/kernels", "api/contents", "api/workbench/status", "terminals/1",
-             "workbench/landing.js", "tools/tensorboard/", "tools/tensorboard/data/logdir", "tools/port/8765/"]
+             "workbench/landing.js", "tools/tensorboard/", "tools/tensorboard/data/logdir", "tools/port/8765/",
+             "tools/vscode/", "tools/vscode/manifest.json"]
 
 
 @pytest.mark.parametrize("path", PROTECTED)
@@ -57,10 +58,10 @@ def test_token_in_the_header_opens_the_api(workspace):
     assert response.status_code == 200 and isinstance(response.json(), list)
     status = wait_for_status(workspace, lambda s: all(x["state"] == "RUNNING" for x in s["services"]))
     assert {s["name"]: s["state"] for s in status["services"]} == {
-        "jupyter": "RUNNING", "nginx": "RUNNING", "tensorboard": "RUNNING"}
+        "jupyter": "RUNNING", "nginx": "RUNNING", "tensorboard": "RUNNING", "vscode": "RUNNING"}
     assert [(t["name"], t["path"], t["state"]) for t in status["tools"]] == [
         ("lab", "lab", "RUNNING"), ("notebook", "tree", "RUNNING"), ("terminal", "terminals/1", "RUNNING"),
-        ("tensorboard", "tools/tensorboard/", "RUNNING")]
+        ("vscode", "tools/vscode/", "RUNNING"), ("tensorboard", "tools/tensorboard/", "RUNNING")]
     assert status["user"] == "jovyan"
 
 

@@ -62,7 +62,7 @@ def test_only_port_8080_listens_beyond_loopback(workspace):
 def test_supervisord_is_controlled_through_its_socket(workspace):
     result = workspace.container.exec_run(["supervisorctl", "status"], user="jovyan")
     lines = result.output.decode().splitlines()
-    assert sorted(line.split()[0] for line in lines) == ["jupyter", "nginx", "tensorboard"]
+    assert sorted(line.split()[0] for line in lines) == ["jupyter", "nginx", "tensorboard", "vscode"]
     assert all(line.split()[1] == "RUNNING" for line in lines), lines
 
 

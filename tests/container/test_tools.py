@@ -1,8 +1,10 @@
-"""Tools behind the same port and token: TensorBoard, and any web app the user starts (tools/port/<n>/)."""
+"""Tools behind the same port and token: VS Code, TensorBoard, and any web app the user starts (tools/port/<n>/)."""
 import time
+import uuid
 
 import pytest
 import requests
+import websocket
 
 from workbench_client import execute, wait_for_status
 
@@ -85,3 +87,31 @@ def test_killed_tool_is_restarted_and_the_landing_status_shows_it(workspace):
         workspace, lambda s: tensorboard(s)["state"] == "RUNNING" and tensorboard(s)["pid"] != before["pid"]))
     assert after["uptime_seconds"] < before["uptime_seconds"] + 5
     assert wait_for(workspace, "tools/tensorboard/data/logdir").json() == {"logdir": "/workspace"}
+
+
+def vscode_socket_url(workspace) -> str:
+    return workspace.ws_url(f"tools/vscode/?reconnectionToken={uuid.uuid4()}&reconnection=false"
+                            "&skipWebSocketFrames=false")
+
+
+def test_vscode_serves_its_workbench_and_upgrades_its_websocket(workspace):
+    assert workspace.get("tools/vscode/").headers["Location"] == "./?folder=/workspace"
+    page = wait_for(workspace, "tools/vscode/?folder=/workspace")
+    assert page.status_code == 200, page.text[:300]
+    assert 'id="vscode-workbench-web-configuration"' in page.text
+    settings = page.text.replace("&quot;", '"')
+    # Served by code-server as the workspace user, with the flags the declaration gives it.
+    assert '"userDataPath":"/home/jovyan/.local/share/code-server"' in settings
+    assert '"enableWorkspaceTrust":false' in settings and '"isEnabledCoderGettingStarted":false' in settings
+    channel = websocket.create_connection(vscode_socket_url(workspace), origin=workspace.origin(),
+                                          header=[f"{k}: {v}" for k, v in workspace.auth_headers().items()],
+                                          timeout=30)
+    assert channel.handshake_response.status == 101
+    channel.close()
+
+
+def test_vscode_and_its_websocket_are_refused_without_the_token(workspace):
+    assert workspace.get("tools/vscode/", authenticated=False).status_code == 403
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(vscode_socket_url(workspace), origin=workspace.origin(), timeout=30)
+    assert refused.value.status_code == 403

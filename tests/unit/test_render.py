@@ -70,4 +70,5 @@ def test_each_tool_with_a_service_gets_a_program_and_a_location(tmp_path):
         program = (tmp_path / "supervisor" / f"{tool.service}.conf").read_text()
         assert f"[program:{tool.service}]" in program
         assert f"command={render.tool_command(tool, settings)}\n" in program
-        assert f"location /{tool.path} {{\n            proxy_pass http://127.0.0.1:{tool.port};" in nginx
+        upstream = f"http://127.0.0.1:{tool.port}" + ("/" if tool.strip_path else "")
+        assert f"location /{tool.path} {{\n            proxy_pass {upstream};" in nginx

@@ -21,6 +21,8 @@ class Tool:
     # run as the user in /workspace, listening on this loopback port and serving everything under `path`.
     command: str = ""
     port: int | None = None
+    # True for tools that use relative URLs and expect to be served at "/": nginx strips `path` off.
+    strip_path: bool = False
 
     @property
     def has_own_service(self) -> bool:
@@ -31,6 +33,11 @@ TOOLS = (
     Tool("lab", "JupyterLab", "Notebooks, consoles, files and extensions", "lab", "lab", "jupyter"),
     Tool("notebook", "Notebook", "The classic single-document notebook (Notebook 7)", "notebook", "tree", "jupyter"),
     Tool("terminal", "Terminal", "A full-page shell in /workspace", "terminal", "terminals/1", "jupyter"),
+    Tool("vscode", "VS Code", "Visual Studio Code in the browser, opened on /workspace", "vscode",
+         "tools/vscode/", "vscode",
+         command="{node} {code_server} --bind-addr 127.0.0.1:{port} --auth none --disable-telemetry "
+                 "--disable-update-check --disable-workspace-trust --disable-getting-started-override {workspace}",
+         port=13337, strip_path=True),
     Tool("tensorboard", "TensorBoard", "Training curves and graphs from the event logs in your workspace",
          "tensorboard", "tools/tensorboard/", "tensorboard",
          command="{venv}/bin/tensorboard --logdir {tensorboard_logdir} --host 127.0.0.1 --port {port} "
