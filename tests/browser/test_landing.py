@@ -14,6 +14,15 @@ def log_in(page, workspace):
     page.wait_for_url(workspace.url)
 
 
+def open_tile(page, workspace, tool: str):
+    """Log in, wait until the tool's tile says running, click it; return the tab it opens."""
+    log_in(page, workspace)
+    page.wait_for_selector(f'.tile[data-tool="{tool}"] .state[data-state="RUNNING"]', timeout=60_000)
+    with page.context.expect_page() as opened:
+        page.click(f'.tile[data-tool="{tool}"]')
+    return opened.value
+
+
 def test_token_login_leads_to_landing_page_with_live_tiles(workspace, page, screenshot):
     log_in(page, workspace)
     for tool in ("lab", "notebook", "terminal"):
@@ -32,20 +41,14 @@ def test_token_in_the_url_logs_in_and_is_removed_from_the_address_bar(workspace,
 
 
 def test_jupyterlab_tile_opens_jupyterlab(workspace, page, screenshot):
-    log_in(page, workspace)
-    with page.context.expect_page() as opened:
-        page.click('.tile[data-tool="lab"]')
-    lab = opened.value
+    lab = open_tile(page, workspace, "lab")
     lab.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
     lab.wait_for_selector(".jp-Launcher", timeout=60_000)
     screenshot(lab, "jupyterlab")
 
 
 def test_terminal_tile_runs_what_the_user_types(workspace, page, screenshot):
-    log_in(page, workspace)
-    with page.context.expect_page() as opened:
-        page.click('.tile[data-tool="terminal"]')
-    terminal = opened.value
+    terminal = open_tile(page, workspace, "terminal")
     terminal.wait_for_selector(".xterm", timeout=60_000)
     terminal.click(".xterm")
     terminal.keyboard.type("echo browser-$((6*7)) > /workspace/from-terminal.txt\n")
@@ -60,11 +63,7 @@ def test_terminal_tile_runs_what_the_user_types(workspace, page, screenshot):
 
 
 def test_tensorboard_tile_opens_tensorboard(workspace, page, screenshot):
-    log_in(page, workspace)
-    page.wait_for_selector('.tile[data-tool="tensorboard"] .state[data-state="RUNNING"]', timeout=60_000)
-    with page.context.expect_page() as opened:
-        page.click('.tile[data-tool="tensorboard"]')
-    tensorboard = opened.value
+    tensorboard = open_tile(page, workspace, "tensorboard")
     tensorboard.wait_for_load_state()
     # An empty log dir: TensorBoard's own UI says so (rendered by its app, not a proxy error page).
     tensorboard.get_by_text("No dashboards are active", exact=False).wait_for(timeout=60_000)
@@ -73,11 +72,7 @@ def test_tensorboard_tile_opens_tensorboard(workspace, page, screenshot):
 
 
 def test_vscode_tile_opens_the_vscode_workbench(workspace, page, screenshot):
-    log_in(page, workspace)
-    page.wait_for_selector('.tile[data-tool="vscode"] .state[data-state="RUNNING"]', timeout=60_000)
-    with page.context.expect_page() as opened:
-        page.click('.tile[data-tool="vscode"]')
-    vscode = opened.value
+    vscode = open_tile(page, workspace, "vscode")
     vscode.wait_for_selector(".monaco-workbench", timeout=90_000)
     vscode.wait_for_selector(".explorer-folders-view, .welcome-view, .part.sidebar", timeout=90_000)
     screenshot(vscode, "vscode")
