@@ -35,32 +35,35 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
 
 def tool_command(tool: tools.Tool, settings: Settings) -> str:
     """The tool's command line for supervisord, every value quoted."""
-    values = {"venv": paths.VENV_DIR, "port": tool.port, "base_url": settings.base_url,
-              "tensorboard_logdir": settings.tensorboard_logdir, "workspace": paths.WORKSPACE_DIR,
+    values = {"venv": paths.VENV_DIR, "port": tool.port,
+              "path_prefix": (settings.base_url + tool.path).rstrip("/"), "tensorboard_logdir": settings.tensorboard_logdir, "workspace": paths.WORKSPACE_DIR,
               "node": paths.NODE, "code_server": paths.CODE_SERVER}
     command = tool.command.format(**{key: shlex.quote(str(value)) for key, value in values.items()})
     return command.replace("%", "%%")  # supervisord expands %(...)s in its values
 
 
-def render(template: str, settings: Settings, run_dir: Path = paths.RUN_DIR) -> str:
-    return _environment().get_template(template).render(context(settings, run_dir))
+def render(template: str, settings: Settings, run_dir: Path = paths.RUN_DIR,
+           environment: jinja2.Environment | None = None) -> str:
+    environment = environment or _environment()
+    return environment.get_template(template).render(context(settings, run_dir))
 
 
 def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str, Path]:
     """Write every rendered file into run_dir, readable by its owner only (one of them holds the token)."""
     written = {}
+    environment = _environment()
     for template, name in (("nginx.conf.j2", "nginx.conf"),
                            ("jupyter_server_config.py.j2", "jupyter_server_config.py")):
         target = run_dir / name
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
-            out.write(render(template, settings, run_dir))
+            out.write(render(template, settings, run_dir, environment))
         written[name] = target
     programs = run_dir / "supervisor"
     programs.mkdir(exist_ok=True)
     for tool in tools.own_services():
         target = programs / f"{tool.service}.conf"
-        target.write_text(_environment().get_template("supervisor-program.conf.j2").render(
+        target.write_text(environment.get_template("supervisor-program.conf.j2").render(
             tool=tool, command=tool_command(tool, settings)))
         written[target.name] = target
     for temp in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):

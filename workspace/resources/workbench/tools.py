@@ -17,7 +17,7 @@ class Tool:
     icon: str
     path: str  # relative to the base URL
     service: str  # the supervisord program that serves it
-    # For a tool with its own service: the command (formatted with the render context, see render.py),
+    # For a tool with its own service: the command (formatted with values from render.tool_command),
     # run as the user in /workspace, listening on this loopback port and serving everything under `path`.
     command: str = ""
     port: int | None = None
@@ -41,7 +41,7 @@ TOOLS = (
     Tool("tensorboard", "TensorBoard", "Training curves and graphs from the event logs in your workspace",
          "tensorboard", "tools/tensorboard/", "tensorboard",
          command="{venv}/bin/tensorboard --logdir {tensorboard_logdir} --host 127.0.0.1 --port {port} "
-                 "--path_prefix {base_url}tools/tensorboard --reload_interval 15",
+                 "--path_prefix {path_prefix} --reload_interval 15",
          port=6006),
 )
 
