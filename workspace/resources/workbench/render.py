@@ -35,9 +35,10 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
 
 def tool_command(tool: tools.Tool, settings: Settings) -> str:
     """The tool's command line for supervisord, every value quoted."""
-    values = {"venv": paths.VENV_DIR, "port": tool.port,
-              "path_prefix": (settings.base_url + tool.path).rstrip("/"), "tensorboard_logdir": settings.tensorboard_logdir, "workspace": paths.WORKSPACE_DIR,
-              "node": paths.NODE, "code_server": paths.CODE_SERVER}
+    values = {"venv": paths.VENV_DIR, "node": paths.NODE, "code_server": paths.CODE_SERVER,
+              "workspace": paths.WORKSPACE_DIR, "port": tool.port,
+              "path_prefix": (settings.base_url + tool.path).rstrip("/"),
+              "tensorboard_logdir": settings.tensorboard_logdir}
     command = tool.command.format(**{key: shlex.quote(str(value)) for key, value in values.items()})
     return command.replace("%", "%%")  # supervisord expands %(...)s in its values
 
