@@ -92,6 +92,17 @@ def wait_for_status(workspace: Workspace, condition, timeout: float = 60) -> dic
         time.sleep(0.5)
 
 
+def wait_for_page(workspace: Workspace, path: str, text: str = "", timeout: float = 90) -> requests.Response:
+    """A tool may still be starting after healthz: poll until it answers 200 with `text` in its page; return the
+    last response either way, for the caller's assertion to show."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = workspace.get(path)
+        if (response.status_code == 200 and text in response.text) or time.monotonic() > deadline:
+            return response
+        time.sleep(0.5)
+
+
 def start_kernel(workspace: Workspace, headers: dict | None = None) -> str:
     response = requests.post(workspace.url + "api/kernels", json={"name": "python3"},
                              headers=headers if headers is not None else workspace.auth_headers(), timeout=60)

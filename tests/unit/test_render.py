@@ -45,8 +45,7 @@ def test_nginx_config_authenticates_by_default_and_opens_only_health_and_login()
 def test_image_nginx_accepts_every_rendered_variant(docker_client, image, tmp_path):
     for name, env in VARIANTS.items():
         (tmp_path / f"{name}.conf").write_text(render.render("nginx.conf.j2", load(env)))
-    for temp in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (tmp_path / "nginx" / temp).mkdir(parents=True)
+    render.make_nginx_temp_dirs(tmp_path)
     script = "for f in /run/workbench/*.conf; do nginx -t -q -e stderr -c $f || { echo FAILED $f; exit 1; }; done"
     output = docker_client.containers.run(
         image, entrypoint=["/bin/sh", "-c", script], remove=True, stderr=True,
@@ -54,21 +53,44 @@ def test_image_nginx_accepts_every_rendered_variant(docker_client, image, tmp_pa
     assert b"FAILED" not in output
 
 
+def tool(name: str) -> tools.Tool:
+    return next(tool for tool in tools.TOOLS if tool.name == name)
+
+
 def test_tool_commands_quote_every_value_for_supervisord():
     settings = load({"TENSORBOARD_LOGDIR": "/workspace/my runs/100%", "WORKSPACE_BASE_URL": "/ws"})
-    tensorboard = next(tool for tool in tools.TOOLS if tool.name == "tensorboard")
-    command = render.tool_command(tensorboard, settings)
+    tensorboard = tool("tensorboard")
+    command = render.program_command(tensorboard.programs[0], render.command_values(tensorboard, settings))
     assert "--logdir '/workspace/my runs/100%%'" in command
     assert "--path_prefix /ws/tools/tensorboard " in command
 
 
-def test_each_tool_with_a_service_gets_a_program_and_a_location(tmp_path):
+def test_desktop_programs_share_the_display_and_the_vnc_port():
+    desktop = tool("desktop")
+    values = render.command_values(desktop, load({"VNC_RESOLUTION": "1024x768"}))
+    display, session, websockify = (render.program_command(program, values) for program in desktop.programs)
+    assert display.startswith("/usr/bin/Xvnc :1 -geometry 1024x768 ") and "-localhost -rfbport 5901 " in display
+    assert session.endswith("workbench-desktop-session :1")
+    assert websockify.endswith("websockify --web /opt/novnc 127.0.0.1:6080 127.0.0.1:5901")
+
+
+def test_each_program_of_each_tool_gets_a_supervisord_program_and_each_tool_a_location(tmp_path):
     settings = load({})
     written = render.write_configs(settings, tmp_path)
     nginx = written["nginx.conf"].read_text()
-    for tool in tools.own_services():
-        program = (tmp_path / "supervisor" / f"{tool.service}.conf").read_text()
-        assert f"[program:{tool.service}]" in program
-        assert f"command={render.tool_command(tool, settings)}\n" in program
-        upstream = f"http://127.0.0.1:{tool.port}" + ("/" if tool.strip_path else "")
-        assert f"location /{tool.path} {{\n            proxy_pass {upstream};" in nginx
+    for declared in tools.own_services():
+        values = render.command_values(declared, settings)
+        for program in declared.programs:
+            text = (tmp_path / "supervisor" / f"{program.name}.conf").read_text()
+            assert f"[program:{program.name}]" in text
+            assert f"command={render.program_command(program, values)}\n" in text
+            assert (tmp_path / program.name).is_dir() == program.state_dir
+        upstream = f"http://127.0.0.1:{declared.port}" + ("/" if declared.strip_path else "")
+        assert f"location /{declared.path} {{\n            proxy_pass {upstream};" in nginx
+
+
+def test_program_names_are_unique_and_ports_distinct():
+    names = [program.name for declared in tools.own_services() for program in declared.programs]
+    assert len(names) == len(set(names)) and "jupyter" not in names and "nginx" not in names
+    ports = [declared.port for declared in tools.own_services()] + [tools.VNC_PORT]
+    assert len(ports) == len(set(ports))

@@ -51,6 +51,8 @@ BAD_VALUES = [
     ("NB_GID", "0"), ("NB_GID", "users"),
     ("GRANT_SUDO", "maybe"), ("GRANT_SUDO", ""),
     ("TENSORBOARD_LOGDIR", "logs"), ("TENSORBOARD_LOGDIR", "/workspace/../etc"), ("TENSORBOARD_LOGDIR", "/a\nb"),
+    ("VNC_RESOLUTION", "1600"), ("VNC_RESOLUTION", "1600X900"), ("VNC_RESOLUTION", "100x100"),
+    ("VNC_RESOLUTION", "9000x900"), ("VNC_RESOLUTION", "1600x900x24"), ("VNC_RESOLUTION", ""),
 ]
 
 
@@ -63,3 +65,12 @@ def test_bad_value_names_the_variable_and_what_is_allowed(variable, value):
     assert message.startswith(f"{variable}={value!r} is not valid: ")
     assert len(message.splitlines()) == 1
     assert any(word in message for word in ("must", "ambiguous"))
+
+
+@pytest.mark.parametrize("raw", ["1600x900", "320x320", "8192x8192", "1024x768"])
+def test_vnc_resolution_accepts_width_by_height(raw):
+    assert load({"VNC_RESOLUTION": raw}).vnc_resolution == raw
+
+
+def test_vnc_resolution_defaults_to_1600x900():
+    assert load({}).vnc_resolution == "1600x900"

@@ -8,9 +8,11 @@
     notebook: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><rect x="5" y="3" width="14" height="18" rx="2"/><path d="M9 8h6M9 12h6M9 16h4"/></svg>',
     vscode: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><path d="m16 3 5 2.5v13L16 21 6 12l10-9Z"/><path d="M16 3v18M6 12l-3 2.5V9.5L6 12"/></svg>',
     tensorboard: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><path d="M3 3v18h18"/><path d="m7 15 4-5 3 3 5-7"/></svg>',
+    desktop: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><rect x="2" y="4" width="20" height="13" rx="2"/><path d="M8 21h8M12 17v4M6 8h5v5H6z"/></svg>',
+    netdata: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><path d="M3 12h4l3-8 4 16 3-8h4"/></svg>',
     terminal: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><rect x="3" y="4" width="18" height="16" rx="2"/><path d="m7 9 3 3-3 3M12 15h5"/></svg>',
   };
-  const STATE_CLASS = { RUNNING: "running", STARTING: "starting", BACKOFF: "starting",
+  const STATE_CLASS = { RUNNING: "running", STARTING: "starting", BACKOFF: "starting", STOPPING: "starting",
                         FATAL: "failed", EXITED: "failed", STOPPED: "failed", UNKNOWN: "failed" };
 
   // Logging in with ?token= already set the session cookie: keep the token out of history and bookmarks.
@@ -59,6 +61,39 @@
     }));
   }
 
+  function formatBytes(bytes) {
+    const units = ["B", "KB", "MB", "GB", "TB", "PB"];
+    let value = bytes, unit = 0;
+    while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
+    return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+  }
+
+  function showMeter(name, percent, value, detail) {
+    const meter = document.querySelector(`.meter[data-resource="${name}"]`);
+    meter.querySelector(".value").textContent = value;
+    meter.querySelector(".detail").textContent = detail;
+    const bar = meter.querySelector(".bar div");
+    const shown = percent === null ? 0 : Math.min(100, percent);
+    bar.style.width = `${shown}%`;
+    bar.className = shown >= 90 ? "full" : shown >= 70 ? "high" : "";
+  }
+
+  function renderResources(resources) {
+    if (!resources) return;
+    const { cpu, memory, disk } = resources;
+    const cores = `${Number(cpu.cores.toFixed(2))} CPU${cpu.cores === 1 ? "" : "s"}`;
+    showMeter("cpu", cpu.percent, cpu.percent === null ? "measuring…" : `${cpu.percent.toFixed(0)}%`, cores);
+    if (memory) {
+      const percent = 100 * memory.used / memory.limit;
+      showMeter("memory", percent, `${percent.toFixed(0)}%`, `${formatBytes(memory.used)} of ${formatBytes(memory.limit)}`);
+    }
+    if (disk) {
+      const percent = 100 * disk.used / disk.total;
+      showMeter("disk", percent, `${percent.toFixed(0)}%`,
+                `${formatBytes(disk.total - disk.used)} free of ${formatBytes(disk.total)}`);
+    }
+  }
+
   async function refresh() {
     const error = document.getElementById("status-error");
     try {
@@ -71,6 +106,7 @@
       const status = await response.json();
       renderTiles(status.tools);
       renderServices(status.services);
+      renderResources(status.resources);
       document.getElementById("version").textContent = status.version;
       document.getElementById("user").textContent = status.user;
       error.hidden = !status.error;

@@ -9,8 +9,9 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
-from . import __version__, paths, render
+from . import __version__, paths, render, tools
 from .account import AccountError, check_workspace_writable, current_account, drop_privileges, prepare_as_root
 from .settings import ConfigError, Settings, load
 
@@ -59,6 +60,16 @@ def check_nginx_config() -> None:
                           f"{' '.join(result.stderr.split())}")
 
 
+def install_tool_defaults() -> None:
+    """Settings that sit below the user's own (which always win), so an image update may replace them."""
+    machine = Path.home() / ".local/share/code-server/Machine/settings.json"
+    try:
+        machine.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(paths.VSCODE_MACHINE_SETTINGS, machine)
+    except OSError as error:
+        print(f"workbench: warning: VS Code defaults not installed: {error}", file=sys.stderr, flush=True)
+
+
 def announce(settings: Settings) -> None:
     lines = [f"Workbench {__version__} is starting; open it at:", f"    {settings.login_url()}"]
     if not settings.auth_enabled:
@@ -81,11 +92,13 @@ def main(argv: list[str]) -> int:
         render.write_configs(settings)
         paths.HEALTHZ_URL_FILE.write_text(settings.healthz_url() + "\n")
         check_nginx_config()
+        install_tool_defaults()
     except (ConfigError, AccountError, RenderError) as error:
         return fail(str(error))
 
     for variable in PRIVATE_VARIABLES:
         os.environ.pop(variable, None)
+    os.environ.setdefault("DISPLAY", tools.DISPLAY)
     os.chdir(paths.WORKSPACE_DIR)
     if argv:
         os.execvp(argv[0], argv)

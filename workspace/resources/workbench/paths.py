@@ -19,3 +19,7 @@ VENV_DIR = Path("/opt/venv")
 # Node 24 for code-server, kept out of PATH so that it never shadows a Node.js the user installs.
 NODE = Path("/opt/workbench-node/bin/node")
 CODE_SERVER = Path("/opt/code-server/node_modules/code-server/out/node/entry.js")
+# noVNC's web client (from Debian's package), served by websockify next to the VNC websocket.
+NOVNC_DIR = Path("/opt/novnc")
+# Defaults for VS Code below the user's own settings ("Machine" scope), refreshed at every start.
+VSCODE_MACHINE_SETTINGS = INSTALL_DIR / "vscode" / "machine-settings.json"

@@ -33,13 +33,19 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
     }
 
 
-def tool_command(tool: tools.Tool, settings: Settings) -> str:
-    """The tool's command line for supervisord, every value quoted."""
+def command_values(tool: tools.Tool, settings: Settings) -> dict[str, str]:
+    """What a program's command may refer to."""
     values = {"venv": paths.VENV_DIR, "node": paths.NODE, "code_server": paths.CODE_SERVER,
-              "workspace": paths.WORKSPACE_DIR, "port": tool.port,
-              "path_prefix": (settings.base_url + tool.path).rstrip("/"),
+              "novnc": paths.NOVNC_DIR, "install_dir": paths.INSTALL_DIR, "workspace": paths.WORKSPACE_DIR,
+              "port": tool.port, "path_prefix": (settings.base_url + tool.path).rstrip("/"),
+              "display": tools.DISPLAY, "vnc_port": tools.VNC_PORT, "vnc_resolution": settings.vnc_resolution,
               "tensorboard_logdir": settings.tensorboard_logdir}
-    command = tool.command.format(**{key: shlex.quote(str(value)) for key, value in values.items()})
+    return {key: str(value) for key, value in values.items()}
+
+
+def program_command(program: tools.Program, values: dict[str, str]) -> str:
+    """The program's command line for supervisord, every value quoted."""
+    command = program.command.format(**{key: shlex.quote(value) for key, value in values.items()})
     return command.replace("%", "%%")  # supervisord expands %(...)s in its values
 
 
@@ -63,10 +69,19 @@ def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str
     programs = run_dir / "supervisor"
     programs.mkdir(exist_ok=True)
     for tool in tools.own_services():
-        target = programs / f"{tool.service}.conf"
-        target.write_text(environment.get_template("supervisor-program.conf.j2").render(
-            tool=tool, command=tool_command(tool, settings)))
-        written[target.name] = target
+        values = command_values(tool, settings)
+        for program in tool.programs:
+            target = programs / f"{program.name}.conf"
+            target.write_text(environment.get_template("supervisor-program.conf.j2").render(
+                tool=tool, program=program, command=program_command(program, values)))
+            written[target.name] = target
+            if program.state_dir:
+                (run_dir / program.name).mkdir(exist_ok=True)
+    make_nginx_temp_dirs(run_dir)
+    return written
+
+
+def make_nginx_temp_dirs(run_dir: Path) -> None:
+    """The folders nginx.conf.j2 names for request bodies and proxied responses that do not fit in memory."""
     for temp in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (run_dir / "nginx" / temp).mkdir(parents=True, exist_ok=True)
-    return written

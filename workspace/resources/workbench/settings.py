@@ -17,6 +17,8 @@ USER_NAME_PATTERN = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 BOOLEAN_WORDS = {"yes": True, "true": True, "1": True, "on": True,
                  "no": False, "false": False, "0": False, "off": False}
 MAX_ID = 2**31 - 1
+# Xvnc's own limits are wider; beyond these a desktop is unusable or noVNC cannot draw it.
+MIN_SCREEN_SIDE, MAX_SCREEN_SIDE = 320, 8192
 
 
 class ConfigError(Exception):
@@ -37,6 +39,7 @@ class Settings:
     grant_sudo: bool
     grant_sudo_explicit: bool
     tensorboard_logdir: str
+    vnc_resolution: str  # WIDTHxHEIGHT
 
     @property
     def auth_enabled(self) -> bool:
@@ -105,6 +108,14 @@ def parse_directory(name: str, raw: str) -> str:
     return raw
 
 
+def parse_resolution(raw: str) -> str:
+    match = re.fullmatch(r"([0-9]{3,4})x([0-9]{3,4})", raw)
+    if not match or not all(MIN_SCREEN_SIDE <= int(side) <= MAX_SCREEN_SIDE for side in match.groups()):
+        raise ConfigError("VNC_RESOLUTION", raw, f"must be WIDTHxHEIGHT in pixels, each from {MIN_SCREEN_SIDE} "
+                                                 f"to {MAX_SCREEN_SIDE}, e.g. 1600x900")
+    return raw
+
+
 def load(environ: Mapping[str, str]) -> Settings:
     """Validate the whole environment; the first bad variable raises ConfigError."""
     token, generated = parse_token(environ.get("AUTHENTICATE_VIA_JUPYTER"))
@@ -119,4 +130,5 @@ def load(environ: Mapping[str, str]) -> Settings:
         grant_sudo=parse_bool("GRANT_SUDO", environ.get("GRANT_SUDO", "yes")),
         grant_sudo_explicit="GRANT_SUDO" in environ,
         tensorboard_logdir=parse_directory("TENSORBOARD_LOGDIR", environ.get("TENSORBOARD_LOGDIR", "/workspace")),
+        vnc_resolution=parse_resolution(environ.get("VNC_RESOLUTION", "1600x900")),
     )

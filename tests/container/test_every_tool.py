@@ -1,0 +1,193 @@
+"""Every tool behind port 8080: its real page and websocket with the token, nothing without it, only port 8080
+published inside the container, and supervisord bringing back any tool whose process is killed."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+import requests
+import websocket
+
+from workbench_client import wait_for_page, wait_for_status
+
+pytestmark = pytest.mark.container
+
+# path -> text that only that tool serves
+PAGES = {
+    "vscode": ("tools/vscode/?folder=/workspace", 'id="vscode-workbench-web-configuration"'),
+    "desktop": ("tools/desktop/vnc.html", "noVNC_container"),
+    "tensorboard": ("tools/tensorboard/", "<tb-webapp></tb-webapp>"),
+    "netdata": ("tools/netdata/", "<title>netdata dashboard</title>"),
+    "terminal": ("terminals/1", "<title>Jupyter Notebook - Terminal</title>"),
+}
+
+
+def open_socket(workspace, tool: str, authenticated: bool = True) -> websocket.WebSocket:
+    """The tool's own websocket, opened as its web page opens it."""
+    headers = [f"{k}: {v}" for k, v in workspace.auth_headers().items()] if authenticated else []
+    if tool == "terminal" and authenticated:
+        created = requests.post(workspace.url + "api/terminals", headers=workspace.auth_headers(), timeout=30)
+        assert created.status_code == 200, created.text
+        path = f"terminals/websocket/{created.json()['name']}"
+    else:
+        path = {"vscode": f"tools/vscode/?reconnectionToken={uuid.uuid4()}&reconnection=false"
+                          "&skipWebSocketFrames=false",
+                "desktop": "tools/desktop/websockify",
+                "terminal": "terminals/websocket/1"}[tool]
+    return websocket.create_connection(workspace.ws_url(path), origin=workspace.origin(), header=headers,
+                                       subprotocols=["binary"] if tool == "desktop" else None, timeout=30)
+
+
+@pytest.mark.parametrize("tool", sorted(PAGES))
+def test_tool_serves_its_own_page_with_the_token(workspace, tool):
+    path, text = PAGES[tool]
+    response = wait_for_page(workspace, path, text)
+    assert response.status_code == 200 and text in response.text, response.text[:500]
+
+
+def test_desktop_entry_page_opens_novnc_connected_to_its_websocket(workspace):
+    # The tile opens tools/desktop/; that page works out the websocket path for any base URL.
+    page = workspace.get("tools/desktop/")
+    assert page.status_code == 200
+    assert "vnc.html?" in page.text and 'autoconnect: "true"' in page.text and 'resize: "remote"' in page.text
+    assert '"websockify"' in page.text
+
+
+def test_desktop_websocket_speaks_rfb(workspace):
+    wait_for_status(workspace, lambda s: tool_state(s, "desktop") == "RUNNING", timeout=90)
+    channel = open_socket(workspace, "desktop")
+    try:
+        assert channel.handshake_response.status == 101
+        assert channel.recv()[:12] == b"RFB 003.008\n"
+    finally:
+        channel.close()
+
+
+def test_terminal_websocket_runs_a_shell(workspace):
+    channel = open_socket(workspace, "terminal")
+    try:
+        assert channel.handshake_response.status == 101
+        channel.send(json.dumps(["stdin", "echo terminal-$((6*7))\r"]))
+        output, deadline = "", time.monotonic() + 30
+        while "terminal-42" not in output and time.monotonic() < deadline:
+            message = json.loads(channel.recv())
+            if message[0] == "stdout":
+                output += message[1]
+        assert "terminal-42" in output
+    finally:
+        channel.close()
+
+
+def test_vscode_websocket_upgrades(workspace):
+    wait_for_page(workspace, *PAGES["vscode"])
+    channel = open_socket(workspace, "vscode")
+    assert channel.handshake_response.status == 101
+    channel.close()
+
+
+@pytest.mark.parametrize("tool", sorted(PAGES))
+def test_tool_page_is_refused_without_the_token(workspace, tool):
+    path, text = PAGES[tool]
+    response = workspace.get(path, authenticated=False)
+    assert response.status_code == 403 and text not in response.text
+    browser = workspace.get(path, authenticated=False, headers={"Accept": "text/html"})
+    assert browser.status_code == 302 and browser.headers["Location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize("tool", ["vscode", "desktop", "terminal"])
+def test_tool_websocket_is_refused_without_the_token(workspace, tool):
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        open_socket(workspace, tool, authenticated=False)
+    assert refused.value.status_code == 403
+
+
+def test_only_port_8080_listens_on_a_non_loopback_address(workspace):
+    wait_for_status(workspace, lambda s: all(t["state"] == "RUNNING" for t in s["tools"]), timeout=90)
+    listeners = workspace.container.exec_run(["ss", "-ltnH"]).output.decode().splitlines()
+    addresses = [line.split()[3] for line in listeners]
+    assert any(address.endswith(":8080") for address in addresses)
+    exposed = [address for address in addresses
+               if not address.startswith(("127.", "[::1]")) and not address.endswith(":8080")]
+    assert exposed == [], listeners
+    # The tools really are there, on loopback.
+    for port in (13337, 6080, 5901, 6006, 19999):
+        assert any(address == f"127.0.0.1:{port}" for address in addresses), listeners
+
+
+def tool_state(status: dict, name: str) -> str:
+    return next(tool["state"] for tool in status["tools"] if tool["name"] == name)
+
+
+def service(status: dict, name: str) -> dict:
+    return next(s for s in status["services"] if s["name"] == name)
+
+
+# program killed -> the tool it belongs to, and what proves the tool is back
+KILLED = {
+    "vscode": "vscode",
+    "desktop-display": "desktop",  # Xvnc: the session dies with it and both come back
+    "desktop": "desktop",  # websockify
+    "tensorboard": "tensorboard",
+    "netdata": "netdata",
+}
+
+
+@pytest.mark.parametrize("program", sorted(KILLED))
+def test_killed_tool_process_comes_back_and_the_landing_status_shows_it(workspace, program):
+    tool = KILLED[program]
+    before = service(wait_for_status(workspace, lambda s: tool_state(s, tool) == "RUNNING", timeout=90), program)
+    workspace.container.exec_run(["kill", "-9", str(before["pid"])])
+    after = wait_for_status(workspace, lambda s: service(s, program)["pid"] != before["pid"]
+                            and tool_state(s, tool) == "RUNNING", timeout=90)
+    assert service(after, program)["uptime_seconds"] < before["uptime_seconds"] + 30
+    if tool == "desktop":
+        channel = open_socket(workspace, "desktop")
+        try:
+            assert channel.recv()[:12] == b"RFB 003.008\n"
+        finally:
+            channel.close()
+    else:
+        path, text = PAGES[tool]
+        response = wait_for_page(workspace, path, text)
+        assert text in response.text
+
+
+def test_landing_status_reports_each_tool_and_the_resources(workspace):
+    status = wait_for_status(workspace, lambda s: all(t["state"] == "RUNNING" for t in s["tools"]), timeout=90)
+    tools = {tool["name"]: tool for tool in status["tools"]}
+    assert set(tools) == {"lab", "notebook", "terminal", "vscode", "desktop", "tensorboard", "netdata"}
+    assert tools["desktop"]["services"] == ["desktop-display", "desktop-session", "desktop"]
+    assert tools["netdata"]["path"] == "tools/netdata/"
+    resources = status["resources"]
+    assert 0 < resources["cpu"]["cores"] <= 1024
+    assert resources["cpu"]["percent"] is not None and 0 <= resources["cpu"]["percent"] <= 100 * 1.05
+    assert 50 * 2**20 < resources["memory"]["used"] < resources["memory"]["limit"]
+    assert resources["disk"]["path"] == "/workspace" and 0 < resources["disk"]["used"] < resources["disk"]["total"]
+
+
+def test_resources_follow_the_container_limits(workspaces, host_workspace):
+    workspace = workspaces.start(workspace_dir=host_workspace, nano_cpus=1_500_000_000, mem_limit="3g")
+    status = wait_for_status(workspace, lambda s: s["resources"]["memory"] is not None)
+    assert status["resources"]["cpu"]["cores"] == 1.5
+    assert status["resources"]["memory"]["limit"] == 3 * 2**30
+
+
+def test_netdata_answers_its_api_with_this_workspace(workspace):
+    response = wait_for_page(workspace, "tools/netdata/api/v1/info", '"version"')
+    info = response.json()
+    assert info["version"].startswith("v1.") and info["mirrored_hosts"] == ["workbench"]
+    charts = workspace.get("tools/netdata/api/v1/charts").json()["charts"]
+    assert "system.cpu" in charts and "system.ram" in charts
+    assert any(name.startswith("net.eth0") for name in charts)  # the container's own network interface
+    assert any(name.startswith("disk_space.") for name in charts)
+
+
+def test_vscode_starts_with_workbench_defaults(workspace):
+    settings = workspace.container.exec_run(
+        ["cat", "/home/jovyan/.local/share/code-server/Machine/settings.json"], user="jovyan")
+    assert settings.exit_code == 0
+    values = json.loads(settings.output)
+    assert values["chat.disableAIFeatures"] is True and values["telemetry.telemetryLevel"] == "off"
+    assert values["python.defaultInterpreterPath"] == "/opt/venv/bin/python"
