@@ -1,4 +1,5 @@
 """A person with the token: logs in on the landing page, sees the tools running, opens them."""
+import re
 import time
 
 import pytest
@@ -25,12 +26,19 @@ def open_tile(page, workspace, tool: str):
 
 def test_token_login_leads_to_landing_page_with_live_tiles(workspace, page, screenshot):
     log_in(page, workspace)
-    for tool in ("lab", "notebook", "terminal"):
-        page.wait_for_selector(f'.tile[data-tool="{tool}"] .state[data-state="RUNNING"]', timeout=30_000)
+    for tool in ("lab", "notebook", "terminal", "vscode", "desktop", "tensorboard", "netdata"):
+        page.wait_for_selector(f'.tile[data-tool="{tool}"] .state[data-state="RUNNING"]', timeout=90_000)
     assert page.title() == "Workbench"
     assert page.inner_text('.tile[data-tool="lab"] h3') == "JupyterLab"
     page.wait_for_selector('#services tr[data-service="nginx"]')
     assert page.inner_text("#user") == "jovyan"
+    # The resource summary: CPU turns from "measuring…" into a percentage at the next refresh.
+    page.wait_for_function("/^\\d+%$/.test(document.querySelector('[data-resource=cpu] .value').textContent)",
+                           timeout=30_000)
+    assert re.fullmatch(r"\d+(\.\d)? CPUs?", page.inner_text("[data-resource=cpu] .detail"))
+    assert re.fullmatch(r"[\d.]+ [KMGT]?B of [\d.]+ [KMGT]?B", page.inner_text("[data-resource=memory] .detail"))
+    assert re.fullmatch(r"[\d.]+ [KMGT]?B free of [\d.]+ [KMGT]?B", page.inner_text("[data-resource=disk] .detail"))
+    assert "SSH" in page.inner_text("#ssh-heading") and page.is_visible("#ssh")
     screenshot(page, "landing")
 
 
@@ -75,4 +83,46 @@ def test_vscode_tile_opens_the_vscode_workbench(workspace, page, screenshot):
     vscode = open_tile(page, workspace, "vscode")
     vscode.wait_for_selector(".monaco-workbench", timeout=90_000)
     vscode.wait_for_selector(".explorer-folders-view, .welcome-view, .part.sidebar", timeout=90_000)
+    # Workbench's first settings: dark theme, and no chat panel taking a third of the window.
+    vscode.wait_for_selector(".monaco-workbench.vs-dark", timeout=30_000)
+    assert not vscode.is_visible(".part.auxiliarybar")
     screenshot(vscode, "vscode")
+
+
+# What share of a canvas is not black, and how many colours it shows, sampled on a grid.
+CANVAS_CONTENT = """(canvas) => {
+  const context = canvas.getContext("2d");
+  const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+  let lit = 0, samples = 0;
+  const colours = new Set();
+  for (let y = 0; y < canvas.height; y += 8) {
+    for (let x = 0; x < canvas.width; x += 8) {
+      const i = 4 * (y * canvas.width + x);
+      samples += 1;
+      if (data[i] + data[i + 1] + data[i + 2] > 30) lit += 1;
+      colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    }
+  }
+  return { width: canvas.width, height: canvas.height, lit: lit / samples, colours: colours.size };
+}"""
+
+
+def test_desktop_tile_shows_the_xfce_desktop_fitted_to_the_window(workspace, page, screenshot):
+    desktop = open_tile(page, workspace, "desktop")
+    desktop.wait_for_selector("html.noVNC_connected", timeout=60_000)
+    canvas = desktop.wait_for_selector("#noVNC_container canvas")
+    # Wait for the resize to the window and for XFCE's panel and windows to be drawn.
+    desktop.wait_for_function(f"(({CANVAS_CONTENT})(document.querySelector('#noVNC_container canvas'))).lit > 0.5"
+                              " && document.querySelector('#noVNC_container canvas').width === window.innerWidth",
+                              timeout=60_000)
+    content = canvas.evaluate(CANVAS_CONTENT)
+    assert content["width"] == 1280 and content["colours"] > 20, content
+    screenshot(desktop, "desktop")
+
+
+def test_netdata_tile_shows_live_charts(workspace, page, screenshot):
+    netdata = open_tile(page, workspace, "netdata")
+    netdata.get_by_text("System Overview").first.wait_for(timeout=60_000)
+    netdata.wait_for_selector('[data-netdata="system.cpu"] canvas, [data-netdata="system.cpu"] svg', timeout=60_000)
+    assert "netdata dashboard" in netdata.title()
+    screenshot(netdata, "netdata")

@@ -16,6 +16,8 @@ BAD = [
     ("NB_UID", "0"),
     ("NB_GID", "staff"),
     ("GRANT_SUDO", "maybe"),
+    ("TENSORBOARD_LOGDIR", "runs"),
+    ("VNC_RESOLUTION", "1600*900"),
 ]
 
 

@@ -184,10 +184,22 @@ def test_netdata_answers_its_api_with_this_workspace(workspace):
     assert any(name.startswith("disk_space.") for name in charts)
 
 
+VSCODE_SETTINGS = "/home/jovyan/.local/share/code-server/User/settings.json"
+
+
 def test_vscode_starts_with_workbench_defaults(workspace):
-    settings = workspace.container.exec_run(
-        ["cat", "/home/jovyan/.local/share/code-server/Machine/settings.json"], user="jovyan")
+    settings = workspace.container.exec_run(["cat", VSCODE_SETTINGS], user="jovyan")
     assert settings.exit_code == 0
     values = json.loads(settings.output)
     assert values["chat.disableAIFeatures"] is True and values["telemetry.telemetryLevel"] == "off"
     assert values["python.defaultInterpreterPath"] == "/opt/venv/bin/python"
+
+
+def test_vscode_settings_the_user_has_are_kept_across_a_restart(workspaces, host_workspace):
+    workspace = workspaces.start(workspace_dir=host_workspace)
+    mine = '{"workbench.colorTheme": "Default Light Modern"}\n'
+    workspace.container.exec_run(["sh", "-c", f"printf '%s' '{mine}' > {VSCODE_SETTINGS}"], user="jovyan")
+    workspace.container.restart(timeout=10)
+    workspace.reload()
+    workspace.wait_ready()
+    assert workspace.container.exec_run(["cat", VSCODE_SETTINGS]).output.decode() == mine

@@ -61,11 +61,14 @@ def check_nginx_config() -> None:
 
 
 def install_tool_defaults() -> None:
-    """Settings that sit below the user's own (which always win), so an image update may replace them."""
-    machine = Path.home() / ".local/share/code-server/Machine/settings.json"
+    """First settings for a user who has none; a settings file that exists is the user's and is left alone."""
+    settings = Path.home() / ".local/share/code-server/User/settings.json"
     try:
-        machine.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(paths.VSCODE_MACHINE_SETTINGS, machine)
+        settings.parent.mkdir(parents=True, exist_ok=True)
+        with open(settings, "x") as out:
+            out.write(paths.VSCODE_USER_SETTINGS.read_text())
+    except FileExistsError:
+        pass
     except OSError as error:
         print(f"workbench: warning: VS Code defaults not installed: {error}", file=sys.stderr, flush=True)
 

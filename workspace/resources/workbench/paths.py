@@ -21,5 +21,5 @@ NODE = Path("/opt/workbench-node/bin/node")
 CODE_SERVER = Path("/opt/code-server/node_modules/code-server/out/node/entry.js")
 # noVNC's web client (from Debian's package), served by websockify next to the VNC websocket.
 NOVNC_DIR = Path("/opt/novnc")
-# Defaults for VS Code below the user's own settings ("Machine" scope), refreshed at every start.
-VSCODE_MACHINE_SETTINGS = INSTALL_DIR / "vscode" / "machine-settings.json"
+# VS Code's first settings (dark theme, no telemetry, chat off, the workspace's Python), given to a user who has none.
+VSCODE_USER_SETTINGS = INSTALL_DIR / "vscode" / "user-settings.json"

@@ -1,0 +1,70 @@
+"""The Linux desktop as a VNC viewer sees it through port 8080: no password prompt, the size asked for, the
+clipboard both ways, and a terminal and a file manager open in /workspace."""
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+
+import pytest
+import websocket
+
+from rfb import RfbSession
+from workbench_client import wait_for_status
+
+pytestmark = pytest.mark.container
+
+
+@contextlib.contextmanager
+def viewer(workspace):
+    wait_for_status(workspace, lambda s: next(t for t in s["tools"] if t["name"] == "desktop")["state"] == "RUNNING",
+                    timeout=90)
+    channel = websocket.create_connection(
+        workspace.ws_url("tools/desktop/websockify"), origin=workspace.origin(), subprotocols=["binary"],
+        header=[f"{k}: {v}" for k, v in workspace.auth_headers().items()], timeout=30)
+    try:
+        yield RfbSession(channel)
+    finally:
+        channel.close()
+
+
+def in_desktop(workspace, command: str):
+    return workspace.container.exec_run(["sh", "-c", command], user="jovyan", environment={"DISPLAY": ":1"})
+
+
+def test_desktop_connects_without_a_password_at_the_default_size(workspace):
+    with viewer(workspace) as session:
+        desktop = session.handshake()
+    assert (desktop.width, desktop.height, desktop.name) == (1600, 900, "Workbench")
+
+
+def test_vnc_resolution_sets_the_desktop_size(workspaces, host_workspace):
+    workspace = workspaces.start({"VNC_RESOLUTION": "1024x768"}, host_workspace)
+    with viewer(workspace) as session:
+        desktop = session.handshake()
+    assert (desktop.width, desktop.height) == (1024, 768)
+
+
+def test_clipboard_goes_both_ways(workspace):
+    with viewer(workspace) as session:
+        session.handshake()
+        session.send_clipboard("copied in the browser")
+        pasted, deadline = "", time.monotonic() + 30
+        while pasted != "copied in the browser" and time.monotonic() < deadline:  # applied asynchronously
+            pasted = in_desktop(workspace, "xclip -o -selection clipboard").output.decode()
+            time.sleep(0.2)
+        assert pasted == "copied in the browser"
+        in_desktop(workspace, "printf 'copied on the desktop' | xclip -i -selection clipboard")
+        assert session.receive_clipboard() == "copied on the desktop"
+
+
+def test_desktop_opens_a_terminal_and_a_file_manager_in_the_workspace(workspace):
+    wait_for_status(workspace, lambda s: next(t for t in s["tools"] if t["name"] == "desktop")["state"] == "RUNNING",
+                    timeout=90)
+    titles, deadline = "", time.monotonic() + 60
+    while time.monotonic() < deadline:
+        titles = in_desktop(workspace, "xwininfo -root -tree").output.decode()
+        if '"workspace - Thunar"' in titles and re.search(r'"Terminal - [^"]*: /workspace"', titles):
+            break
+        time.sleep(0.5)
+    assert '"workspace - Thunar"' in titles and re.search(r'"Terminal - [^"]*: /workspace"', titles), titles
