@@ -82,13 +82,15 @@ class Workspace:
 
 
 def wait_for_status(workspace: Workspace, condition, timeout: float = 60) -> dict:
-    """Poll the landing page's status endpoint until condition(status) holds; return that status."""
+    """Poll the landing page's status endpoint until condition(status) holds; return that status. The endpoint is
+    Jupyter's: while Jupyter restarts it does not answer, which is waited through too."""
     deadline = time.monotonic() + timeout
     while True:
-        status = workspace.get("api/workbench/status").json()
-        if condition(status):
+        response = workspace.get("api/workbench/status")
+        status = response.json() if response.status_code == 200 else None
+        if status is not None and condition(status):
             return status
-        assert time.monotonic() < deadline, f"status never satisfied the condition: {status}"
+        assert time.monotonic() < deadline, f"status never satisfied the condition: {status or response.text}"
         time.sleep(0.5)
 
 

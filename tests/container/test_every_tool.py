@@ -126,6 +126,7 @@ def service(status: dict, name: str) -> dict:
 
 # program killed -> the tool it belongs to, and what proves the tool is back
 KILLED = {
+    "jupyter": "terminal",  # JupyterLab, Notebook and the terminal are Jupyter's
     "vscode": "vscode",
     "desktop-display": "desktop",  # Xvnc: the session dies with it and both come back
     "desktop": "desktop",  # websockify
