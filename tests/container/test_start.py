@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from workbench_client import execute
+from workbench_client import execute, wait_for_status
 
 pytestmark = pytest.mark.container
 
@@ -52,17 +52,21 @@ def test_kernel_runs_as_the_user_in_workspace(workspace):
 
 
 def test_only_port_8080_listens_beyond_loopback(workspace):
+    wait_for_status(workspace, lambda s: all(tool["state"] == "RUNNING" for tool in s["tools"]), timeout=90)
     execute(workspace, "pass")  # a running kernel opens its own (loopback) ports too
     output = workspace.container.exec_run(["ss", "-Hltn"]).output.decode()
     listeners = {line.split()[3] for line in output.splitlines()}
     exposed = {address for address in listeners if not address.startswith(("127.", "[::1]"))}
     assert exposed == {"0.0.0.0:8080"}, output
+    # The tools are there, on loopback: code-server, websockify, Xvnc, TensorBoard, Netdata.
+    assert {f"127.0.0.1:{port}" for port in (13337, 6080, 5901, 6006, 19999)} <= listeners, output
 
 
 def test_supervisord_is_controlled_through_its_socket(workspace):
     result = workspace.container.exec_run(["supervisorctl", "status"], user="jovyan")
     lines = result.output.decode().splitlines()
-    assert sorted(line.split()[0] for line in lines) == ["jupyter", "nginx", "tensorboard", "vscode"]
+    assert sorted(line.split()[0] for line in lines) == ["desktop", "desktop-display", "desktop-session", "jupyter",
+                                                         "netdata", "nginx", "tensorboard", "vscode"]
     assert all(line.split()[1] == "RUNNING" for line in lines), lines
 
 
