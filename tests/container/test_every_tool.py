@@ -65,17 +65,18 @@ def test_desktop_websocket_speaks_rfb(workspace):
         channel.close()
 
 
-def test_terminal_websocket_runs_a_shell(workspace):
+def test_terminal_websocket_runs_a_login_shell_with_the_workspace_python(workspace):
     channel = open_socket(workspace, "terminal")
     try:
         assert channel.handshake_response.status == 101
-        channel.send(json.dumps(["stdin", "echo terminal-$((6*7))\r"]))
+        channel.send(json.dumps(["stdin", "echo terminal-$((6*7)) $(command -v python pip) $PWD $DISPLAY.\r"]))
+        expected = "terminal-42 /opt/venv/bin/python /opt/venv/bin/pip /workspace :1."
         output, deadline = "", time.monotonic() + 30
-        while "terminal-42" not in output and time.monotonic() < deadline:
+        while expected not in output and time.monotonic() < deadline:
             message = json.loads(channel.recv())
             if message[0] == "stdout":
                 output += message[1]
-        assert "terminal-42" in output
+        assert expected in output, output
     finally:
         channel.close()
 
