@@ -344,11 +344,14 @@ def run_workspace(args: argparse.Namespace) -> None:
 # ---------------------------------------------------------------- test
 
 def ensure_test_environment(args: argparse.Namespace) -> Path:
-    """Debian's Chromium for the browser tests, and a virtual environment with the test tools (reused when it is
-    already complete)."""
+    """Debian's Chromium for the browser tests, the OpenSSH client for the SSH tests, and a virtual environment
+    with the test tools (reused when it is already complete)."""
     if not Path(CHROMIUM).exists():
         say("Chromium not found: installing Debian's chromium for the browser tests")
         apt_install("chromium")
+    if not (shutil.which("ssh") and shutil.which("sftp")):
+        say("OpenSSH client not found: installing it for the SSH tests")
+        apt_install("openssh-client")
     python = TEST_VENV / "bin" / "python"
     stamp = TEST_VENV / ".requirements"
     wanted = TEST_REQUIREMENTS.read_text()

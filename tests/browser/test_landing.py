@@ -1,6 +1,11 @@
 """A person with the token: logs in on the landing page, sees the tools running, opens them."""
+import os
 import re
+import shutil
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -126,3 +131,33 @@ def test_netdata_tile_shows_live_charts(workspace, page, screenshot):
     netdata.wait_for_selector('[data-netdata="system.cpu"] canvas, [data-netdata="system.cpu"] svg', timeout=60_000)
     assert "netdata dashboard" in netdata.title()
     screenshot(netdata, "netdata")
+
+
+def test_ssh_command_on_the_landing_page_sets_up_a_working_ssh_host(workspace, page, screenshot):
+    """What a user does: copy the command from the landing page, paste it in a shell, then ssh."""
+    log_in(page, workspace)
+    page.wait_for_function("document.getElementById('ssh-command').textContent.startsWith('curl ')")
+    command = page.inner_text("#ssh-command")
+    alias = page.inner_text("#ssh-alias")
+    assert command.endswith('api/workbench/ssh/setup" | sh') and workspace.token in command
+    home = Path(tempfile.mkdtemp(prefix="home-", dir="/tmp"))  # short: ssh's control socket lives in ~/.ssh
+    try:
+        env = {**os.environ, "HOME": str(home)}
+        setup = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True, timeout=120)
+        assert setup.returncode == 0, setup.stderr
+        login = subprocess.run(["ssh", "-F", str(home / ".ssh" / "config"), "-o", "ControlMaster=no", alias, "whoami"],
+                               env=env, capture_output=True, text=True, timeout=60)
+        assert login.stdout == "jovyan\n", login.stderr
+        # The new key is listed on the page, with a button to revoke it.
+        page.reload()
+        revoke = page.wait_for_selector("#ssh-keys tbody tr button", timeout=30_000)
+        screenshot(page, "ssh")
+        # Revoking it from the page (the DELETE carries Jupyter's XSRF token) locks that client out.
+        page.once("dialog", lambda dialog: dialog.accept())
+        revoke.click()
+        page.wait_for_selector("#ssh-keys tbody tr", state="detached", timeout=30_000)
+        refused = subprocess.run(["ssh", "-F", str(home / ".ssh" / "config"), "-o", "ControlMaster=no", alias,
+                                  "whoami"], env=env, capture_output=True, text=True, timeout=60)
+        assert refused.returncode == 255 and "Permission denied" in refused.stderr
+    finally:
+        shutil.rmtree(home, ignore_errors=True)

@@ -18,6 +18,8 @@ BAD = [
     ("GRANT_SUDO", "maybe"),
     ("TENSORBOARD_LOGDIR", "runs"),
     ("VNC_RESOLUTION", "1600*900"),
+    ("SSH_AUTHORIZED_KEYS", "ssh-ed25519 not-base64!"),
+    ("WORKSPACE_PORT", "2222"),
 ]
 
 

@@ -117,6 +117,54 @@
     }
   }
 
+  // SSH: the one-line setup command for this browser's address, and the keys allowed to log in.
+  let sshInfo = null;
+
+  async function refreshSsh() {
+    try {
+      if (!sshInfo) {
+        const response = await fetch("api/workbench/ssh/info", { credentials: "same-origin", cache: "no-store" });
+        if (!response.ok) return;
+        sshInfo = await response.json();
+        const base = location.origin + location.pathname.replace(/[^/]*$/, "");
+        const auth = sshInfo.token ? `-H "Authorization: token ${sshInfo.token}" ` : "";
+        document.getElementById("ssh-command").textContent = `curl -fsS ${auth}"${base}${sshInfo.setup_path}" | sh`;
+        const port = location.port || (location.protocol === "https:" ? 443 : 80);
+        document.getElementById("ssh-alias").textContent =
+          `workbench-${location.hostname}-${port}`.replace(/[^A-Za-z0-9._-]+/g, "-");
+      }
+      const keys = await (await fetch("api/workbench/ssh/keys", { credentials: "same-origin", cache: "no-store" })).json();
+      document.querySelector("#ssh-keys tbody").replaceChildren(...keys.keys.map((key) => {
+        const row = element("tr", { "data-fingerprint": key.fingerprint });
+        const action = element("td");
+        if (key.source === "workspace") {
+          const revoke = element("button", { type: "button" }, "Revoke");
+          revoke.addEventListener("click", () => revokeKey(key));
+          action.append(revoke);
+        }
+        const fingerprint = element("td");
+        fingerprint.append(element("code", {}, key.fingerprint));
+        row.append(element("td", {}, key.name), fingerprint, element("td", {}, key.source), action);
+        return row;
+      }));
+    } catch (problem) {
+      // The status refresh reports a workspace that cannot be reached.
+    }
+  }
+
+  async function revokeKey(key) {
+    if (!confirm(`Revoke the key "${key.name}"? Clients using it can no longer log in.`)) return;
+    await fetch(`api/workbench/ssh/keys/${encodeURIComponent(key.fingerprint)}`,
+                { method: "DELETE", credentials: "same-origin", headers: { "X-XSRFToken": sshInfo.xsrf_token } });
+    refreshSsh();
+  }
+
+  document.getElementById("ssh-copy").addEventListener("click", () => {
+    navigator.clipboard.writeText(document.getElementById("ssh-command").textContent);
+  });
+
   refresh();
+  refreshSsh();
   setInterval(refresh, REFRESH_MS);
+  setInterval(refreshSsh, 4 * REFRESH_MS);
 })();

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import __version__, paths, render, tools
+from . import __version__, paths, render, ssh_keys, tools
 from .account import AccountError, check_workspace_writable, current_account, drop_privileges, prepare_as_root
 from .settings import ConfigError, Settings, load
 
@@ -52,12 +52,23 @@ class RenderError(Exception):
     """The rendered configuration is broken: a bug in the image, not in the user's settings."""
 
 
-def check_nginx_config() -> None:
-    result = subprocess.run(["nginx", "-t", "-q", "-e", "stderr", "-c", str(paths.RUN_DIR / "nginx.conf")],
-                            capture_output=True, text=True)
+def check_config(command: list[str], program: str) -> None:
+    """The program's own check of its rendered configuration."""
+    result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
-        raise RenderError(f"the rendered nginx configuration is invalid (please report this): "
-                          f"{' '.join(result.stderr.split())}")
+        raise RenderError(f"the rendered {program} configuration is invalid (please report this): "
+                          f"{' '.join((result.stderr or result.stdout).split())}")
+
+
+def prepare_ssh(settings: Settings) -> None:
+    """Host keys on the first start (kept in /workspace), the keys given in SSH_AUTHORIZED_KEYS, then sshd's own
+    check of its configuration."""
+    try:
+        ssh_keys.ensure_host_keys()
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise AccountError(f"cannot create the SSH host keys in {paths.SSH_STATE_DIR}: {error}") from None
+    ssh_keys.write_start_keys(list(settings.ssh_authorized_keys))
+    check_config(["/usr/sbin/sshd", "-t", "-f", str(paths.RUN_DIR / "sshd_config")], "sshd")
 
 
 def install_tool_defaults() -> None:
@@ -92,16 +103,18 @@ def main(argv: list[str]) -> int:
         if os.geteuid() == 0:
             hand_over_log_streams(account.uid, account.gid)
             drop_privileges(account)
+        os.environ.setdefault("DISPLAY", tools.DISPLAY)
         render.write_configs(settings)
         paths.HEALTHZ_URL_FILE.write_text(settings.healthz_url() + "\n")
-        check_nginx_config()
-        install_tool_defaults()
+        check_config(["nginx", "-t", "-q", "-e", "stderr", "-c", str(paths.RUN_DIR / "nginx.conf")], "nginx")
+        if not argv:
+            prepare_ssh(settings)
+            install_tool_defaults()
     except (ConfigError, AccountError, RenderError) as error:
         return fail(str(error))
 
     for variable in PRIVATE_VARIABLES:
         os.environ.pop(variable, None)
-    os.environ.setdefault("DISPLAY", tools.DISPLAY)
     os.chdir(paths.WORKSPACE_DIR)
     if argv:
         os.execvp(argv[0], argv)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import xmlrpc.client
 
 from jupyter_server.auth.decorator import allow_unauthenticated
@@ -12,7 +13,7 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.httpclient import AsyncHTTPClient
 
-from . import __version__, paths, supervisor_client, tools, usage
+from . import __version__, paths, render, ssh_keys, supervisor_client, tools, usage
 
 # A tool that takes longer than this to answer its health probe is shown as starting.
 PROBE_TIMEOUT_SECONDS = 2.0
@@ -67,6 +68,81 @@ class StatusHandler(APIHandler):
         }))
 
 
+def key_json(key: ssh_keys.PublicKey, source: str) -> dict:
+    return {"name": key.name, "type": key.kind, "fingerprint": key.fingerprint, "source": source}
+
+
+class SshKeysHandler(APIHandler):
+    """The client keys allowed to log in over SSH: list them, add one (the body is the public key line)."""
+
+    @web.authenticated
+    def get(self) -> None:
+        keys = [key_json(key, "workspace") for key in ssh_keys.list_keys()]
+        keys += [key_json(key, "SSH_AUTHORIZED_KEYS") for key in ssh_keys.list_keys(paths.START_AUTHORIZED_KEYS)]
+        self.finish(json.dumps({"keys": keys}))
+
+    @web.authenticated
+    def post(self) -> None:
+        try:
+            key = ssh_keys.parse_public_key(self.request.body.decode(errors="replace"),
+                                            self.get_query_argument("name", None))
+        except ssh_keys.KeyProblem as problem:
+            raise web.HTTPError(400, str(problem)) from None
+        ssh_keys.add_key(key)
+        self.set_status(201)
+        self.finish(json.dumps(key_json(key, "workspace")))
+
+
+class SshInfoHandler(APIHandler):
+    """What the landing page's SSH section shows: the setup command's parts and the keys. The token is the
+    caller's own (they are logged in with it); the XSRF token lets the page revoke keys."""
+
+    @web.authenticated
+    def get(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps({
+            "setup_path": "api/workbench/ssh/setup",
+            "token": self.identity_provider.token or "",
+            "user": os.environ.get("USER", ""),
+            "xsrf_token": self.xsrf_token.decode() if isinstance(self.xsrf_token, bytes) else self.xsrf_token,
+        }))
+
+
+class SshKeyHandler(APIHandler):
+    """One client key, by fingerprint or name: revoke it."""
+
+    @web.authenticated
+    def delete(self, fingerprint_or_name: str) -> None:
+        if not ssh_keys.revoke_key(fingerprint_or_name):
+            raise web.HTTPError(404, f"no key named {fingerprint_or_name!r} (keys from SSH_AUTHORIZED_KEYS are "
+                                     "revoked by removing them from that variable)")
+        self.set_status(204)
+        self.finish()
+
+
+class SshSetupHandler(APIHandler):
+    """The script a user pipes into sh on their machine (?host=&port=&alias= override what the request shows)."""
+
+    @web.authenticated
+    def get(self) -> None:
+        host_header = self.request.host or "localhost"
+        default_host, _, default_port = host_header.rpartition(":") if ":" in host_header else (host_header, "", "80")
+        host = self.get_query_argument("host", default_host or host_header)
+        port = self.get_query_argument("port", default_port)
+        alias = self.get_query_argument("alias", re.sub(r"[^A-Za-z0-9._-]+", "-", f"workbench-{host}-{port}"))
+        for name, value, pattern in (("host", host, r"[A-Za-z0-9.:\[\]-]{1,253}"), ("port", port, r"[0-9]{1,5}"),
+                                     ("alias", alias, r"[A-Za-z0-9._-]{1,100}")):
+            if not re.fullmatch(pattern, value):
+                raise web.HTTPError(400, f"{name}={value!r} is not valid")
+        script = render.ssh_setup_script(
+            alias=alias, url=f"{self.request.protocol}://{host_header}{self.base_url}",
+            token=self.identity_provider.token or "", host=host, port=int(port),
+            user=os.environ.get("USER", ""), host_keys=ssh_keys.host_public_keys())
+        self.set_header("Content-Type", "text/x-shellscript; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(script)
+
+
 def _jupyter_server_extension_points() -> list[dict]:
     return [{"module": "workbench.jupyter_extension"}]
 
@@ -77,4 +153,8 @@ def _load_jupyter_server_extension(serverapp) -> None:
     serverapp.web_app.add_handlers(".*$", [
         (url_path_join(base_url, "api/workbench/healthz"), HealthHandler),
         (url_path_join(base_url, "api/workbench/status"), StatusHandler),
+        (url_path_join(base_url, "api/workbench/ssh/keys"), SshKeysHandler),
+        (url_path_join(base_url, r"api/workbench/ssh/keys/([^/]+)"), SshKeyHandler),
+        (url_path_join(base_url, "api/workbench/ssh/setup"), SshSetupHandler),
+        (url_path_join(base_url, "api/workbench/ssh/info"), SshInfoHandler),
     ])

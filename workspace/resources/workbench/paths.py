@@ -23,3 +23,11 @@ CODE_SERVER = Path("/opt/code-server/node_modules/code-server/out/node/entry.js"
 NOVNC_DIR = Path("/opt/novnc")
 # VS Code's first settings (dark theme, no telemetry, chat off, the workspace's Python), given to a user who has none.
 VSCODE_USER_SETTINGS = INSTALL_DIR / "vscode" / "user-settings.json"
+# What the workspace keeps for itself in the user's folder, so that it survives re-creating the container.
+STATE_DIR = WORKSPACE_DIR / ".workbench"
+SSH_STATE_DIR = STATE_DIR / "ssh"  # host keys and the managed authorized_keys, readable by the user only
+AUTHORIZED_KEYS = SSH_STATE_DIR / "authorized_keys"
+START_AUTHORIZED_KEYS = RUN_DIR / "authorized_keys_from_start"  # SSH_AUTHORIZED_KEYS, rewritten at every start
+# Behind sslh, which owns WORKSPACE_PORT and tells SSH from HTTP by the first bytes a client sends.
+NGINX_PORT = 18080
+SSHD_PORT = 2222

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import paths, tools
+from . import paths, ssh_keys, tools
 from .settings import Settings
 
 
@@ -17,12 +17,30 @@ def _environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters["pyrepr"] = repr
     env.filters["regex"] = re.escape
+    env.filters["sh"] = lambda value: shlex.quote(str(value))
     return env
+
+
+# What an SSH session inherits from the workspace's environment, as the Jupyter terminal does.
+SESSION_VARIABLES = ("PATH", "LANG", "LC_ALL", "DISPLAY", "LD_LIBRARY_PATH")
+SESSION_PREFIXES = ("CUDA", "NVIDIA_")
+
+
+def session_environment(environ: dict[str, str]) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in sorted(environ.items())
+            if (name in SESSION_VARIABLES or name.startswith(SESSION_PREFIXES))
+            and value.isprintable() and '"' not in value and "\\" not in value]
 
 
 def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
     return {
         "port": settings.port,
+        "nginx_port": paths.NGINX_PORT,
+        "sshd_port": paths.SSHD_PORT,
+        "host_keys": [str(paths.SSH_STATE_DIR / f"ssh_host_{kind}_key") for kind in ssh_keys.HOST_KEY_TYPES],
+        "authorized_keys": str(paths.AUTHORIZED_KEYS),
+        "start_authorized_keys": str(run_dir / paths.START_AUTHORIZED_KEYS.name),
+        "session_environment": session_environment(dict(os.environ)),
         "base_url": settings.base_url,
         "token": settings.token,
         "run_dir": str(run_dir),
@@ -55,12 +73,21 @@ def render(template: str, settings: Settings, run_dir: Path = paths.RUN_DIR,
     return environment.get_template(template).render(context(settings, run_dir))
 
 
+def ssh_setup_script(*, alias: str, url: str, token: str, host: str, port: int, user: str,
+                     host_keys: list[str]) -> str:
+    return _environment().get_template("ssh-setup.sh.j2").render(
+        alias=alias, url=url, token=token, host=host, port=port, user=user, host_keys=host_keys,
+        remote_python=paths.VENV_DIR / "bin" / "python")
+
+
 def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str, Path]:
     """Write every rendered file into run_dir, readable by its owner only (one of them holds the token)."""
     written = {}
     environment = _environment()
     for template, name in (("nginx.conf.j2", "nginx.conf"),
-                           ("jupyter_server_config.py.j2", "jupyter_server_config.py")):
+                           ("jupyter_server_config.py.j2", "jupyter_server_config.py"),
+                           ("sshd_config.j2", "sshd_config"),
+                           ("sslh.cfg.j2", "sslh.cfg")):
         target = run_dir / name
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:

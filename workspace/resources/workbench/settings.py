@@ -9,7 +9,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Mapping
 
-from .paths import IMAGE_USER
+from . import ssh_keys, tools
+from .paths import IMAGE_USER, NGINX_PORT, SSHD_PORT
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9._~-]{8,256}")
 BASE_URL_SEGMENT = re.compile(r"[A-Za-z0-9._~@+-]+")
@@ -40,6 +41,7 @@ class Settings:
     grant_sudo_explicit: bool
     tensorboard_logdir: str
     vnc_resolution: str  # WIDTHxHEIGHT
+    ssh_authorized_keys: tuple[ssh_keys.PublicKey, ...]
 
     @property
     def auth_enabled(self) -> bool:
@@ -116,6 +118,21 @@ def parse_resolution(raw: str) -> str:
     return raw
 
 
+def parse_authorized_keys(raw: str) -> tuple[ssh_keys.PublicKey, ...]:
+    try:
+        return tuple(ssh_keys.parse_key_list(raw))
+    except ssh_keys.KeyProblem as problem:
+        shown = raw if len(raw) <= 60 else raw[:57] + "..."
+        raise ConfigError("SSH_AUTHORIZED_KEYS", shown, f"{problem} (one key per line, as in authorized_keys)") from None
+
+
+def parse_port(raw: str) -> int:
+    port = parse_int("WORKSPACE_PORT", raw, 1, 65535)
+    if port in tools.loopback_ports() | {NGINX_PORT, SSHD_PORT}:
+        raise ConfigError("WORKSPACE_PORT", raw, f"{port} is used inside the workspace; choose another port")
+    return port
+
+
 def load(environ: Mapping[str, str]) -> Settings:
     """Validate the whole environment; the first bad variable raises ConfigError."""
     token, generated = parse_token(environ.get("AUTHENTICATE_VIA_JUPYTER"))
@@ -123,7 +140,7 @@ def load(environ: Mapping[str, str]) -> Settings:
         token=token,
         token_generated=generated,
         base_url=parse_base_url(environ.get("WORKSPACE_BASE_URL")),
-        port=parse_int("WORKSPACE_PORT", environ.get("WORKSPACE_PORT", "8080"), 1, 65535),
+        port=parse_port(environ.get("WORKSPACE_PORT", "8080")),
         nb_user=parse_user_name(environ.get("NB_USER", IMAGE_USER)),
         nb_uid=parse_int("NB_UID", environ.get("NB_UID", "1000"), 1, MAX_ID, " (0 would be root)"),
         nb_gid=parse_int("NB_GID", environ.get("NB_GID", "100"), 1, MAX_ID, " (0 would be root's group)"),
@@ -131,4 +148,5 @@ def load(environ: Mapping[str, str]) -> Settings:
         grant_sudo_explicit="GRANT_SUDO" in environ,
         tensorboard_logdir=parse_directory("TENSORBOARD_LOGDIR", environ.get("TENSORBOARD_LOGDIR", "/workspace")),
         vnc_resolution=parse_resolution(environ.get("VNC_RESOLUTION", "1600x900")),
+        ssh_authorized_keys=parse_authorized_keys(environ.get("SSH_AUTHORIZED_KEYS", "")),
     )

@@ -90,6 +90,11 @@ VNC_PORT = 5901
 _STATE_SEVERITY = ("FATAL", "BACKOFF", "EXITED", "STOPPED", "UNKNOWN", "STOPPING", "STARTING")
 
 
+def loopback_ports() -> set[int]:
+    """The ports the tools listen on inside the workspace."""
+    return {tool.port for tool in TOOLS if tool.port is not None} | {VNC_PORT}
+
+
 def own_services() -> list[Tool]:
     return [tool for tool in TOOLS if tool.has_own_service]
 
