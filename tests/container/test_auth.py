@@ -58,7 +58,7 @@ def test_token_in_the_header_opens_the_api(workspace):
     assert response.status_code == 200 and isinstance(response.json(), list)
     status = wait_for_status(workspace, lambda s: all(x["state"] == "RUNNING" for x in s["services"]))
     assert {s["name"]: s["state"] for s in status["services"]} == {
-        name: "RUNNING" for name in ("sslh", "nginx", "sshd", "jupyter", "vscode", "desktop-display",
+        name: "RUNNING" for name in ("nginx", "sshd", "jupyter", "vscode", "desktop-display",
                                      "desktop-session", "desktop", "tensorboard", "netdata")}
     status = wait_for_status(workspace, lambda s: all(x["state"] == "RUNNING" for x in s["tools"]), timeout=90)
     assert [(t["name"], t["path"], t["state"]) for t in status["tools"]] == [

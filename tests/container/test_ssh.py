@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -113,8 +114,9 @@ def test_a_revoked_key_is_refused(client, workspace):
     mine = fingerprint(client.home / ".ssh" / f"{client.alias}_ed25519.pub")
     listed = {key["fingerprint"]: key for key in workspace.get("api/workbench/ssh/keys").json()["keys"]}
     assert listed[mine]["source"] == "workspace" and listed[mine]["type"] == "ssh-ed25519"
-    revoked = requests.delete(f"{workspace.url}api/workbench/ssh/keys/{mine}", headers=workspace.auth_headers(),
-                              timeout=30)
+    # A fingerprint is base64: "/" and "+" must be escaped in the URL.
+    revoked = requests.delete(f"{workspace.url}api/workbench/ssh/keys/{quote(mine, safe='')}",
+                              headers=workspace.auth_headers(), timeout=30)
     assert revoked.status_code == 204
     assert mine not in {key["fingerprint"] for key in workspace.get("api/workbench/ssh/keys").json()["keys"]}
     refused = client.ssh("-o", "ControlMaster=no", client.alias, "true")

@@ -58,7 +58,7 @@ def test_only_port_8080_listens_beyond_loopback(workspace):
     listeners = {line.split()[3] for line in output.splitlines()}
     exposed = {address for address in listeners if not address.startswith(("127.", "[::1]"))}
     assert exposed == {"0.0.0.0:8080"}, output
-    # Behind sslh on 8080, on loopback: nginx, sshd, code-server, websockify, Xvnc, TensorBoard, Netdata.
+    # Behind 8080, on loopback: the web server, sshd, code-server, websockify, Xvnc, TensorBoard, Netdata.
     assert {f"127.0.0.1:{port}" for port in (18080, 2222, 13337, 6080, 5901, 6006, 19999)} <= listeners, output
 
 
@@ -66,7 +66,7 @@ def test_supervisord_is_controlled_through_its_socket(workspace):
     result = workspace.container.exec_run(["supervisorctl", "status"], user="jovyan")
     lines = result.output.decode().splitlines()
     assert sorted(line.split()[0] for line in lines) == ["desktop", "desktop-display", "desktop-session", "jupyter",
-                                                         "netdata", "nginx", "sshd", "sslh", "tensorboard",
+                                                         "netdata", "nginx", "sshd", "tensorboard",
                                                          "vscode"]
     assert all(line.split()[1] == "RUNNING" for line in lines), lines
 

@@ -28,6 +28,6 @@ STATE_DIR = WORKSPACE_DIR / ".workbench"
 SSH_STATE_DIR = STATE_DIR / "ssh"  # host keys and the managed authorized_keys, readable by the user only
 AUTHORIZED_KEYS = SSH_STATE_DIR / "authorized_keys"
 START_AUTHORIZED_KEYS = RUN_DIR / "authorized_keys_from_start"  # SSH_AUTHORIZED_KEYS, rewritten at every start
-# Behind sslh, which owns WORKSPACE_PORT and tells SSH from HTTP by the first bytes a client sends.
+# Behind the public port, where nginx tells SSH from HTTP by the first bytes a client sends (nginx/demux.js).
 NGINX_PORT = 18080
 SSHD_PORT = 2222

@@ -46,6 +46,7 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
         "run_dir": str(run_dir),
         "jupyter_socket": str(run_dir / paths.JUPYTER_SOCKET.name),
         "landing_dir": str(paths.LANDING_DIR),
+        "install_dir": str(paths.INSTALL_DIR),
         "workspace_dir": str(paths.WORKSPACE_DIR),
         "tools": tools.own_services(),
     }
@@ -86,8 +87,7 @@ def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str
     environment = _environment()
     for template, name in (("nginx.conf.j2", "nginx.conf"),
                            ("jupyter_server_config.py.j2", "jupyter_server_config.py"),
-                           ("sshd_config.j2", "sshd_config"),
-                           ("sslh.cfg.j2", "sslh.cfg")):
+                           ("sshd_config.j2", "sshd_config")):
         target = run_dir / name
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
