@@ -105,8 +105,8 @@ def wait_for_page(workspace: Workspace, path: str, text: str = "", timeout: floa
         time.sleep(0.5)
 
 
-def start_kernel(workspace: Workspace, headers: dict | None = None) -> str:
-    response = requests.post(workspace.url + "api/kernels", json={"name": "python3"},
+def start_kernel(workspace: Workspace, headers: dict | None = None, name: str = "python3") -> str:
+    response = requests.post(workspace.url + "api/kernels", json={"name": name},
                              headers=headers if headers is not None else workspace.auth_headers(), timeout=60)
     assert response.status_code == 201, response.text
     return response.json()["id"]

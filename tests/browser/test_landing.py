@@ -161,3 +161,13 @@ def test_ssh_command_on_the_landing_page_sets_up_a_working_ssh_host(workspace, p
         assert refused.returncode == 255 and "Permission denied" in refused.stderr
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+def test_an_environment_made_with_workbench_env_is_in_the_jupyterlab_launcher(workspace, page, screenshot):
+    created = workspace.container.exec_run(["bash", "-lc", "workbench-env create launcher-check"], user="jovyan")
+    assert created.exit_code == 0, created.output.decode()
+    lab = open_tile(page, workspace, "lab")
+    lab.wait_for_selector(".jp-Launcher", timeout=60_000)
+    lab.wait_for_selector('.jp-LauncherCard[title="Python (launcher-check)"], '
+                          '.jp-LauncherCard:has-text("Python (launcher-check)")', timeout=60_000)
+    screenshot(lab, "launcher")

@@ -1,8 +1,11 @@
-# Login shells (Jupyter terminals, the desktop's terminal, later SSH) see what kernels and tools see: the
-# workspace's Python environment first on PATH (Debian's /etc/profile resets PATH) and the desktop's display.
-case ":${PATH}:" in
-    *:/opt/venv/bin:*) ;;
-    *) PATH="/opt/venv/bin:${PATH}" ;;
-esac
+# Login shells (Jupyter terminals, the desktop's terminal, SSH) see what kernels and tools see: the user's own
+# packages (pip install --user, kept in /workspace) and the workspace's Python environment first on PATH (Debian's
+# /etc/profile resets PATH), and the desktop's display.
+for directory in /opt/venv/bin "${PYTHONUSERBASE:-/workspace/.workbench/python}/bin"; do
+    case ":${PATH}:" in
+        *:"${directory}":*) ;;
+        *) PATH="${directory}:${PATH}" ;;
+    esac
+done
 export PATH
 export DISPLAY="${DISPLAY:-:1}"

@@ -60,6 +60,19 @@ def check_config(command: list[str], program: str) -> None:
                           f"{' '.join((result.stderr or result.stdout).split())}")
 
 
+def prepare_state_dir() -> None:
+    """/workspace/.workbench holds what the workspace keeps for the user (host keys, pip --user packages, extra
+    environments): private to the user, and ignored by git when /workspace is a repository."""
+    try:
+        paths.STATE_DIR.mkdir(mode=0o700, exist_ok=True)
+        paths.STATE_DIR.chmod(0o700)
+        ignore = paths.STATE_DIR / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Workbench's own files (SSH host keys, user packages, environments): not for git.\n*\n")
+    except OSError as error:
+        raise AccountError(f"cannot prepare {paths.STATE_DIR}: {error}") from None
+
+
 def prepare_ssh(settings: Settings) -> None:
     """Host keys on the first start (kept in /workspace), the keys given in SSH_AUTHORIZED_KEYS, then sshd's own
     check of its configuration."""
@@ -108,6 +121,7 @@ def main(argv: list[str]) -> int:
         paths.HEALTHZ_URL_FILE.write_text(settings.healthz_url() + "\n")
         check_config(["nginx", "-t", "-q", "-e", "stderr", "-c", str(paths.RUN_DIR / "nginx.conf")], "nginx")
         if not argv:
+            prepare_state_dir()
             prepare_ssh(settings)
             install_tool_defaults()
     except (ConfigError, AccountError, RenderError) as error:

@@ -22,7 +22,7 @@ def _environment() -> jinja2.Environment:
 
 
 # What an SSH session inherits from the workspace's environment, as the Jupyter terminal does.
-SESSION_VARIABLES = ("PATH", "LANG", "LC_ALL", "DISPLAY", "LD_LIBRARY_PATH")
+SESSION_VARIABLES = ("PATH", "LANG", "LC_ALL", "DISPLAY", "LD_LIBRARY_PATH", "PYTHONUSERBASE", "JUPYTER_PATH")
 SESSION_PREFIXES = ("CUDA", "NVIDIA_")
 
 
