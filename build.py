@@ -39,7 +39,7 @@ TEST_VENV = ROOT / ".venv-test"
 TEST_REQUIREMENTS = ROOT / "tests" / "requirements.txt"
 CHROMIUM = "/usr/bin/chromium"  # Playwright cannot download its own browser on hosts without internet access
 
-FLAVORS = ("minimal",)
+FLAVORS = ("minimal", "full", "gpu")
 DEFAULT_BASE_IMAGE = "debian:bookworm-slim"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 DEFAULT_SECURITY_MIRROR = "http://deb.debian.org/debian-security"
@@ -207,11 +207,16 @@ def image_tags(flavor: str, tags: list[str] | None) -> list[str]:
 
 
 def build_command(args: argparse.Namespace) -> list[str]:
+    # Labels as flags, not in the Dockerfile: the classic builder adds them after the target stage, so they neither
+    # invalidate cached layers nor need a stage after every flavor.
+    labels = {"title": "Workbench", "version": version(), "revision": git_revision(), "licenses": "MIT",
+              "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+              "description": f"Browser-based all-in-one ML workspace ({args.flavor}): JupyterLab, VS Code, desktop, "
+                             "TensorBoard, Netdata and SSH behind one port and one token"}
     cmd = ["docker", "build", "--file", str(DOCKERFILE), "--target", args.flavor,
-           "--build-arg", f"BASE_IMAGE={args.base_image}",
-           "--build-arg", f"WORKBENCH_VERSION={version()}",
-           "--build-arg", f"VCS_REF={git_revision()}",
-           "--build-arg", f"BUILD_DATE={dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}"]
+           "--build-arg", f"BASE_IMAGE={args.base_image}"]
+    for key, value in labels.items():
+        cmd += ["--label", f"org.opencontainers.image.{key}={value}"]
     if args.pip_index_url:
         cmd += ["--build-arg", f"PIP_INDEX_URL={args.pip_index_url}"]
     if args.npm_registry:
@@ -252,25 +257,78 @@ def build(args: argparse.Namespace) -> str:
     tag = image_tags(args.flavor, args.tag)[0]
     size = int(capture(["docker", "image", "inspect", "-f", "{{.Size}}", tag]).stdout.strip() or 0)
     say(f"built {tag} in {time.monotonic() - start:.0f} s, image size {size / 1e6:.0f} MB")
+    print(size_report(tag), flush=True)
     return tag
+
+
+def size_report(tag: str, count: int = 8) -> str:
+    """The largest layers and the largest Python packages of an image."""
+    history = capture(["docker", "history", "--no-trunc", "--format", "{{.Size}}\t{{.CreatedBy}}", tag]).stdout
+    layers = []
+    for line in history.splitlines():
+        size, _, created_by = line.partition("\t")
+        layers.append((parse_size(size), " ".join(created_by.replace("/bin/sh -c ", "").split())[:90]))
+    lines = ["largest layers:"] + [f"  {size / 1e6:8.0f} MB  {step}" for size, step in sorted(layers, reverse=True)[:count]]
+    packages = capture(["docker", "run", "--rm", "--entrypoint", "sh", tag, "-c",
+                        "du -sk /opt/venv/lib/python3*/site-packages/* | sort -rn | head -n " + str(count)]).stdout
+    lines.append("largest Python packages:")
+    lines += [f"  {int(kb) / 1e3:8.0f} MB  {Path(path).name}" for kb, path in
+              (line.split("\t", 1) for line in packages.splitlines() if "\t" in line)]
+    return "\n".join(lines)
+
+
+def parse_size(text: str) -> float:
+    """docker's human sizes ("1.2GB", "350MB", "0B") in bytes."""
+    match = re.fullmatch(r"([0-9.]+)\s*([kKMGT]?B)", text.strip())
+    if not match:
+        return 0.0
+    return float(match.group(1)) * {"B": 1, "kB": 1e3, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}[match.group(2)]
 
 
 # ---------------------------------------------------------------- lock
 
 LOCK_HEADER = """\
-# Resolved from {source} with the image's own Python (Debian's python3): python3 build.py lock
-# Installed with --no-deps, so this list is the whole Jupyter environment.
+# Resolved from {source} with the image's own Python (Debian's python3): python3 build.py lock --flavor {flavor}
+# Installed with --no-deps{on_top}.
 """
+# Each flavor is its base plus a layer: its lock file lists only what its base does not have.
+FLAVOR_BASE = {"minimal": None, "full": "minimal", "gpu": "full"}
+
+
+def flavor_chain(flavor: str) -> list[str]:
+    """The flavor and the flavors under it, lowest first: gpu -> [minimal, full, gpu]."""
+    chain = [flavor]
+    while FLAVOR_BASE[chain[0]]:
+        chain.insert(0, FLAVOR_BASE[chain[0]])
+    return chain
+
+
+def read_pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        name, _, version = line.partition("==")
+        if version and not line.startswith("#"):
+            pins[canonical_name(name)] = version.strip()
+    return pins
+
+
+def canonical_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower().strip()
 
 
 def lock(args: argparse.Namespace) -> None:
-    """Resolve requirements/<flavor>.in to exact versions with the Python of the base image itself."""
+    """Resolve requirements/<flavor>.in to exact versions with the Python of the base image itself, without
+    installing anything (pip's dry-run report); a flavor's lock keeps only what its base flavors do not pin."""
+    for flavor in (FLAVORS if args.flavor == "all" else [args.flavor]):
+        lock_flavor(flavor, args)
+
+
+def lock_flavor(flavor: str, args: argparse.Namespace) -> None:
     requirements = CONTEXT / "requirements"
-    source = requirements / f"{args.flavor}.in"
+    source = requirements / f"{flavor}.in"
     script = ("apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends python3-venv "
               ">/dev/null && python3 -m venv /tmp/lock && /tmp/lock/bin/pip install -q --disable-pip-version-check "
-              f"-r /requirements/{source.name} >&2 && /tmp/lock/bin/pip freeze --all --exclude pip "
-              "--exclude setuptools --exclude wheel")
+              f"--dry-run --ignore-installed --report - -r /requirements/{source.name}")
     cmd = ["docker", "run", "--rm", "-v", f"{requirements}:/requirements:ro"]
     if args.ca_cert:
         cmd += ["-v", f"{Path(args.ca_cert).resolve()}:/build-ca.pem:ro", "-e", "PIP_CERT=/build-ca.pem"]
@@ -285,9 +343,19 @@ def lock(args: argparse.Namespace) -> None:
     result = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
     if result.returncode != 0:
         raise BuildError(f"resolving {source.name} failed (exit status {result.returncode})")
-    target = requirements / f"{args.flavor}.txt"
-    target.write_text(LOCK_HEADER.format(source=source.name) + result.stdout)
-    say(f"wrote {target} ({len(result.stdout.splitlines())} packages)")
+    resolved = {canonical_name(item["metadata"]["name"]): (item["metadata"]["name"], item["metadata"]["version"])
+                for item in json.loads(result.stdout)["install"]}
+    underneath = {}
+    for base in flavor_chain(flavor)[:-1]:
+        underneath.update(read_pins(requirements / f"{base}.txt"))
+    lines = sorted(f"{name}=={version}" for key, (name, version) in resolved.items()
+                   if key not in ("pip", "setuptools", "wheel") and underneath.get(key) != version)
+    on_top = f" on top of {', '.join(flavor_chain(flavor)[:-1])}.txt" if FLAVOR_BASE[flavor] else \
+        ", so this list is the whole Jupyter environment"
+    target = requirements / f"{flavor}.txt"
+    target.write_text(LOCK_HEADER.format(source=source.name, flavor=flavor, on_top=on_top)
+                      + "".join(line + "\n" for line in lines))
+    say(f"wrote {target} ({len(lines)} packages)")
 
 
 # ---------------------------------------------------------------- run
@@ -389,9 +457,9 @@ def test(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- command line
 
-def add_build_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--flavor", choices=FLAVORS, default="minimal",
-                        help="which image to build (default: minimal)")
+def add_build_options(parser: argparse.ArgumentParser, several_flavors: bool = False) -> None:
+    parser.add_argument("--flavor", choices=FLAVORS + (("all",) if several_flavors else ()), default="minimal",
+                        help="which image (default: minimal)" + ("; all: each in turn" if several_flavors else ""))
     parser.add_argument("--base-image", default=DEFAULT_BASE_IMAGE,
                         help=f"image the workspace is built on (default: {DEFAULT_BASE_IMAGE}; "
                              "made locally with 'build.py base' when it cannot be pulled)")
@@ -421,7 +489,7 @@ def parser() -> argparse.ArgumentParser:
 
     build_cmd = commands.add_parser("build", help="build a workspace image",
                                     description="Build workbench:<flavor> and workbench:<flavor>-<version>.")
-    add_build_options(build_cmd)
+    add_build_options(build_cmd, several_flavors=True)
     build_cmd.add_argument("--tag", action="append", metavar="NAME:TAG",
                            help="tag instead of the default ones (repeatable)")
     build_cmd.add_argument("--dry-run", action="store_true", help="print the docker commands instead of running them")
@@ -439,7 +507,7 @@ def parser() -> argparse.ArgumentParser:
     lock_cmd = commands.add_parser("lock", help="re-resolve requirements/<flavor>.txt from <flavor>.in",
                                    description="Resolves the flavor's top-level requirements to exact versions "
                                                "inside the base image, so the lock matches the image's Python.")
-    add_build_options(lock_cmd)
+    add_build_options(lock_cmd, several_flavors=True)
     lock_cmd.add_argument("--dry-run", action="store_true", help="print the docker command instead of running it")
 
     test_cmd = commands.add_parser("test", help="set this machine up, build, and run the test suite",
@@ -463,7 +531,10 @@ def main(argv: list[str] | None = None) -> int:
             make_base_image(args.name, args.mirror, args.security_mirror, dry_run=args.dry_run)
         elif args.command == "build":
             args.skip_setup = False
-            build(args)
+            if args.flavor == "all" and args.tag:
+                raise BuildError("--tag names one image: build one flavor at a time with it")
+            for flavor in (FLAVORS if args.flavor == "all" else [args.flavor]):
+                build(argparse.Namespace(**{**vars(args), "flavor": flavor}))
         elif args.command == "lock":
             lock(args)
         elif args.command == "run":

@@ -36,7 +36,7 @@ def test_dry_run_prints_the_exact_docker_commands_and_runs_nothing(tmp_path):
     assert ("--target", "minimal") in pairs
     assert ("--build-arg", "BASE_IMAGE=example.org/debian:12") in pairs
     assert ("--tag", "workbench:minimal") in pairs
-    version = [value for flag, value in pairs if flag == "--build-arg" and value.startswith("WORKBENCH_VERSION=")]
+    version = [value for flag, value in pairs if flag == "--label" and value.startswith("org.opencontainers.image.version=")]
     assert ("--tag", f"workbench:minimal-{version[0].split('=')[1]}") in pairs
     assert not staged.exists()
 
@@ -45,6 +45,24 @@ def test_missing_ca_file_is_a_clear_error():
     result = build_py("build", "--dry-run", "--ca-cert", "/nonexistent/ca.pem")
     assert result.returncode == 1
     assert "--ca-cert: /nonexistent/ca.pem is not a readable file" in result.stderr
+
+
+def test_all_flavors_build_in_turn_each_to_its_own_stage():
+    result = build_py("build", "--dry-run", "--flavor", "all")
+    assert result.returncode == 0, result.stderr
+    builds = [shlex.split(line[2:]) for line in result.stdout.splitlines() if line.startswith("$ DOCKER_BUILDKIT=0")]
+    targets = [build[build.index("--target") + 1] for build in builds]
+    assert targets == ["minimal", "full", "gpu"]
+    assert [build[build.index("--tag") + 1] for build in builds] == ["workbench:minimal", "workbench:full",
+                                                                        "workbench:gpu"]
+
+
+def test_lock_resolves_with_a_dry_run_report_in_the_base_image():
+    result = build_py("lock", "--dry-run", "--flavor", "full")
+    assert result.returncode == 0, result.stderr
+    command = result.stdout.splitlines()[0]
+    assert "--dry-run --ignore-installed --report - -r /requirements/full.in" in command
+    assert "debian:bookworm-slim" in command
 
 
 def test_unknown_flavor_is_refused():

@@ -49,3 +49,6 @@ class WorkspaceFactory:
                 container.remove(force=True)
             except docker.errors.NotFound:
                 pass
+            except docker.errors.APIError as error:
+                if error.status_code != 409:  # 409: already being removed
+                    raise

@@ -39,7 +39,7 @@ def test_pid_1_is_tini(workspace):
 def test_only_tini_runs_as_root(workspace):
     table = processes(workspace.container)
     services = {command for _, user, command in table}
-    assert {"supervisord", "nginx", "jupyter-server", "tensorboard"} <= services, table
+    assert {"supervisord", "nginx", "python", "tensorboard", "sshd"} <= services, table  # python: Jupyter Server
     root = [(pid, command) for pid, user, command in table if user == "root" and command != "ps"]
     assert root == [("1", "tini")], table
     assert {user for _, user, command in table if command != "ps" and user != "root"} == {"jovyan"}
