@@ -350,7 +350,7 @@ def lock_flavor(flavor: str, args: argparse.Namespace) -> None:
         underneath.update(read_pins(requirements / f"{base}.txt"))
     lines = sorted(f"{name}=={version}" for key, (name, version) in resolved.items()
                    if key not in ("pip", "setuptools", "wheel") and underneath.get(key) != version)
-    on_top = f" on top of {', '.join(flavor_chain(flavor)[:-1])}.txt" if FLAVOR_BASE[flavor] else \
+    on_top = " on top of " + ", ".join(f"{base}.txt" for base in flavor_chain(flavor)[:-1]) if FLAVOR_BASE[flavor] else \
         ", so this list is the whole Jupyter environment"
     target = requirements / f"{flavor}.txt"
     target.write_text(LOCK_HEADER.format(source=source.name, flavor=flavor, on_top=on_top)

@@ -92,6 +92,17 @@
       showMeter("disk", percent, `${percent.toFixed(0)}%`,
                 `${formatBytes(disk.total - disk.used)} free of ${formatBytes(disk.total)}`);
     }
+    const meters = document.getElementById("resources");
+    meters.querySelectorAll(".meter.gpu").forEach((meter) => meter.remove());
+    (resources.gpus || []).forEach((gpu, index) => {
+      const meter = element("div", { class: "meter gpu", "data-resource": `gpu${index}` });
+      meter.append(element("span", { class: "label" }, `GPU ${index}`), element("span", { class: "value" }),
+                   element("div", { class: "bar" }), element("span", { class: "detail muted" }));
+      meter.querySelector(".bar").append(element("div"));
+      meters.append(meter);
+      showMeter(`gpu${index}`, gpu.percent, `${gpu.percent}%`,
+                `${gpu.name}: ${formatBytes(gpu.memory_used)} of ${formatBytes(gpu.memory_total)}`);
+    });
   }
 
   async function refresh() {

@@ -97,8 +97,19 @@ def install_tool_defaults() -> None:
         print(f"workbench: warning: VS Code defaults not installed: {error}", file=sys.stderr, flush=True)
 
 
+def gpu_note() -> str | None:
+    """The gpu flavor asks the NVIDIA runtime for GPUs; when none came, say so once rather than fail."""
+    if not os.environ.get("NVIDIA_VISIBLE_DEVICES") or Path("/dev/nvidiactl").exists():
+        return None
+    return ("NOTE: no GPU is visible in this container, so PyTorch and TensorFlow run on the CPU. On a host with an "
+            "NVIDIA GPU, start it with --gpus all (NVIDIA Container Toolkit).")
+
+
 def announce(settings: Settings) -> None:
     lines = [f"Workbench {__version__} is starting; open it at:", f"    {settings.login_url()}"]
+    note = gpu_note()
+    if note:
+        lines.append(note)
     if not settings.auth_enabled:
         lines.insert(0, "WARNING: authentication is disabled (AUTHENTICATE_VIA_JUPYTER=false): anyone who can "
                         f"reach port {settings.port} can run code and read /workspace as {os.environ['USER']}.")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -96,7 +97,26 @@ class CpuMeter:
         return round(100 * (used - used_before) / (now - then) / cpu_cores(self.root), 1)
 
 
+def gpus() -> list[dict]:
+    """NVIDIA GPUs the container sees (nvidia-smi comes with the driver, through the NVIDIA runtime)."""
+    if not shutil.which("nvidia-smi"):
+        return []
+    try:
+        output = subprocess.run(["nvidia-smi", "--query-gpu=name,utilization.gpu,memory.used,memory.total",
+                                 "--format=csv,noheader,nounits"], capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    found = []
+    for line in output.splitlines():
+        fields = [field.strip() for field in line.split(",")]
+        if len(fields) == 4 and all(field.isdigit() for field in fields[1:]):
+            found.append({"name": fields[0], "percent": int(fields[1]),
+                          "memory_used": int(fields[2]) * 2**20, "memory_total": int(fields[3]) * 2**20})
+    return found
+
+
 def summary(meter: CpuMeter, workspace: Path) -> dict:
     return {"cpu": {"cores": cpu_cores(meter.root), "percent": meter.percent()},
             "memory": memory(meter.root),
-            "disk": disk(workspace)}
+            "disk": disk(workspace),
+            "gpus": gpus()}
