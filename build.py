@@ -34,6 +34,7 @@ CONTEXT = ROOT / "workspace"
 DOCKERFILE = CONTEXT / "Dockerfile"
 BUILD_CA_DIR = CONTEXT / "build-ca"
 BUILD_CA_FILE = BUILD_CA_DIR / "extra-ca.crt"
+BUILD_WHEELS_DIR = CONTEXT / "build-wheels"
 VERSION_FILE = CONTEXT / "resources" / "workbench" / "__init__.py"
 TEST_VENV = ROOT / ".venv-test"
 TEST_REQUIREMENTS = ROOT / "tests" / "requirements.txt"
@@ -219,6 +220,8 @@ def build_command(args: argparse.Namespace) -> list[str]:
         cmd += ["--label", f"org.opencontainers.image.{key}={value}"]
     if args.pip_index_url:
         cmd += ["--build-arg", f"PIP_INDEX_URL={args.pip_index_url}"]
+    if getattr(args, "wheelhouse", None):
+        cmd += ["--build-arg", "PIP_NO_INDEX=1"]
     if args.npm_registry:
         cmd += ["--build-arg", f"NPM_CONFIG_REGISTRY={args.npm_registry}"]
     if args.no_cache:
@@ -245,20 +248,43 @@ def build(args: argparse.Namespace) -> str:
     if not args.skip_setup:
         ensure_engine()
         ensure_base_image(args.base_image, args)
-    # The CA enters only the builder stages (see the Dockerfile); the final image never sees it.
+    # The CA and the wheels enter only the builder stages (see the Dockerfile); the final image never sees them.
     BUILD_CA_FILE.unlink(missing_ok=True)
+    remove_staged_wheels()
     if args.ca_cert:
         shutil.copyfile(args.ca_cert, BUILD_CA_FILE)
     try:
+        if getattr(args, "wheelhouse", None):
+            stage_wheels(Path(args.wheelhouse))
         start = time.monotonic()
         run(cmd, env=env, progress=True)
     finally:
         BUILD_CA_FILE.unlink(missing_ok=True)
+        remove_staged_wheels()
     tag = image_tags(args.flavor, args.tag)[0]
     size = int(capture(["docker", "image", "inspect", "-f", "{{.Size}}", tag]).stdout.strip() or 0)
     say(f"built {tag} in {time.monotonic() - start:.0f} s, image size {size / 1e6:.0f} MB")
     print(size_report(tag), flush=True)
     return tag
+
+
+def stage_wheels(wheelhouse: Path) -> None:
+    """Hard-link (or copy) the wheelhouse into the build context for one build."""
+    wheels = sorted(wheelhouse.glob("*.whl"))
+    if not wheels:
+        raise BuildError(f"--wheelhouse: {wheelhouse} has no .whl files (fill it with: pip download -d {wheelhouse} "
+                         "-r workspace/requirements/<flavor>.txt --no-deps)")
+    for wheel in wheels:
+        try:
+            os.link(wheel, BUILD_WHEELS_DIR / wheel.name)
+        except OSError:
+            shutil.copyfile(wheel, BUILD_WHEELS_DIR / wheel.name)
+    say(f"building offline from {len(wheels)} wheels in {wheelhouse}")
+
+
+def remove_staged_wheels() -> None:
+    for wheel in BUILD_WHEELS_DIR.glob("*.whl"):
+        wheel.unlink()
 
 
 def size_report(tag: str, count: int = 8) -> str:
@@ -468,6 +494,9 @@ def add_build_options(parser: argparse.ArgumentParser, several_flavors: bool = F
                              "e.g. a TLS-intercepting proxy's; it is not in the final image")
     parser.add_argument("--pip-index-url", metavar="URL", help="PyPI mirror for the build")
     parser.add_argument("--npm-registry", metavar="URL", help="npm registry mirror for the build")
+    parser.add_argument("--wheelhouse", metavar="DIR",
+                        help="install Python packages from the wheels in DIR only, without a package index "
+                             "(offline builds; fill it with pip download --no-deps -r requirements/<flavor>.txt)")
     parser.add_argument("--no-cache", action="store_true", help="do not reuse cached layers")
     parser.add_argument("--mirror", default=DEFAULT_MIRROR,
                         help=f"Debian mirror if the base image has to be made (default: {DEFAULT_MIRROR})")

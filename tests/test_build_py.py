@@ -65,6 +65,15 @@ def test_lock_resolves_with_a_dry_run_report_in_the_base_image():
     assert "debian:bookworm-slim" in command
 
 
+def test_wheelhouse_builds_offline_and_an_empty_one_is_refused(tmp_path):
+    dry = build_py("build", "--dry-run", "--wheelhouse", str(tmp_path))
+    assert "--build-arg PIP_NO_INDEX=1" in dry.stdout
+    empty = build_py("build", "--wheelhouse", str(tmp_path))
+    assert empty.returncode == 1
+    assert f"--wheelhouse: {tmp_path} has no .whl files" in empty.stderr
+    assert list((ROOT / "workspace" / "build-wheels").glob("*.whl")) == []
+
+
 def test_unknown_flavor_is_refused():
     result = build_py("build", "--dry-run", "--flavor", "huge")
     assert result.returncode == 2
