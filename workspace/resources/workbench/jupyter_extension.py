@@ -11,12 +11,9 @@ from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
-from tornado.httpclient import AsyncHTTPClient
 
-from . import __version__, paths, render, ssh_keys, supervisor_client, tools, usage
+from . import __version__, health, paths, render, ssh_keys, supervisor_client, tools, usage
 
-# A tool that takes longer than this to answer its health probe is shown as starting.
-PROBE_TIMEOUT_SECONDS = 2.0
 
 
 class HealthHandler(JupyterHandler):
@@ -27,20 +24,6 @@ class HealthHandler(JupyterHandler):
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.finish("ok\n")
-
-
-async def probe(tool: tools.Tool, base_url: str) -> bool:
-    response = await AsyncHTTPClient().fetch(tools.probe_url(tool, base_url), raise_error=False,
-                                             follow_redirects=False, request_timeout=PROBE_TIMEOUT_SECONDS)
-    return response.code < 400 and response.code != 599  # 599: no answer (refused, timed out)
-
-
-async def probe_running_tools(services: list[dict], base_url: str) -> dict[str, bool]:
-    """Whether each tool whose programs all run also answers on its port."""
-    running = {service["name"] for service in services if service["state"] == "RUNNING"}
-    candidates = [tool for tool in tools.own_services() if set(tool.services) <= running]
-    results = await asyncio.gather(*(probe(tool, base_url) for tool in candidates))
-    return {tool.name: healthy for tool, healthy in zip(candidates, results)}
 
 
 class StatusHandler(APIHandler):
@@ -55,7 +38,7 @@ class StatusHandler(APIHandler):
             error = None
         except (OSError, xmlrpc.client.Error) as exc:
             services, error = [], f"supervisord unreachable: {exc}"
-        healthy = await probe_running_tools(services, self.base_url)
+        healthy = await health.probe_running_tools(services, self.base_url)
         self.set_header("Cache-Control", "no-store")
         self.finish(json.dumps({
             "version": __version__,

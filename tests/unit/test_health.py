@@ -1,0 +1,50 @@
+"""The health probe against real sockets on this machine: an answering server, a refused port, an error page."""
+import asyncio
+import http.server
+import socket
+import threading
+
+import pytest
+
+from workbench import health, tools
+
+
+class Answers(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200 if self.path == "/healthz" else 503)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server_port():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answers)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nothing listens once the socket is closed
+
+
+def tool(port: int, health_path: str) -> tools.Tool:
+    return tools.Tool("t", "T", "", "", "tools/t/", programs=(tools.Program("t", "true"),), port=port,
+                      strip_path=True, health=health_path)
+
+
+def test_a_tool_that_answers_is_healthy(server_port):
+    assert asyncio.run(health.probe(tool(server_port, "healthz"), "/")) is True
+
+
+def test_an_error_page_is_not_healthy(server_port):
+    assert asyncio.run(health.probe(tool(server_port, "other"), "/")) is False
+
+
+def test_a_program_that_does_not_listen_yet_is_not_healthy_and_raises_nothing():
+    assert asyncio.run(health.probe(tool(closed_port(), "healthz"), "/")) is False
