@@ -481,6 +481,15 @@ def test(args: argparse.Namespace) -> int:
     return code
 
 
+def bench(args: argparse.Namespace) -> int:
+    ensure_engine()
+    ensure_base_image(args.base_image, args)
+    python = ensure_test_environment(args)
+    if not image_exists(image_tags(args.flavor, None)[0]):
+        build(args)
+    return run([str(python), str(ROOT / "benchmarks" / "run.py"), *args.bench_args], check=False, cwd=ROOT)
+
+
 # ---------------------------------------------------------------- command line
 
 def add_build_options(parser: argparse.ArgumentParser, several_flavors: bool = False) -> None:
@@ -539,6 +548,11 @@ def parser() -> argparse.ArgumentParser:
     add_build_options(lock_cmd, several_flavors=True)
     lock_cmd.add_argument("--dry-run", action="store_true", help="print the docker command instead of running it")
 
+    bench_cmd = commands.add_parser("bench", help="measure start-up, memory, sizes and the front door's cost",
+                                    description="Runs benchmarks/run.py (builds minimal first if it is missing).")
+    add_build_options(bench_cmd)
+    bench_cmd.add_argument("bench_args", nargs="*", help="benchmark arguments (after --), e.g. -- --repeat 5")
+
     test_cmd = commands.add_parser("test", help="set this machine up, build, and run the test suite",
                                    description="Installs and starts the Docker engine if needed, makes the base "
                                                "image if it cannot be pulled, builds the flavor and runs pytest. "
@@ -571,6 +585,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "test":
             args.tag, args.dry_run, args.skip_setup = None, False, True
             return test(args)
+        elif args.command == "bench":
+            args.tag, args.dry_run, args.skip_setup = None, False, True
+            return bench(args)
     except BuildError as error:
         print(f"build.py: error: {error}", file=sys.stderr)
         return 1

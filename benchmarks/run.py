@@ -1,0 +1,198 @@
+"""Benchmarks: how fast the workspace is ready, how much memory it takes idle, how big the images are, and what
+the front door (port 8080) costs, each against a baseline measured in the same run. Prints tables; asserts
+nothing (the machines are noisy). Run it with: python3 build.py bench [--repeat N] [--flavor F ...]"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import docker
+import requests
+
+TOKEN = "benchmark-token-0123456789"
+LABEL = "workbench-benchmark"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def spread(values: list[float]) -> str:
+    """median (min-max) of the repetitions."""
+    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
+def host_port(container) -> int:
+    container.reload()
+    return int(container.attrs["NetworkSettings"]["Ports"]["8080/tcp"][0]["HostPort"])
+
+
+def wait_until(check, timeout: float = 180) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        try:
+            if check():
+                return time.monotonic() - start
+        except requests.RequestException:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError("not ready in time")
+
+
+def memory_bytes(container) -> int:
+    stats = container.stats(stream=False)["memory_stats"]
+    inactive = stats.get("stats", {}).get("total_inactive_file", stats.get("stats", {}).get("inactive_file", 0))
+    return stats["usage"] - inactive
+
+
+def start_workspace(client, image: str):
+    return client.containers.run(image, detach=True, labels={LABEL: "1"}, environment={"AUTHENTICATE_VIA_JUPYTER": TOKEN},
+                                 ports={"8080/tcp": ("127.0.0.1", None)}, shm_size="2g")
+
+
+def start_bare_jupyter(client, image: str):
+    """The baseline: Jupyter Server alone in the same image, on the same port, nothing in front."""
+    return client.containers.run(
+        image, detach=True, labels={LABEL: "1"}, ports={"8080/tcp": ("127.0.0.1", None)}, user="1000:100",
+        entrypoint=["/opt/venv/bin/jupyter-server", "--ip=0.0.0.0", "--port=8080", f"--IdentityProvider.token={TOKEN}",
+                    "--ServerApp.root_dir=/workspace", "--ServerApp.allow_remote_access=True"])
+
+
+def startup(client, image: str, repeat: int) -> dict[str, list[float]]:
+    results = {"workspace: healthz ok (s)": [], "workspace: every tool answering (s)": [],
+               "bare Jupyter: api/status ok (s)": [], "workspace: idle memory, all tools (MiB)": [],
+               "bare Jupyter: idle memory (MiB)": []}
+    auth = {"Authorization": f"token {TOKEN}"}
+    for _ in range(repeat):
+        workspace = start_workspace(client, image)
+        try:
+            base = f"http://127.0.0.1:{host_port(workspace)}/"
+            start = time.monotonic()
+            wait_until(lambda: requests.get(base + "healthz", timeout=2).text == "ok\n")
+            results["workspace: healthz ok (s)"].append(time.monotonic() - start)
+            wait_until(lambda: all(tool["state"] == "RUNNING" for tool in requests.get(
+                base + "api/workbench/status", headers=auth, timeout=5).json()["tools"]))
+            results["workspace: every tool answering (s)"].append(time.monotonic() - start)
+            time.sleep(10)  # let start-up settle before reading the idle figure
+            results["workspace: idle memory, all tools (MiB)"].append(memory_bytes(workspace) / 2**20)
+        finally:
+            workspace.remove(force=True)
+        bare = start_bare_jupyter(client, image)
+        try:
+            base = f"http://127.0.0.1:{host_port(bare)}/"
+            start = time.monotonic()
+            wait_until(lambda: requests.get(base + "api/status", headers=auth, timeout=2).status_code == 200)
+            results["bare Jupyter: api/status ok (s)"].append(time.monotonic() - start)
+            time.sleep(10)
+            results["bare Jupyter: idle memory (MiB)"].append(memory_bytes(bare) / 2**20)
+        finally:
+            bare.remove(force=True)
+    return results
+
+
+# Runs inside the workspace container: the same requests through port 8080 and straight to Jupyter's socket.
+PROXY_COST = r'''
+import http.client, json, os, socket, statistics, sys, time
+TOKEN = sys.argv[1]
+class UnixConnection(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX); self.sock.connect("/run/workbench/jupyter.sock")
+def via_8080(): return http.client.HTTPConnection("127.0.0.1", 8080, timeout=30)
+def direct(): return UnixConnection("localhost", timeout=30)
+def timed(connect, path, n):
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        connection = connect(); connection.request("GET", path, headers={"Authorization": "token " + TOKEN})
+        response = connection.getresponse(); size = len(response.read()); connection.close()
+        assert response.status == 200, (path, response.status)
+        times.append(time.perf_counter() - start)
+    return times, size
+with open("/workspace/bench-100mb.bin", "wb") as out:
+    out.write(os.urandom(100 * 2**20))
+result = {}
+for name, connect in (("8080", via_8080), ("direct", direct)):
+    times, _ = timed(connect, "/api/status", 300)
+    times.sort()
+    result[name + " api p50 ms"] = statistics.median(times) * 1e3
+    result[name + " api p99 ms"] = times[int(0.99 * len(times))] * 1e3
+    result[name + " api req/s"] = len(times) / sum(times)
+    times, size = timed(connect, "/files/bench-100mb.bin", 3)
+    result[name + " 100MB MB/s"] = statistics.median([size / 2**20 / t for t in times])
+os.remove("/workspace/bench-100mb.bin")
+print(json.dumps(result))
+'''
+
+
+def proxy_cost(client, image: str, repeat: int) -> dict[str, list[float]]:
+    results: dict[str, list[float]] = {}
+    workspace = start_workspace(client, image)
+    try:
+        base = f"http://127.0.0.1:{host_port(workspace)}/"
+        wait_until(lambda: requests.get(base + "healthz", timeout=2).text == "ok\n")
+        for _ in range(repeat):
+            output = workspace.exec_run(["python3", "-c", PROXY_COST, TOKEN], user="jovyan").output.decode()
+            for key, value in json.loads(output.strip().splitlines()[-1]).items():
+                results.setdefault(key, []).append(value)
+    finally:
+        workspace.remove(force=True)
+    return results
+
+
+def image_sizes(client, flavors: list[str]) -> list[tuple[str, str]]:
+    rows = []
+    for flavor in flavors:
+        try:
+            image = client.images.get(f"workbench:{flavor}")
+        except docker.errors.ImageNotFound:
+            continue
+        history = sorted(image.history(), key=lambda layer: layer["Size"], reverse=True)[:3]
+        largest = ", ".join(f"{layer['Size'] / 1e6:.0f} MB" for layer in history)
+        rows.append((flavor, f"{image.attrs['Size'] / 1e6:.0f} MB (largest layers: {largest})"))
+    return rows
+
+
+def table(title: str, rows: list[tuple[str, str]]) -> str:
+    width = max(len(name) for name, _ in rows) if rows else 10
+    lines = [f"\n{title}", "-" * (width + 40)] + [f"{name:<{width}}  {value}" for name, value in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions of each measurement (default: 3)")
+    parser.add_argument("--flavor", action="append", default=None, help="flavors whose size to report")
+    args = parser.parse_args(argv)
+    client = docker.from_env(timeout=300)
+    image = "workbench:minimal"
+    machine = subprocess.run(["uname", "-srm"], capture_output=True, text=True).stdout.strip()
+    print(f"Workbench benchmarks on {machine}, {len(__import__('os').sched_getaffinity(0))} CPUs; "
+          f"{args.repeat} repetitions: median (min-max)")
+    try:
+        started = startup(client, image, args.repeat)
+        rows = [(name, spread(values)) for name, values in started.items()]
+        ready = statistics.median(started["workspace: healthz ok (s)"])
+        bare = statistics.median(started["bare Jupyter: api/status ok (s)"])
+        rows.append(("ratio healthz / bare Jupyter", f"{ready / bare:.2f}x"))
+        memory = statistics.median(started["workspace: idle memory, all tools (MiB)"])
+        rows.append(("ratio idle memory / bare Jupyter",
+                     f"{memory / statistics.median(started['bare Jupyter: idle memory (MiB)']):.2f}x"))
+        print(table(f"Start-up and idle memory ({image})", rows))
+        cost = proxy_cost(client, image, args.repeat)
+        rows = [(name, spread(values)) for name, values in cost.items()]
+        for measure in ("api p50 ms", "api p99 ms", "api req/s", "100MB MB/s"):
+            rows.append((f"ratio {measure} 8080 / direct",
+                         f"{statistics.median(cost['8080 ' + measure]) / statistics.median(cost['direct ' + measure]):.2f}x"))
+        print(table("Front-door cost: port 8080 (nginx stream + nginx + auth) vs Jupyter's socket, inside the "
+                    "container", rows))
+        print(table("Image sizes", image_sizes(client, args.flavor or ["minimal", "full", "gpu"])))
+    finally:
+        for container in client.containers.list(all=True, filters={"label": LABEL}):
+            container.remove(force=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
