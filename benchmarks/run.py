@@ -122,6 +122,39 @@ for name, connect in (("8080", via_8080), ("direct", direct)):
     times, size = timed(connect, "/files/bench-100mb.bin", 3)
     result[name + " 100MB MB/s"] = statistics.median([size / 2**20 / t for t in times])
 os.remove("/workspace/bench-100mb.bin")
+
+# Kernel execute round trip over the websocket: execute_request -> execute_reply, same kernel, both ways.
+import uuid, websocket
+from jupyter_client.session import Session
+connection = via_8080()
+connection.request("POST", "/api/kernels", body="{}", headers={"Authorization": "token " + TOKEN})
+kernel = json.loads(connection.getresponse().read())["id"]
+session = Session(key=b"", username="bench")
+def round_trips(open_channel, n=100):
+    channel = open_channel(f"/api/kernels/{kernel}/channels?session_id={uuid.uuid4().hex}")
+    times = []
+    for _ in range(n + 5):
+        message = session.msg("execute_request", {"code": "pass", "silent": False, "store_history": False,
+                                                  "user_expressions": {}, "allow_stdin": False})
+        message["channel"] = "shell"
+        start = time.perf_counter()
+        channel.send(json.dumps(message, default=str))
+        while True:
+            reply = json.loads(channel.recv())
+            if reply["header"]["msg_type"] == "execute_reply" and reply["parent_header"].get("msg_id") == message["header"]["msg_id"]:
+                break
+        times.append(time.perf_counter() - start)
+    channel.close()
+    return sorted(times[5:])  # the first few warm the kernel up
+def channel_8080(path):
+    return websocket.create_connection("ws://127.0.0.1:8080" + path, header=["Authorization: token " + TOKEN])
+def channel_direct(path):
+    sock = socket.socket(socket.AF_UNIX); sock.connect("/run/workbench/jupyter.sock")
+    return websocket.create_connection("ws://localhost" + path, socket=sock, header=["Authorization: token " + TOKEN])
+for name, open_channel in (("8080", channel_8080), ("direct", channel_direct)):
+    times = round_trips(open_channel)
+    result[name + " kernel p50 ms"] = statistics.median(times) * 1e3
+    result[name + " kernel p99 ms"] = times[int(0.99 * len(times))] * 1e3
 print(json.dumps(result))
 '''
 
@@ -133,7 +166,8 @@ def proxy_cost(client, image: str, repeat: int) -> dict[str, list[float]]:
         base = f"http://127.0.0.1:{host_port(workspace)}/"
         wait_until(lambda: requests.get(base + "healthz", timeout=2).text == "ok\n")
         for _ in range(repeat):
-            output = workspace.exec_run(["python3", "-c", PROXY_COST, TOKEN], user="jovyan").output.decode()
+            # The workspace's Python: it has jupyter_client and websocket-client (Jupyter's own dependencies).
+            output = workspace.exec_run(["/opt/venv/bin/python", "-c", PROXY_COST, TOKEN], user="jovyan").output.decode()
             for key, value in json.loads(output.strip().splitlines()[-1]).items():
                 results.setdefault(key, []).append(value)
     finally:
@@ -182,7 +216,7 @@ def main(argv: list[str]) -> int:
         print(table(f"Start-up and idle memory ({image})", rows))
         cost = proxy_cost(client, image, args.repeat)
         rows = [(name, spread(values)) for name, values in cost.items()]
-        for measure in ("api p50 ms", "api p99 ms", "api req/s", "100MB MB/s"):
+        for measure in ("api p50 ms", "api p99 ms", "api req/s", "100MB MB/s", "kernel p50 ms", "kernel p99 ms"):
             rows.append((f"ratio {measure} 8080 / direct",
                          f"{statistics.median(cost['8080 ' + measure]) / statistics.median(cost['direct ' + measure]):.2f}x"))
         print(table("Front-door cost: port 8080 (nginx stream + nginx + auth) vs Jupyter's socket, inside the "
