@@ -8,6 +8,7 @@ Commands:
   run    run the workspace like the README's quick start (builds the image first if missing)
   lock   re-resolve a flavor's pinned Python requirements inside the base image
   test   prepare this machine (Docker engine, base image, test tools), build, and run the tests
+  bench  measure start-up, idle memory, image sizes and the front door's cost (benchmarks/run.py)
 
 Only the Python standard library is used, so this file runs on a bare Debian host.
 """
@@ -220,7 +221,7 @@ def build_command(args: argparse.Namespace) -> list[str]:
         cmd += ["--label", f"org.opencontainers.image.{key}={value}"]
     if args.pip_index_url:
         cmd += ["--build-arg", f"PIP_INDEX_URL={args.pip_index_url}"]
-    if getattr(args, "wheelhouse", None):
+    if args.wheelhouse:
         cmd += ["--build-arg", "PIP_NO_INDEX=1"]
     if args.npm_registry:
         cmd += ["--build-arg", f"NPM_CONFIG_REGISTRY={args.npm_registry}"]
@@ -254,7 +255,7 @@ def build(args: argparse.Namespace) -> str:
     if args.ca_cert:
         shutil.copyfile(args.ca_cert, BUILD_CA_FILE)
     try:
-        if getattr(args, "wheelhouse", None):
+        if args.wheelhouse:
             stage_wheels(Path(args.wheelhouse))
         start = time.monotonic()
         run(cmd, env=env, progress=True)
@@ -463,10 +464,15 @@ def ensure_test_environment(args: argparse.Namespace) -> Path:
     return python
 
 
-def test(args: argparse.Namespace) -> int:
+def prepare_machine(args: argparse.Namespace) -> Path:
+    """The Docker engine, the base image and the test tools; returns the test environment's Python."""
     ensure_engine()
     ensure_base_image(args.base_image, args)
-    python = ensure_test_environment(args)
+    return ensure_test_environment(args)
+
+
+def test(args: argparse.Namespace) -> int:
+    python = prepare_machine(args)
     build(args)
     # From the repository root, so that pytest.ini and its testpaths apply whatever the caller's folder.
     cmd = [str(python), "-m", "pytest", "--flavor", args.flavor, "--image-built"]
@@ -482,9 +488,7 @@ def test(args: argparse.Namespace) -> int:
 
 
 def bench(args: argparse.Namespace) -> int:
-    ensure_engine()
-    ensure_base_image(args.base_image, args)
-    python = ensure_test_environment(args)
+    python = prepare_machine(args)
     if not image_exists(image_tags(args.flavor, None)[0]):
         build(args)
     return run([str(python), str(ROOT / "benchmarks" / "run.py"), *args.bench_args], check=False, cwd=ROOT)

@@ -35,7 +35,7 @@ def image(pytestconfig, docker_client) -> str:
     tag = build.image_tags(flavor, None)[0]
     if not pytestconfig.getoption("image_built"):
         args = argparse.Namespace(flavor=flavor, base_image=build.DEFAULT_BASE_IMAGE, tag=None, dry_run=False,
-                                  ca_cert=pytestconfig.getoption("ca_cert"), pip_index_url=None,
+                                  ca_cert=pytestconfig.getoption("ca_cert"), pip_index_url=None, wheelhouse=None,
                                   npm_registry=None, no_cache=False, skip_setup=False,
                                   mirror=build.DEFAULT_MIRROR, security_mirror=build.DEFAULT_SECURITY_MIRROR)
         build.build(args)

@@ -140,9 +140,7 @@
         const base = location.origin + location.pathname.replace(/[^/]*$/, "");
         const auth = sshInfo.token ? `-H "Authorization: token ${sshInfo.token}" ` : "";
         document.getElementById("ssh-command").textContent = `curl -fsS ${auth}"${base}${sshInfo.setup_path}" | sh`;
-        const port = location.port || (location.protocol === "https:" ? 443 : 80);
-        document.getElementById("ssh-alias").textContent =
-          `workbench-${location.hostname}-${port}`.replace(/[^A-Za-z0-9._-]+/g, "-");
+        document.getElementById("ssh-alias").textContent = sshInfo.alias;
       }
       const keys = await (await fetch("api/workbench/ssh/keys", { credentials: "same-origin", cache: "no-store" })).json();
       document.querySelector("#ssh-keys tbody").replaceChildren(...keys.keys.map((key) => {

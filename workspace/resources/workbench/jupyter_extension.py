@@ -15,7 +15,6 @@ from tornado import web
 from . import __version__, health, paths, render, ssh_keys, supervisor_client, tools, usage
 
 
-
 class HealthHandler(JupyterHandler):
     """Reached through nginx's `healthz`: answering at all proves nginx and Jupyter are up. No details."""
 
@@ -76,9 +75,24 @@ class SshKeysHandler(APIHandler):
         self.finish(json.dumps(key_json(key, "workspace")))
 
 
+def ssh_target(handler: APIHandler) -> tuple[str, str, str]:
+    """Host, port and host alias for the client's ssh config: the address the request came to, unless
+    ?host=&port=&alias= say otherwise."""
+    host_header = handler.request.host or "localhost"
+    default_host, _, default_port = host_header.rpartition(":") if ":" in host_header else (host_header, "", "80")
+    host = handler.get_query_argument("host", default_host or host_header)
+    port = handler.get_query_argument("port", default_port)
+    alias = handler.get_query_argument("alias", re.sub(r"[^A-Za-z0-9._-]+", "-", f"workbench-{host}-{port}"))
+    for name, value, pattern in (("host", host, r"[A-Za-z0-9.:\[\]-]{1,253}"), ("port", port, r"[0-9]{1,5}"),
+                                 ("alias", alias, r"[A-Za-z0-9._-]{1,100}")):
+        if not re.fullmatch(pattern, value):
+            raise web.HTTPError(400, f"{name}={value!r} is not valid")
+    return host, port, alias
+
+
 class SshInfoHandler(APIHandler):
-    """What the landing page's SSH section shows: the setup command's parts and the keys. The token is the
-    caller's own (they are logged in with it); the XSRF token lets the page revoke keys."""
+    """What the landing page's SSH section shows: the setup command's parts. The token is the caller's own
+    (they are logged in with it); the XSRF token lets the page revoke keys."""
 
     @web.authenticated
     def get(self) -> None:
@@ -86,7 +100,7 @@ class SshInfoHandler(APIHandler):
         self.finish(json.dumps({
             "setup_path": "api/workbench/ssh/setup",
             "token": self.identity_provider.token or "",
-            "user": os.environ.get("USER", ""),
+            "alias": ssh_target(self)[2],
             "xsrf_token": self.xsrf_token.decode() if isinstance(self.xsrf_token, bytes) else self.xsrf_token,
         }))
 
@@ -108,17 +122,9 @@ class SshSetupHandler(APIHandler):
 
     @web.authenticated
     def get(self) -> None:
-        host_header = self.request.host or "localhost"
-        default_host, _, default_port = host_header.rpartition(":") if ":" in host_header else (host_header, "", "80")
-        host = self.get_query_argument("host", default_host or host_header)
-        port = self.get_query_argument("port", default_port)
-        alias = self.get_query_argument("alias", re.sub(r"[^A-Za-z0-9._-]+", "-", f"workbench-{host}-{port}"))
-        for name, value, pattern in (("host", host, r"[A-Za-z0-9.:\[\]-]{1,253}"), ("port", port, r"[0-9]{1,5}"),
-                                     ("alias", alias, r"[A-Za-z0-9._-]{1,100}")):
-            if not re.fullmatch(pattern, value):
-                raise web.HTTPError(400, f"{name}={value!r} is not valid")
+        host, port, alias = ssh_target(self)
         script = render.ssh_setup_script(
-            alias=alias, url=f"{self.request.protocol}://{host_header}{self.base_url}",
+            alias=alias, url=f"{self.request.protocol}://{self.request.host or 'localhost'}{self.base_url}",
             token=self.identity_provider.token or "", host=host, port=int(port),
             user=os.environ.get("USER", ""), host_keys=ssh_keys.host_public_keys())
         self.set_header("Content-Type", "text/x-shellscript; charset=utf-8")

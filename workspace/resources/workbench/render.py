@@ -37,7 +37,7 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
         "port": settings.port,
         "nginx_port": paths.NGINX_PORT,
         "sshd_port": paths.SSHD_PORT,
-        "host_keys": [str(paths.SSH_STATE_DIR / f"ssh_host_{kind}_key") for kind in ssh_keys.HOST_KEY_TYPES],
+        "host_keys": [str(ssh_keys.host_key_path(kind)) for kind in ssh_keys.HOST_KEY_TYPES],
         "authorized_keys": str(paths.AUTHORIZED_KEYS),
         "start_authorized_keys": str(run_dir / paths.START_AUTHORIZED_KEYS.name),
         "session_environment": session_environment(dict(os.environ)),

@@ -84,7 +84,7 @@ def _locked(path: Path):
         yield
 
 
-def _read_keys(path: Path) -> list[PublicKey]:
+def list_keys(path: Path = paths.AUTHORIZED_KEYS) -> list[PublicKey]:
     try:
         lines = path.read_text().splitlines()
     except FileNotFoundError:
@@ -104,10 +104,6 @@ def _write_lines(path: Path, lines: list[str]) -> None:
     with os.fdopen(fd, "w") as out:
         out.write("".join(line + "\n" for line in lines))
     os.replace(temporary, path)
-
-
-def list_keys(path: Path = paths.AUTHORIZED_KEYS) -> list[PublicKey]:
-    return _read_keys(path)
 
 
 def add_key(key: PublicKey, path: Path = paths.AUTHORIZED_KEYS) -> PublicKey:
@@ -148,14 +144,18 @@ def write_start_keys(keys: list[PublicKey], path: Path = paths.START_AUTHORIZED_
     _write_lines(path, [key.line() for key in keys])
 
 
+def host_key_path(kind: str, folder: Path = paths.SSH_STATE_DIR) -> Path:
+    return folder / f"ssh_host_{kind}_key"
+
+
 def ensure_host_keys(folder: Path = paths.SSH_STATE_DIR) -> list[Path]:
-    """Make the host keys on the first start; later starts (and re-created containers) reuse them."""
-    for private in (folder.parent, folder):
-        private.mkdir(mode=0o700, exist_ok=True)
-        private.chmod(0o700)
+    """Make the host keys on the first start; later starts (and re-created containers) reuse them. The folder's
+    parent (the workspace's state folder) exists already."""
+    folder.mkdir(mode=0o700, exist_ok=True)
+    folder.chmod(0o700)
     keys = []
     for kind in HOST_KEY_TYPES:
-        key = folder / f"ssh_host_{kind}_key"
+        key = host_key_path(kind, folder)
         if not key.exists():
             subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", "workbench", "-f", str(key)],
                            check=True, capture_output=True)
@@ -166,4 +166,5 @@ def ensure_host_keys(folder: Path = paths.SSH_STATE_DIR) -> list[Path]:
 
 def host_public_keys(folder: Path = paths.SSH_STATE_DIR) -> list[str]:
     """"type base64" of each host key, for a client's known_hosts."""
-    return [" ".join((folder / f"ssh_host_{kind}_key.pub").read_text().split()[:2]) for kind in HOST_KEY_TYPES]
+    return [" ".join(host_key_path(kind, folder).with_suffix(".pub").read_text().split()[:2])
+            for kind in HOST_KEY_TYPES]
