@@ -27,6 +27,7 @@ class Workspace:
     container_port: int = 8080
     base_url: str = "/"
     token: str | None = None
+    host_port: int = field(init=False)  # where docker published container_port on this machine
     url: str = field(init=False)  # http://127.0.0.1:<host port><base path>, ending in "/"
 
     def __post_init__(self) -> None:
@@ -35,8 +36,9 @@ class Workspace:
     def reload(self) -> None:
         """Re-read the published port: docker picks a new free host port when a container restarts."""
         self.container.reload()
-        host_port = self.container.attrs["NetworkSettings"]["Ports"][f"{self.container_port}/tcp"][0]["HostPort"]
-        self.url = f"http://127.0.0.1:{host_port}{self.base_url}"
+        self.host_port = int(
+            self.container.attrs["NetworkSettings"]["Ports"][f"{self.container_port}/tcp"][0]["HostPort"])
+        self.url = f"http://127.0.0.1:{self.host_port}{self.base_url}"
 
     def logs(self) -> str:
         return self.container.logs().decode(errors="replace")
@@ -92,6 +94,15 @@ def wait_for_status(workspace: Workspace, condition, timeout: float = 60) -> dic
             return status
         assert time.monotonic() < deadline, f"status never satisfied the condition: {status or response.text}"
         time.sleep(0.5)
+
+
+def tool_state(status: dict, name: str) -> str:
+    return next(tool["state"] for tool in status["tools"] if tool["name"] == name)
+
+
+def wait_for_tool(workspace: Workspace, name: str, timeout: float = 90) -> dict:
+    """Until the landing page's status shows the tool running and answering; return that status."""
+    return wait_for_status(workspace, lambda status: tool_state(status, name) == "RUNNING", timeout)
 
 
 def wait_for_page(workspace: Workspace, path: str, text: str = "", timeout: float = 90) -> requests.Response:

@@ -10,15 +10,14 @@ import pytest
 import websocket
 
 from rfb import RfbSession
-from workbench_client import wait_for_status
+from workbench_client import wait_for_tool
 
 pytestmark = pytest.mark.container
 
 
 @contextlib.contextmanager
 def viewer(workspace):
-    wait_for_status(workspace, lambda s: next(t for t in s["tools"] if t["name"] == "desktop")["state"] == "RUNNING",
-                    timeout=90)
+    wait_for_tool(workspace, "desktop")
     channel = websocket.create_connection(
         workspace.ws_url("tools/desktop/websockify"), origin=workspace.origin(), subprotocols=["binary"],
         header=[f"{k}: {v}" for k, v in workspace.auth_headers().items()], timeout=30)
@@ -59,8 +58,7 @@ def test_clipboard_goes_both_ways(workspace):
 
 
 def test_desktop_opens_a_terminal_and_a_file_manager_in_the_workspace(workspace):
-    wait_for_status(workspace, lambda s: next(t for t in s["tools"] if t["name"] == "desktop")["state"] == "RUNNING",
-                    timeout=90)
+    wait_for_tool(workspace, "desktop")
     titles, deadline = "", time.monotonic() + 60
     while time.monotonic() < deadline:
         titles = in_desktop(workspace, "xwininfo -root -tree").output.decode()

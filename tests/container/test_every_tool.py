@@ -10,7 +10,7 @@ import pytest
 import requests
 import websocket
 
-from workbench_client import wait_for_page, wait_for_status
+from workbench_client import tool_state, wait_for_page, wait_for_status, wait_for_tool
 
 pytestmark = pytest.mark.container
 
@@ -56,7 +56,7 @@ def test_desktop_entry_page_opens_novnc_connected_to_its_websocket(workspace):
 
 
 def test_desktop_websocket_speaks_rfb(workspace):
-    wait_for_status(workspace, lambda s: tool_state(s, "desktop") == "RUNNING", timeout=90)
+    wait_for_tool(workspace, "desktop")
     channel = open_socket(workspace, "desktop")
     try:
         assert channel.handshake_response.status == 101
@@ -104,10 +104,6 @@ def test_tool_websocket_is_refused_without_the_token(workspace, tool):
     assert refused.value.status_code == 403
 
 
-def tool_state(status: dict, name: str) -> str:
-    return next(tool["state"] for tool in status["tools"] if tool["name"] == name)
-
-
 def service(status: dict, name: str) -> dict:
     return next(s for s in status["services"] if s["name"] == name)
 
@@ -126,7 +122,7 @@ KILLED = {
 @pytest.mark.parametrize("program", sorted(KILLED))
 def test_killed_tool_process_comes_back_and_the_landing_status_shows_it(workspace, program):
     tool = KILLED[program]
-    before = service(wait_for_status(workspace, lambda s: tool_state(s, tool) == "RUNNING", timeout=90), program)
+    before = service(wait_for_tool(workspace, tool), program)
     workspace.container.exec_run(["kill", "-9", str(before["pid"])])
     after = wait_for_status(workspace, lambda s: service(s, program)["pid"] != before["pid"]
                             and tool_state(s, tool) == "RUNNING", timeout=90)

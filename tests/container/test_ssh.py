@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from workbench_client import wait_for_status
+from workbench_client import wait_for_tool
 
 pytestmark = pytest.mark.container
 
@@ -35,8 +35,7 @@ class Client:
 
     @property
     def alias(self) -> str:
-        port = self.workspace.url.split(":")[2].split("/")[0]
-        return f"workbench-127.0.0.1-{port}"
+        return f"workbench-127.0.0.1-{self.workspace.host_port}"
 
     def setup(self, *options: str) -> subprocess.CompletedProcess:
         """The command the landing page shows, as a user pastes it."""
@@ -95,9 +94,8 @@ def test_setup_pins_the_host_keys_and_writes_one_host_entry(client):
 
 
 def test_password_and_root_logins_are_refused(client, workspace):
-    port = client.workspace.url.split(":")[2].split("/")[0]
     password = subprocess.run(
-        ["ssh", "-p", port, "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,keyboard-interactive",
+        ["ssh", "-p", str(workspace.host_port), "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,keyboard-interactive",
          "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
          "jovyan@127.0.0.1", "true"], capture_output=True, text=True, timeout=60)
     assert password.returncode == 255 and "Permission denied (publickey)" in password.stderr
@@ -142,8 +140,7 @@ def free_port() -> int:
 
 
 def test_local_forward_reaches_the_vnc_server(client, workspace):
-    wait_for_status(workspace, lambda s: next(t for t in s["tools"] if t["name"] == "desktop")["state"] == "RUNNING",
-                    timeout=90)
+    wait_for_tool(workspace, "desktop")
     port = free_port()
     tunnel = subprocess.Popen(["ssh", "-F", str(client.config), "-o", "ControlMaster=no", "-o", "ExitOnForwardFailure=yes",
                                "-N", "-L", f"127.0.0.1:{port}:127.0.0.1:5901", client.alias], env=client.env)
@@ -203,9 +200,8 @@ def test_keys_given_at_start_log_in_and_recreating_the_container_keeps_the_host_
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ci@laptop", "-f", str(tmp_path / "id")],
                    check=True)
     first = workspaces.start({"SSH_AUTHORIZED_KEYS": (tmp_path / "id.pub").read_text()}, host_workspace)
-    port = first.url.split(":")[2].split("/")[0]
     # The key from SSH_AUTHORIZED_KEYS alone, before any setup command.
-    start_key = subprocess.run(["ssh", "-p", port, "-i", str(tmp_path / "id"), "-o", "IdentitiesOnly=yes",
+    start_key = subprocess.run(["ssh", "-p", str(first.host_port), "-i", str(tmp_path / "id"), "-o", "IdentitiesOnly=yes",
                                 "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                                 "-o", "BatchMode=yes", "jovyan@127.0.0.1", "echo start-key"],
                                capture_output=True, text=True, timeout=60)
@@ -218,7 +214,6 @@ def test_keys_given_at_start_log_in_and_recreating_the_container_keeps_the_host_
     first.container.remove(force=True)
 
     second = workspaces.start({}, host_workspace)
-    new_port = second.url.split(":")[2].split("/")[0]
     # Same alias, pinned host key and client key; only the published port changed. StrictHostKeyChecking is on.
-    again = client.ssh("-o", "ControlMaster=no", "-p", new_port, client.alias, "echo same-host-key")
+    again = client.ssh("-o", "ControlMaster=no", "-p", str(second.host_port), client.alias, "echo same-host-key")
     assert again.returncode == 0 and again.stdout == "same-host-key\n", again.stderr
