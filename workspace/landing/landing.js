@@ -20,6 +20,29 @@
     history.replaceState(null, "", location.pathname);
   }
 
+  // Jupyter's own endpoints, called as JupyterLab calls them: with the XSRF token from Jupyter's _xsrf cookie, which
+  // JupyterHub demands of every cookie-authenticated request that is not a page navigation.
+  function xsrfToken() {
+    const cookie = document.cookie.split("; ").find((entry) => entry.startsWith("_xsrf="));
+    return cookie ? decodeURIComponent(cookie.slice("_xsrf=".length)) : (sshInfo && sshInfo.xsrf_token) || "";
+  }
+
+  function api(path, options) {
+    const headers = { "X-XSRFToken": xsrfToken(), ...((options || {}).headers || {}) };
+    return fetch(path, { credentials: "same-origin", cache: "no-store", ...options, headers });
+  }
+
+  // Refused: the login has expired. Opening the page again lets nginx send the browser to the right login (the
+  // token's, or the hub's); once only, so that a refusal the login cannot cure does not reload forever.
+  function logInAgain() {
+    const marker = "workbench-login-retry";
+    if (sessionStorage.getItem(marker) === location.pathname) {
+      throw new Error("the workspace refused this page's requests (403); log in again");
+    }
+    sessionStorage.setItem(marker, location.pathname);
+    location.assign(location.pathname);
+  }
+
   function stateLabel(state) {
     return { RUNNING: "running", STARTING: "starting…", BACKOFF: "restarting…" }[state] || state.toLowerCase();
   }
@@ -108,12 +131,13 @@
   async function refresh() {
     const error = document.getElementById("status-error");
     try {
-      const response = await fetch(STATUS_URL, { credentials: "same-origin", cache: "no-store" });
+      const response = await api(STATUS_URL);
       if (response.status === 403 || response.status === 401) {
-        location.href = "login?next=" + encodeURIComponent(location.pathname);
+        logInAgain();
         return;
       }
       if (!response.ok) throw new Error(`status endpoint answered ${response.status}`);
+      sessionStorage.removeItem("workbench-login-retry");
       const status = await response.json();
       renderTiles(status.tools);
       renderServices(status.services);
@@ -134,15 +158,19 @@
   async function refreshSsh() {
     try {
       if (!sshInfo) {
-        const response = await fetch("api/workbench/ssh/info", { credentials: "same-origin", cache: "no-store" });
+        const response = await api("api/workbench/ssh/info");
         if (!response.ok) return;
         sshInfo = await response.json();
         const base = location.origin + location.pathname.replace(/[^/]*$/, "");
-        const auth = sshInfo.token ? `-H "Authorization: token ${sshInfo.token}" ` : "";
+        const hubToken = sshInfo.hub_token_url && !sshInfo.token;
+        const token = hubToken ? "YOUR_HUB_TOKEN" : sshInfo.token;
+        const auth = token ? `-H "Authorization: token ${token}" ` : "";
+        document.getElementById("ssh-hub-token").hidden = !hubToken;
+        if (hubToken) document.getElementById("ssh-hub-token-link").href = sshInfo.hub_token_url;
         document.getElementById("ssh-command").textContent = `curl -fsS ${auth}"${base}${sshInfo.setup_path}" | sh`;
         document.getElementById("ssh-alias").textContent = sshInfo.alias;
       }
-      const keys = await (await fetch("api/workbench/ssh/keys", { credentials: "same-origin", cache: "no-store" })).json();
+      const keys = await (await api("api/workbench/ssh/keys")).json();
       document.querySelector("#ssh-keys tbody").replaceChildren(...keys.keys.map((key) => {
         const row = element("tr", { "data-fingerprint": key.fingerprint });
         const action = element("td");
@@ -163,8 +191,7 @@
 
   async function revokeKey(key) {
     if (!confirm(`Revoke the key "${key.name}"? Clients using it can no longer log in.`)) return;
-    await fetch(`api/workbench/ssh/keys/${encodeURIComponent(key.fingerprint)}`,
-                { method: "DELETE", credentials: "same-origin", headers: { "X-XSRFToken": sshInfo.xsrf_token } });
+    await api(`api/workbench/ssh/keys/${encodeURIComponent(key.fingerprint)}`, { method: "DELETE" });
     refreshSsh();
   }
 

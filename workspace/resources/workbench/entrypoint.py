@@ -17,6 +17,20 @@ from .settings import ConfigError, Settings, load
 
 # Known to the start-up code only: kernels, terminals and tools need not see the token.
 PRIVATE_VARIABLES = ("AUTHENTICATE_VIA_JUPYTER",)
+# What spawners and docker-stacks images run to start a single-user server. Started by a hub with one of
+# these (Zero to JupyterHub's default singleuser.cmd is jupyterhub-singleuser), the whole workspace starts.
+SINGLEUSER_COMMANDS = {"jupyterhub-singleuser", "start-singleuser.sh", "start-singleuser.py", "start-notebook.sh",
+                       "start-notebook.py"}
+
+
+def workspace_command(argv: list[str], settings: Settings) -> list[str]:
+    """The command to run instead of the workspace, if any."""
+    if settings.hub and argv and os.path.basename(argv[0]) in SINGLEUSER_COMMANDS:
+        if argv[1:]:
+            print(f"workbench: warning: ignoring the arguments after {argv[0]} ({' '.join(argv[1:])}); configure "
+                  "Jupyter through the spawner's environment or ~/.jupyter instead", file=sys.stderr, flush=True)
+        return []
+    return argv
 
 
 def fail(message: str) -> int:
@@ -106,7 +120,11 @@ def gpu_note() -> str | None:
 
 
 def announce(settings: Settings) -> None:
-    lines = [f"Workbench {__version__} is starting; open it at:", f"    {settings.login_url()}"]
+    if settings.hub:
+        lines = [f"Workbench {__version__} is starting for JupyterHub user {settings.hub.user} at "
+                 f"{settings.base_url} (port {settings.port}); the hub's login guards every tool."]
+    else:
+        lines = [f"Workbench {__version__} is starting; open it at:", f"    {settings.login_url()}"]
     note = gpu_note()
     if note:
         lines.append(note)
@@ -121,6 +139,7 @@ def announce(settings: Settings) -> None:
 def main(argv: list[str]) -> int:
     try:
         settings = load(os.environ)
+        argv = workspace_command(argv, settings)
         account = prepare_as_root(settings) if os.geteuid() == 0 else current_account(settings)
         check_workspace_writable(account)
         clear_run_dir(account.uid, account.gid)

@@ -43,6 +43,7 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
         "session_environment": session_environment(dict(os.environ)),
         "base_url": settings.base_url,
         "token": settings.token,
+        "hub": settings.hub is not None,
         "run_dir": str(run_dir),
         "jupyter_socket": str(run_dir / paths.JUPYTER_SOCKET.name),
         "landing_dir": str(paths.LANDING_DIR),
@@ -75,10 +76,13 @@ def render(template: str, settings: Settings, run_dir: Path = paths.RUN_DIR,
 
 
 def ssh_setup_script(*, alias: str, url: str, token: str, host: str, port: int, user: str,
-                     host_keys: list[str]) -> str:
+                     host_keys: list[str], transport: str = "direct") -> str:
+    """The client's setup script; with transport "websocket" ssh reaches sshd through url + tools/ssh."""
+    tunnel_url = re.sub(r"^http", "ws", url) + "tools/ssh"
     return _environment().get_template("ssh-setup.sh.j2").render(
         alias=alias, url=url, token=token, host=host, port=port, user=user, host_keys=host_keys,
-        remote_python=paths.VENV_DIR / "bin" / "python")
+        remote_python=paths.VENV_DIR / "bin" / "python", transport=transport, tunnel_url=tunnel_url,
+        proxy_helper=paths.SSH_PROXY_HELPER.read_text() if transport == "websocket" else "")
 
 
 def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str, Path]:

@@ -8,6 +8,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from typing import Mapping
+from urllib.parse import urlsplit
 
 from . import ssh_keys, tools
 from .paths import IMAGE_USER, NGINX_PORT, SSHD_PORT
@@ -28,9 +29,22 @@ class ConfigError(Exception):
         self.variable = variable
 
 
+# Set by a JupyterHub spawner; their presence means the hub, not a token, decides who gets in.
+HUB_MARKER = "JUPYTERHUB_API_TOKEN"
+# What the spawner decides in hub mode; setting them as well is a mistake worth stopping for.
+HUB_OWNED = ("AUTHENTICATE_VIA_JUPYTER", "WORKSPACE_BASE_URL", "WORKSPACE_PORT")
+
+
+@dataclass(frozen=True)
+class Hub:
+    """Started by a JupyterHub spawner: jupyterhub-singleuser runs Jupyter and the hub's OAuth guards every tool."""
+    user: str  # the hub user who owns this server
+    prefix: str  # the hub's own URL prefix, "/" or e.g. "/jupyter/"
+
+
 @dataclass(frozen=True)
 class Settings:
-    token: str | None  # None: authentication disabled
+    token: str | None  # None: no token (authentication disabled, or the hub authenticates)
     token_generated: bool
     base_url: str  # starts and ends with "/"
     port: int
@@ -42,10 +56,11 @@ class Settings:
     tensorboard_logdir: str
     vnc_resolution: str  # WIDTHxHEIGHT
     ssh_authorized_keys: tuple[ssh_keys.PublicKey, ...]
+    hub: Hub | None = None
 
     @property
     def auth_enabled(self) -> bool:
-        return self.token is not None
+        return self.token is not None or self.hub is not None
 
     def login_url(self, host: str = "localhost") -> str:
         url = f"http://{host}:{self.port}{self.base_url}"
@@ -133,14 +148,54 @@ def parse_port(raw: str) -> int:
     return port
 
 
+def in_hub(environ: Mapping[str, str]) -> bool:
+    return bool(environ.get(HUB_MARKER))
+
+
+def parse_hub(environ: Mapping[str, str]) -> tuple[Hub, str, int]:
+    """The hub's user, the URL prefix this server is served under, and the port the spawner expects."""
+    for name in HUB_OWNED:
+        if name in environ:
+            raise ConfigError(name, environ[name], "is not used when JupyterHub starts the workspace (the hub sets "
+                                                   "the login, the URL prefix and the port); remove it")
+    for name in ("JUPYTERHUB_USER", "JUPYTERHUB_SERVICE_PREFIX", "JUPYTERHUB_SERVICE_URL", "JUPYTERHUB_API_URL"):
+        if not environ.get(name):
+            raise ConfigError(name, "", f"must be set when {HUB_MARKER} is (JupyterHub 2 or later sets both)")
+    service_url = urlsplit(environ["JUPYTERHUB_SERVICE_URL"])
+    try:
+        port = service_url.port or {"http": 80, "https": 443}[service_url.scheme]
+    except (ValueError, KeyError):
+        raise ConfigError("JUPYTERHUB_SERVICE_URL", environ["JUPYTERHUB_SERVICE_URL"],
+                          "must be an http(s) URL with the port the hub connects to") from None
+    if port in tools.loopback_ports() | {NGINX_PORT, SSHD_PORT}:
+        raise ConfigError("JUPYTERHUB_SERVICE_URL", environ["JUPYTERHUB_SERVICE_URL"],
+                          f"port {port} is used inside the workspace; set the spawner's port to another (8888)")
+    try:
+        prefix = parse_base_url(environ["JUPYTERHUB_SERVICE_PREFIX"])
+        hub_prefix = parse_base_url(environ.get("JUPYTERHUB_BASE_URL", "/"))
+    except ConfigError as error:
+        raise ConfigError("JUPYTERHUB_SERVICE_PREFIX", environ["JUPYTERHUB_SERVICE_PREFIX"],
+                          f"this user's URL prefix cannot be served ({error}); hub user names with characters "
+                          "outside A-Z a-z 0-9 . _ ~ @ + - are not supported") from None
+    return Hub(user=environ["JUPYTERHUB_USER"], prefix=hub_prefix), prefix, port
+
+
 def load(environ: Mapping[str, str]) -> Settings:
     """Validate the whole environment; the first bad variable raises ConfigError."""
-    token, generated = parse_token(environ.get("AUTHENTICATE_VIA_JUPYTER"))
+    if in_hub(environ):
+        hub, base_url, port = parse_hub(environ)
+        token, generated = None, False
+    else:
+        hub = None
+        token, generated = parse_token(environ.get("AUTHENTICATE_VIA_JUPYTER"))
+        base_url = parse_base_url(environ.get("WORKSPACE_BASE_URL"))
+        port = parse_port(environ.get("WORKSPACE_PORT", "8080"))
     return Settings(
         token=token,
         token_generated=generated,
-        base_url=parse_base_url(environ.get("WORKSPACE_BASE_URL")),
-        port=parse_port(environ.get("WORKSPACE_PORT", "8080")),
+        base_url=base_url,
+        port=port,
+        hub=hub,
         nb_user=parse_user_name(environ.get("NB_USER", IMAGE_USER)),
         nb_uid=parse_int("NB_UID", environ.get("NB_UID", "1000"), 1, MAX_ID, " (0 would be root)"),
         nb_gid=parse_int("NB_GID", environ.get("NB_GID", "100"), 1, MAX_ID, " (0 would be root's group)"),
