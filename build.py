@@ -7,6 +7,7 @@ Commands:
   build  build a flavor of the workspace image
   run    run the workspace like the README's quick start (builds the image first if missing)
   lock   re-resolve a flavor's pinned Python requirements inside the base image
+  hub    build the JupyterHub image that spawns workspaces for many users (deploy/docker)
   test   prepare this machine (Docker engine, base image, test tools), build, and run the tests
   bench  measure start-up, idle memory, image sizes and the front door's cost (benchmarks/run.py)
 
@@ -28,13 +29,11 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 CONTEXT = ROOT / "workspace"
-DOCKERFILE = CONTEXT / "Dockerfile"
-BUILD_CA_DIR = CONTEXT / "build-ca"
-BUILD_CA_FILE = BUILD_CA_DIR / "extra-ca.crt"
 BUILD_WHEELS_DIR = CONTEXT / "build-wheels"
 VERSION_FILE = CONTEXT / "resources" / "workbench" / "__init__.py"
 TEST_VENV = ROOT / ".venv-test"
@@ -46,6 +45,35 @@ DEFAULT_BASE_IMAGE = "debian:bookworm-slim"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 DEFAULT_SECURITY_MIRROR = "http://deb.debian.org/debian-security"
 IMAGE_REPO = "workbench"
+
+
+@dataclass(frozen=True)
+class ImageSource:
+    """A Dockerfile, its build context and the image it makes. --ca-cert is copied into the context's build-ca/ for
+    one build: only builder stages copy that folder, so the final image never contains it."""
+    context: Path
+    repository: str
+    description: str
+    flavored: bool  # True: one image per flavor, each a stage of the Dockerfile
+
+    @property
+    def dockerfile(self) -> Path:
+        return self.context / "Dockerfile"
+
+    @property
+    def ca_file(self) -> Path:
+        return self.context / "build-ca" / "extra-ca.crt"
+
+    def tags(self, flavor: str) -> list[str]:
+        name = flavor if self.flavored else "latest"
+        return [f"{self.repository}:{name}", f"{self.repository}:{flavor + '-' if self.flavored else ''}{version()}"]
+
+
+WORKSPACE_IMAGE = ImageSource(CONTEXT, IMAGE_REPO, "Browser-based all-in-one ML workspace ({flavor}): JupyterLab, "
+                              "VS Code, desktop, TensorBoard, Netdata and SSH behind one port and one token", True)
+# The hub for many users on one Docker host (deploy/docker); the workspace images are what it spawns.
+HUB_IMAGE = ImageSource(ROOT / "deploy" / "docker", f"{IMAGE_REPO}-hub",
+                        "JupyterHub with DockerSpawner for Workbench workspaces", False)
 
 # What debian:*-slim images leave out; keeps every layer built on the local base as small as on the official one.
 SLIM_DPKG_EXCLUDES = """\
@@ -204,68 +232,70 @@ def make_base_image(name: str, mirror: str, security_mirror: str, dry_run: bool 
 
 # ---------------------------------------------------------------- build
 
-def image_tags(flavor: str, tags: list[str] | None) -> list[str]:
-    return tags or [f"{IMAGE_REPO}:{flavor}", f"{IMAGE_REPO}:{flavor}-{version()}"]
+def image_tags(flavor: str, tags: list[str] | None, source: ImageSource = WORKSPACE_IMAGE) -> list[str]:
+    return tags or source.tags(flavor)
 
 
-def build_command(args: argparse.Namespace) -> list[str]:
+def build_command(args: argparse.Namespace, source: ImageSource = WORKSPACE_IMAGE) -> list[str]:
     # Labels as flags, not in the Dockerfile: the classic builder adds them after the target stage, so they neither
     # invalidate cached layers nor need a stage after every flavor.
     labels = {"title": "Workbench", "version": version(), "revision": git_revision(), "licenses": "MIT",
               "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-              "description": f"Browser-based all-in-one ML workspace ({args.flavor}): JupyterLab, VS Code, desktop, "
-                             "TensorBoard, Netdata and SSH behind one port and one token"}
-    cmd = ["docker", "build", "--file", str(DOCKERFILE), "--target", args.flavor,
-           "--build-arg", f"BASE_IMAGE={args.base_image}"]
+              "description": source.description.format(flavor=args.flavor)}
+    cmd = ["docker", "build", "--file", str(source.dockerfile)]
+    if source.flavored:
+        cmd += ["--target", args.flavor]
+    cmd += ["--build-arg", f"BASE_IMAGE={args.base_image}"]
     for key, value in labels.items():
         cmd += ["--label", f"org.opencontainers.image.{key}={value}"]
     if args.pip_index_url:
         cmd += ["--build-arg", f"PIP_INDEX_URL={args.pip_index_url}"]
-    if args.wheelhouse:
+    if getattr(args, "wheelhouse", None):
         cmd += ["--build-arg", "PIP_NO_INDEX=1"]
     if args.npm_registry:
         cmd += ["--build-arg", f"NPM_CONFIG_REGISTRY={args.npm_registry}"]
     if args.no_cache:
         cmd.append("--no-cache")
-    for tag in image_tags(args.flavor, args.tag):
+    for tag in image_tags(args.flavor, args.tag, source):
         cmd += ["--tag", tag]
-    cmd.append(str(CONTEXT))
+    cmd.append(str(source.context))
     return cmd
 
 
-def build(args: argparse.Namespace) -> str:
+def build(args: argparse.Namespace, source: ImageSource = WORKSPACE_IMAGE) -> str:
     """Build the image; return its first tag."""
     if args.ca_cert and not Path(args.ca_cert).is_file():
         raise BuildError(f"--ca-cert: {args.ca_cert} is not a readable file")
-    cmd = build_command(args)
+    cmd = build_command(args, source)
     env = {"DOCKER_BUILDKIT": "0"}
     if args.dry_run:
         if args.ca_cert:
-            print(f"$ cp {shlex.quote(args.ca_cert)} {shlex.quote(str(BUILD_CA_FILE))}")
+            print(f"$ cp {shlex.quote(args.ca_cert)} {shlex.quote(str(source.ca_file))}")
         print(f"$ DOCKER_BUILDKIT=0 {shlex.join(cmd)}")
         if args.ca_cert:
-            print(f"$ rm {shlex.quote(str(BUILD_CA_FILE))}")
+            print(f"$ rm {shlex.quote(str(source.ca_file))}")
         return cmd[cmd.index("--tag") + 1]
     if not args.skip_setup:
         ensure_engine()
         ensure_base_image(args.base_image, args)
-    # The CA and the wheels enter only the builder stages (see the Dockerfile); the final image never sees them.
-    BUILD_CA_FILE.unlink(missing_ok=True)
+    # The CA and the wheels enter only the builder stages (see the Dockerfiles); the final image never sees them.
+    source.ca_file.unlink(missing_ok=True)
     remove_staged_wheels()
     if args.ca_cert:
-        shutil.copyfile(args.ca_cert, BUILD_CA_FILE)
+        shutil.copyfile(args.ca_cert, source.ca_file)
     try:
-        if args.wheelhouse:
+        if getattr(args, "wheelhouse", None):
             stage_wheels(Path(args.wheelhouse))
         start = time.monotonic()
         run(cmd, env=env, progress=True)
     finally:
-        BUILD_CA_FILE.unlink(missing_ok=True)
+        source.ca_file.unlink(missing_ok=True)
         remove_staged_wheels()
-    tag = image_tags(args.flavor, args.tag)[0]
+    tag = image_tags(args.flavor, args.tag, source)[0]
     size = int(capture(["docker", "image", "inspect", "-f", "{{.Size}}", tag]).stdout.strip() or 0)
     say(f"built {tag} in {time.monotonic() - start:.0f} s, image size {size / 1e6:.0f} MB")
-    print(size_report(tag), flush=True)
+    if source.flavored:
+        print(size_report(tag), flush=True)
     return tag
 
 
@@ -315,7 +345,7 @@ def parse_size(text: str) -> float:
 # ---------------------------------------------------------------- lock
 
 LOCK_HEADER = """\
-# Resolved from {source} with the image's own Python (Debian's python3): python3 build.py lock --flavor {flavor}
+# Resolved from {source} with the image's own Python (Debian's python3): python3 build.py lock {lock_option}
 # Installed with --no-deps{on_top}.
 """
 # Each flavor is its base plus a layer: its lock file lists only what its base does not have.
@@ -345,18 +375,23 @@ def canonical_name(name: str) -> str:
 
 def lock(args: argparse.Namespace) -> None:
     """Resolve requirements/<flavor>.in to exact versions with the Python of the base image itself, without
-    installing anything (pip's dry-run report); a flavor's lock keeps only what its base flavors do not pin."""
+    installing anything (pip's dry-run report); a flavor's lock keeps only what its base flavors do not pin.
+    With --hub, the hub image's deploy/docker/requirements.in instead."""
+    if args.hub:
+        source = HUB_IMAGE.context / "requirements.in"
+        write_lock(source, source.with_suffix(".txt"), resolve(source, args), "--hub", ", so this list is the hub's "
+                   "whole Python environment")
+        return
     for flavor in (FLAVORS if args.flavor == "all" else [args.flavor]):
         lock_flavor(flavor, args)
 
 
-def lock_flavor(flavor: str, args: argparse.Namespace) -> None:
-    requirements = CONTEXT / "requirements"
-    source = requirements / f"{flavor}.in"
+def resolve(source: Path, args: argparse.Namespace) -> dict[str, tuple[str, str]]:
+    """Every package that installing `source` brings, as {canonical name: (name, version)}."""
     script = ("apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends python3-venv "
               ">/dev/null && python3 -m venv /tmp/lock && /tmp/lock/bin/pip install -q --disable-pip-version-check "
               f"--dry-run --ignore-installed --report - -r /requirements/{source.name}")
-    cmd = ["docker", "run", "--rm", "-v", f"{requirements}:/requirements:ro"]
+    cmd = ["docker", "run", "--rm", "-v", f"{source.parent}:/requirements:ro"]
     if args.ca_cert:
         cmd += ["-v", f"{Path(args.ca_cert).resolve()}:/build-ca.pem:ro", "-e", "PIP_CERT=/build-ca.pem"]
     if args.pip_index_url:
@@ -364,25 +399,37 @@ def lock_flavor(flavor: str, args: argparse.Namespace) -> None:
     cmd += [args.base_image, "bash", "-c", script]
     print(f"$ {shlex.join(cmd)}", flush=True)
     if args.dry_run:
-        return
+        return {}
     ensure_engine()
     ensure_base_image(args.base_image, args)
     result = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
     if result.returncode != 0:
         raise BuildError(f"resolving {source.name} failed (exit status {result.returncode})")
-    resolved = {canonical_name(item["metadata"]["name"]): (item["metadata"]["name"], item["metadata"]["version"])
-                for item in json.loads(result.stdout)["install"]}
-    underneath = {}
-    for base in flavor_chain(flavor)[:-1]:
-        underneath.update(read_pins(requirements / f"{base}.txt"))
-    lines = sorted(f"{name}=={version}" for key, (name, version) in resolved.items()
-                   if key not in ("pip", "setuptools", "wheel") and underneath.get(key) != version)
-    on_top = " on top of " + ", ".join(f"{base}.txt" for base in flavor_chain(flavor)[:-1]) if FLAVOR_BASE[flavor] else \
-        ", so this list is the whole Jupyter environment"
-    target = requirements / f"{flavor}.txt"
-    target.write_text(LOCK_HEADER.format(source=source.name, flavor=flavor, on_top=on_top)
+    return {canonical_name(item["metadata"]["name"]): (item["metadata"]["name"], item["metadata"]["version"])
+            for item in json.loads(result.stdout)["install"]}
+
+
+def write_lock(source: Path, target: Path, pins: dict[str, tuple[str, str]], lock_option: str, on_top: str) -> None:
+    if not pins:
+        return
+    lines = sorted((f"{name}=={version}" for key, (name, version) in pins.items()
+                    if key not in ("pip", "setuptools", "wheel")), key=lambda line: line.partition("==")[0].lower())
+    target.write_text(LOCK_HEADER.format(source=source.name, lock_option=lock_option, on_top=on_top)
                       + "".join(line + "\n" for line in lines))
     say(f"wrote {target} ({len(lines)} packages)")
+
+
+def lock_flavor(flavor: str, args: argparse.Namespace) -> None:
+    source = CONTEXT / "requirements" / f"{flavor}.in"
+    resolved = resolve(source, args)
+    underneath = {}
+    for base in flavor_chain(flavor)[:-1]:
+        underneath.update(read_pins(source.parent / f"{base}.txt"))
+    on_top = " on top of " + ", ".join(f"{base}.txt" for base in flavor_chain(flavor)[:-1]) if FLAVOR_BASE[flavor] else \
+        ", so this list is the whole Jupyter environment"
+    write_lock(source, source.with_suffix(".txt"),
+               {key: pin for key, pin in resolved.items() if underneath.get(key) != pin[1]},
+               f"--flavor {flavor}", on_top)
 
 
 # ---------------------------------------------------------------- run
@@ -474,6 +521,7 @@ def prepare_machine(args: argparse.Namespace) -> Path:
 def test(args: argparse.Namespace) -> int:
     python = prepare_machine(args)
     build(args)
+    build(args, HUB_IMAGE)  # the hub tests spawn the workspace from it
     # From the repository root, so that pytest.ini and its testpaths apply whatever the caller's folder.
     cmd = [str(python), "-m", "pytest", "--flavor", args.flavor, "--image-built"]
     if args.ca_cert:
@@ -550,7 +598,14 @@ def parser() -> argparse.ArgumentParser:
                                    description="Resolves the flavor's top-level requirements to exact versions "
                                                "inside the base image, so the lock matches the image's Python.")
     add_build_options(lock_cmd, several_flavors=True)
+    lock_cmd.add_argument("--hub", action="store_true", help="lock the hub image's requirements (deploy/docker)")
     lock_cmd.add_argument("--dry-run", action="store_true", help="print the docker command instead of running it")
+
+    hub_cmd = commands.add_parser("hub", help="build the JupyterHub image for many users on one Docker host",
+                                  description=f"Build {HUB_IMAGE.repository}:latest from deploy/docker (JupyterHub, "
+                                              "DockerSpawner, configurable-http-proxy): see the README.")
+    add_build_options(hub_cmd)
+    hub_cmd.add_argument("--dry-run", action="store_true", help="print the docker commands instead of running them")
 
     bench_cmd = commands.add_parser("bench", help="measure start-up, memory, sizes and the front door's cost",
                                     description="Runs benchmarks/run.py (builds minimal first if it is missing).")
@@ -582,6 +637,9 @@ def main(argv: list[str] | None = None) -> int:
                 raise BuildError("--tag names one image: build one flavor at a time with it")
             for flavor in (FLAVORS if args.flavor == "all" else [args.flavor]):
                 build(argparse.Namespace(**{**vars(args), "flavor": flavor}))
+        elif args.command == "hub":
+            args.skip_setup, args.tag = False, None
+            build(args, HUB_IMAGE)
         elif args.command == "lock":
             lock(args)
         elif args.command == "run":
