@@ -14,6 +14,15 @@ import websocket
 from docker.models.containers import Container
 from jupyter_client.session import Session
 
+# Each tool's page: path -> text that only that tool serves.
+TOOL_PAGES = {
+    "vscode": ("tools/vscode/?folder=/workspace", 'id="vscode-workbench-web-configuration"'),
+    "desktop": ("tools/desktop/vnc.html", "noVNC_container"),
+    "tensorboard": ("tools/tensorboard/", "<tb-webapp></tb-webapp>"),
+    "netdata": ("tools/netdata/", "<title>netdata dashboard</title>"),
+    "terminal": ("terminals/1", "<title>Jupyter Notebook - Terminal</title>"),
+}
+
 LOGIN_URL_PATTERN = re.compile(r"http://localhost:\d+(/\S*?)\?token=([A-Za-z0-9._~-]+)")
 
 

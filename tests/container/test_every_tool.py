@@ -10,18 +10,10 @@ import pytest
 import requests
 import websocket
 
+from workbench_client import TOOL_PAGES as PAGES
 from workbench_client import tool_state, wait_for_page, wait_for_status, wait_for_tool
 
 pytestmark = pytest.mark.container
-
-# path -> text that only that tool serves
-PAGES = {
-    "vscode": ("tools/vscode/?folder=/workspace", 'id="vscode-workbench-web-configuration"'),
-    "desktop": ("tools/desktop/vnc.html", "noVNC_container"),
-    "tensorboard": ("tools/tensorboard/", "<tb-webapp></tb-webapp>"),
-    "netdata": ("tools/netdata/", "<title>netdata dashboard</title>"),
-    "terminal": ("terminals/1", "<title>Jupyter Notebook - Terminal</title>"),
-}
 
 
 def open_socket(workspace, tool: str, authenticated: bool = True) -> websocket.WebSocket:

@@ -1,0 +1,39 @@
+"""Headless Chromium (Debian's package) driven by Playwright, as fixtures; screenshots go to test-artifacts/."""
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from build import CHROMIUM
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+# Without these, Chromium keeps calling home, which a closed network refuses many times a second.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def screenshot(request):
+    """Save a screenshot named after the test, so a person can look at what the browser showed."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def take(page, label: str) -> Path:
+        path = ARTIFACTS / f"{request.node.name}-{label}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+    return take

@@ -1,0 +1,49 @@
+"""One real JupyterHub for this folder's tests, with two users (alice and bob) whose workspaces are running."""
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+import build
+from browsers import browser, page, screenshot  # noqa: F401
+from hubs import Hub
+
+
+@pytest.fixture(scope="session")
+def hub_image(pytestconfig, docker_client) -> str:
+    """The hub image of deploy/docker, built once per session through build.py (a cache hit when nothing changed)."""
+    tag = build.HUB_IMAGE.tags("minimal")[0]
+    if not pytestconfig.getoption("image_built"):
+        args = argparse.Namespace(flavor="minimal", base_image=build.DEFAULT_BASE_IMAGE, tag=None, dry_run=False,
+                                  ca_cert=pytestconfig.getoption("ca_cert"), pip_index_url=None, npm_registry=None,
+                                  no_cache=False, skip_setup=False, mirror=build.DEFAULT_MIRROR,
+                                  security_mirror=build.DEFAULT_SECURITY_MIRROR)
+        build.build(args, build.HUB_IMAGE)
+    docker_client.images.get(tag)
+    return tag
+
+
+@pytest.fixture(scope="package")
+def hub(docker_client, hub_image, image, tmp_path_factory):
+    """The hub, spawning the image under test; removed with every workspace and volume it made, pass or fail."""
+    started = Hub(docker_client, hub_image, image, tmp_path_factory.mktemp("hub-config"))
+    try:
+        started.wait_ready()
+        yield started
+    finally:
+        started.remove()
+
+
+@pytest.fixture(scope="package")
+def alice(hub):
+    user = hub.sign_up_and_log_in("alice")
+    hub.start_server(user)
+    return user
+
+
+@pytest.fixture(scope="package")
+def bob(hub):
+    user = hub.sign_up_and_log_in("bob")
+    hub.start_server(user)
+    return user

@@ -1,0 +1,233 @@
+"""Many users through a real JupyterHub (deploy/docker: JupyterHub, DockerSpawner, NativeAuthenticator,
+configurable-http-proxy): each user's every tool under /user/<name>/ through the hub's one public port and the hub's
+login, nobody else's, SSH over the websocket tunnel, and files that outlive the server."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+import websocket
+
+from hubs import browser_session
+from workbench_client import TOOL_PAGES, execute, start_kernel, tool_state, wait_for_status
+
+pytestmark = pytest.mark.container
+
+# What a signed-in user opens: the landing page, JupyterLab and every tool's own page.
+PAGES = {"landing": ("", "<title>Workbench</title>"), "lab": ("lab", "<title>JupyterLab</title>"), **TOOL_PAGES}
+# Websockets of the tools (path under the user's prefix, subprotocols).
+SOCKETS = {"desktop": ("tools/desktop/websockify", ["binary"]), "ssh": ("tools/ssh", None),
+           "vscode": (f"tools/vscode/?reconnectionToken={uuid.uuid4()}&reconnection=false&skipWebSocketFrames=false",
+                      None)}
+
+
+def open_socket(hub, owner, path: str, subprotocols=None, token: str | None = None, cookies=None):
+    headers = [f"Authorization: token {token}"] if token else []
+    cookie = "; ".join(f"{name}={value}" for name, value in (cookies or {}).items()) or None
+    return websocket.create_connection(hub.user_server(owner).ws_url(path), header=headers, cookie=cookie,
+                                       origin=hub.url, subprotocols=subprotocols, timeout=30)
+
+
+def user_cookies(hub, user) -> dict:
+    """The browser's cookies for the user's server (set by its OAuth callback) and the hub."""
+    response = user.session.get(hub.user_url(user), timeout=60)
+    assert response.status_code == 200 and PAGES["landing"][1] in response.text, response.text[:300]
+    return user.session.cookies.get_dict()
+
+
+@pytest.mark.parametrize("user_name", ["alice", "bob"])
+def test_each_user_reaches_every_tool_under_their_prefix_after_the_hub_login(hub, user_name, request):
+    user = request.getfixturevalue(user_name)
+    server = hub.user_server(user)
+    status = wait_for_status(server, lambda status: all(tool["state"] == "RUNNING" for tool in status["tools"]),
+                             timeout=120)
+    assert status["base_url"] == f"/user/{user.name}/"
+    for name, (path, text) in PAGES.items():
+        # The browser's way in: the hub's login cookie, then the OAuth hop to this server, then the page.
+        response = user.session.get(hub.user_url(user) + path, timeout=60)
+        assert response.status_code == 200 and text in response.text, (name, response.url, response.text[:300])
+        assert response.url.startswith(hub.user_url(user))
+    # A kernel runs code in this user's own container, over the kernel websocket through the hub's proxy.
+    output = execute(server, "import os, socket; print(os.environ['JUPYTERHUB_USER'], socket.gethostname())",
+                     headers=server.auth_headers())
+    assert output.split() == [user.name, hub.user_container(user).id[:12]]
+    # A tool's scripts and fetches carry the cookie but no XSRF token (Sec-Fetch-Mode other than navigate): the
+    # front door lets them through, as jupyter-server-proxy does; Jupyter's own API still asks for the token.
+    subresource = {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Site": "same-origin", "Accept": "*/*"}
+    tool_page = user.session.get(hub.user_url(user) + "tools/tensorboard/", headers=subresource, timeout=30,
+                                 allow_redirects=False)
+    assert tool_page.status_code == 200 and PAGES["tensorboard"][1] in tool_page.text
+    api_without_xsrf = user.session.get(hub.user_url(user) + "api/workbench/status", headers=subresource,
+                                        timeout=30, allow_redirects=False)
+    assert api_without_xsrf.status_code == 403
+    xsrf = user.session.cookies.get("_xsrf", path=f"/user/{user.name}/")
+    api_with_xsrf = user.session.get(hub.user_url(user) + "api/workbench/status", timeout=30,
+                                     headers={**subresource, "X-XSRFToken": xsrf})
+    assert api_with_xsrf.status_code == 200 and api_with_xsrf.json()["base_url"] == f"/user/{user.name}/"
+    # The desktop's websocket, opened the way noVNC opens it: with the browser's cookies.
+    channel = open_socket(hub, user, *SOCKETS["desktop"], cookies=user_cookies(hub, user))
+    try:
+        assert channel.recv()[:12] == b"RFB 003.008\n"
+    finally:
+        channel.close()
+
+
+def test_landing_page_tells_hub_users_to_use_a_hub_token_for_ssh(hub, alice):
+    info = alice.session.get(hub.user_url(alice) + "api/workbench/ssh/info", timeout=30).json()
+    assert info["transport"] == "websocket" and info["hub_token_url"] == "/hub/token"
+    # The browser came with the hub's cookie: the server has no token of the user's to hand out.
+    assert info["token"] == ""
+    refused = requests.get(hub.user_url(alice) + "api/workbench/ssh/setup", cookies=user_cookies(hub, alice),
+                           timeout=30)
+    assert refused.status_code == 400 and "hub API token" in refused.text
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_a_users_hub_login_cannot_open_another_users_pages(hub, alice, bob, page):
+    path, text = PAGES[page]
+    # Alice's browser, logged in to the hub, on Bob's URL: the hub's OAuth refuses her.
+    response = alice.session.get(hub.user_url(bob) + path, timeout=60)
+    assert response.status_code == 403 and text not in response.text, (response.url, response.text[:300])
+    assert response.url.startswith(f"{hub.url}/hub/api/oauth2/authorize")
+    # Alice's API token on Bob's URL.
+    with_token = hub.user_server(bob, as_user=alice).get(path)
+    assert with_token.status_code == 403 and text not in with_token.text
+
+
+@pytest.mark.parametrize("socket_name", sorted(SOCKETS) + ["kernel"])
+def test_a_users_hub_login_cannot_open_another_users_websockets(hub, alice, bob, socket_name):
+    if socket_name == "kernel":
+        path, subprotocols = f"api/kernels/{start_kernel(hub.user_server(bob))}/channels", None
+    else:
+        path, subprotocols = SOCKETS[socket_name]
+    for credentials in ({"token": alice.token}, {"cookies": user_cookies(hub, alice)}):
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            open_socket(hub, bob, path, subprotocols, **credentials)
+        assert refused.value.status_code in (302, 403), credentials.keys()
+    # Bob's own token opens it: the refusal above was about Alice.
+    channel = open_socket(hub, bob, path, subprotocols, token=bob.token)
+    channel.close()
+
+
+def test_anonymous_visitor_gets_the_hub_login(hub, bob):
+    response = browser_session().get(hub.user_url(bob) + "tools/vscode/", timeout=60)
+    assert response.status_code == 200 and response.url.startswith(f"{hub.url}/hub/login")
+    assert 'name="password"' in response.text and "vscode-workbench" not in response.text
+    api = requests.get(hub.user_url(bob) + "api/workbench/status", timeout=30)
+    assert api.status_code == 403 and "services" not in api.text
+
+
+class SshClient:
+    """A user's own machine: a fresh HOME where only the landing page's setup command has written anything."""
+
+    def __init__(self, home: Path, hub, user):
+        self.home, self.hub, self.user = home, hub, user
+        self.env = {**os.environ, "HOME": str(home)}
+        port = hub.url.rsplit(":", 1)[1]
+        self.alias = f"workbench-127.0.0.1-{port}-user-{user.name}"
+
+    def setup(self) -> subprocess.CompletedProcess:
+        """The landing page's command, with the hub token the user made on the hub's token page."""
+        command = (f'curl -fsS -H "Authorization: token {self.user.token}" '
+                   f'"{self.hub.user_url(self.user)}api/workbench/ssh/setup" | sh')
+        return subprocess.run(["sh", "-c", command], env=self.env, capture_output=True, text=True, timeout=120)
+
+    def ssh(self, *arguments: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["ssh", "-F", str(self.home / ".ssh" / "config"), "-o", "ControlMaster=no",
+                               *arguments], env=self.env, capture_output=True, text=True, timeout=90)
+
+
+@pytest.fixture
+def alice_ssh(hub, alice):
+    home = Path(tempfile.mkdtemp(prefix="home-", dir="/tmp"))  # short: ssh's control sockets live there
+    client = SshClient(home, hub, alice)
+    result = client.setup()
+    assert result.returncode == 0, result.stderr
+    yield client
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def test_ssh_over_the_websocket_reaches_the_users_own_workspace_only(hub, alice, bob, alice_ssh):
+    result = alice_ssh.ssh(alice_ssh.alias, "whoami; hostname; echo $DISPLAY; command -v python")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["jovyan", hub.user_container(alice).id[:12], ":1", "/opt/venv/bin/python"]
+    ssh_dir = alice_ssh.home / ".ssh"
+    key = ssh_dir / f"{alice_ssh.alias}_ed25519"
+    proxy = f"python3 {ssh_dir / 'workbench-ssh-proxy'} {hub.user_server(bob).ws_url('tools/ssh')}"
+    # Alice's hub token at Bob's door: the hub refuses it before SSH begins.
+    token_file = ssh_dir / f"{alice_ssh.alias}.token"
+    with_alices_token = alice_ssh.ssh("-o", f"ProxyCommand={proxy} --token-file {token_file}", "-i", str(key),
+                                      "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no",
+                                      "-o", "BatchMode=yes", "-o", f"UserKnownHostsFile={ssh_dir / 'bob_hosts'}",
+                                      "jovyan@bob", "hostname")
+    assert with_alices_token.returncode != 0
+    assert "403 Forbidden" in with_alices_token.stderr, with_alices_token.stderr
+    # Past the hub with Bob's token, Alice's key still does not open Bob's workspace.
+    bobs_token = ssh_dir / "bob.token"
+    bobs_token.write_text(bob.token)
+    with_alices_key = alice_ssh.ssh("-o", f"ProxyCommand={proxy} --token-file {bobs_token}", "-i", str(key),
+                                    "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no",
+                                    "-o", "BatchMode=yes", "-o", f"UserKnownHostsFile={ssh_dir / 'bob_hosts'}",
+                                    "jovyan@bob", "hostname")
+    assert with_alices_key.returncode == 255 and "Permission denied (publickey)" in with_alices_key.stderr
+
+
+def test_sftp_over_the_websocket_writes_into_the_workspace(hub, alice, alice_ssh):
+    payload = os.urandom(3 * 1024 * 1024)
+    local = alice_ssh.home / "upload.bin"
+    local.write_bytes(payload)
+    result = subprocess.run(["sftp", "-F", str(alice_ssh.home / ".ssh" / "config"), "-b", "-", alice_ssh.alias],
+                            input=f"put {local} /workspace/upload.bin\n", env=alice_ssh.env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    digest = execute(hub.user_server(alice), "import hashlib; print(hashlib.sha256(open('/workspace/upload.bin', "
+                                             "'rb').read()).hexdigest())")
+    assert digest.strip() == hashlib.sha256(payload).hexdigest()
+
+
+def test_stopping_and_restarting_from_the_hub_keeps_the_workspace(hub, alice, alice_ssh):
+    server = hub.user_server(alice)
+    content = uuid.uuid4().hex
+    execute(server, f"open('/workspace/kept.txt', 'w').write({content!r})")
+    first_container = hub.user_container(alice).id
+    hub.stop_server(alice)
+    assert not [c for c in hub.client.containers.list(all=True) if c.id == first_container]
+    hub.start_server(alice)
+    assert hub.user_container(alice).id != first_container
+    assert execute(server, "print(open('/workspace/kept.txt').read())").strip() == content
+    # The SSH host keys live in /workspace too: the pinned entry still connects to the new container.
+    result = alice_ssh.ssh(alice_ssh.alias, "hostname")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == hub.user_container(alice).id[:12]
+    status = wait_for_status(server, lambda status: tool_state(status, "vscode") == "RUNNING", timeout=120)
+    assert status["base_url"] == "/user/alice/"
+
+
+def test_browser_signs_in_at_the_hub_and_sees_the_workspace_landing_page(hub, alice, page, screenshot):
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("#username_input", alice.name)
+    page.fill("#password_input", alice.password)
+    page.click("#login_submit")
+    page.goto(hub.user_url(alice))
+    for tool in ("lab", "vscode", "desktop", "tensorboard", "netdata"):
+        page.wait_for_selector(f'.tile[data-tool="{tool}"] .state[data-state="RUNNING"]', timeout=120_000)
+    assert page.url == hub.user_url(alice)
+    # The SSH section asks for a hub token and links to the hub's token page.
+    assert page.is_visible("#ssh-hub-token")
+    assert page.get_attribute("#ssh-hub-token-link", "href") == "/hub/token"
+    assert "YOUR_HUB_TOKEN" in page.inner_text("#ssh-command")
+    screenshot(page, "hub-landing")
+    # VS Code loads hundreds of scripts and styles with fetch: all pass the door on the hub's login cookie.
+    with page.context.expect_page() as opened:
+        page.click('.tile[data-tool="vscode"]')
+    vscode = opened.value
+    vscode.wait_for_selector(".monaco-workbench", timeout=90_000)
+    vscode.wait_for_selector(".explorer-folders-view, .welcome-view, .part.sidebar", timeout=90_000)
+    screenshot(vscode, "hub-vscode")
