@@ -230,4 +230,5 @@ def test_browser_signs_in_at_the_hub_and_sees_the_workspace_landing_page(hub, al
     vscode = opened.value
     vscode.wait_for_selector(".monaco-workbench", timeout=90_000)
     vscode.wait_for_selector(".explorer-folders-view, .welcome-view, .part.sidebar", timeout=90_000)
+    vscode.wait_for_selector(".monaco-workbench.vs-dark", timeout=30_000)  # Workbench's first settings apply
     screenshot(vscode, "hub-vscode")

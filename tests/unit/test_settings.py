@@ -74,3 +74,35 @@ def test_vnc_resolution_accepts_width_by_height(raw):
 
 def test_vnc_resolution_defaults_to_1600x900():
     assert load({}).vnc_resolution == "1600x900"
+
+
+# What DockerSpawner and KubeSpawner set for a user's server.
+SPAWNED = {"JUPYTERHUB_API_TOKEN": "secret", "JUPYTERHUB_USER": "alice", "JUPYTERHUB_BASE_URL": "/",
+           "JUPYTERHUB_SERVICE_PREFIX": "/user/alice/", "JUPYTERHUB_SERVICE_URL": "http://0.0.0.0:8888/user/alice/",
+           "JUPYTERHUB_API_URL": "http://jupyterhub:8081/hub/api"}
+
+
+def test_a_spawner_decides_the_prefix_the_port_and_the_login():
+    settings = load(SPAWNED)
+    assert (settings.base_url, settings.port, settings.token) == ("/user/alice/", 8888, None)
+    assert settings.hub.user == "alice" and settings.auth_enabled
+    assert settings.healthz_url() == "http://127.0.0.1:8888/user/alice/healthz"
+
+
+@pytest.mark.parametrize("variable", ["AUTHENTICATE_VIA_JUPYTER", "WORKSPACE_BASE_URL", "WORKSPACE_PORT"])
+def test_a_setting_the_hub_owns_is_refused_when_a_spawner_starts_the_workspace(variable):
+    with pytest.raises(ConfigError) as refused:
+        load({**SPAWNED, variable: "x"})
+    assert refused.value.variable == variable and "JupyterHub starts the workspace" in str(refused.value)
+
+
+@pytest.mark.parametrize("variable, value, message", [
+    ("JUPYTERHUB_SERVICE_URL", "", "must be set"),
+    ("JUPYTERHUB_SERVICE_URL", "unix:/tmp/sock", "http(s) URL"),
+    ("JUPYTERHUB_SERVICE_URL", "http://0.0.0.0:13337/user/alice/", "used inside the workspace"),
+    ("JUPYTERHUB_SERVICE_PREFIX", "/user/al ice/", "user names with characters"),
+])
+def test_a_spawner_environment_the_workspace_cannot_serve_is_refused(variable, value, message):
+    with pytest.raises(ConfigError) as refused:
+        load({**SPAWNED, variable: value})
+    assert refused.value.variable == variable and message in str(refused.value)
