@@ -8,6 +8,7 @@ from pathlib import Path
 import docker
 import pytest
 
+from browsers import browser, page, screenshot  # noqa: F401  (one Chromium for the session: Playwright's sync API allows one)
 from workbench_client import Workspace
 from workspaces import TEST_LABEL, WorkspaceFactory, user_folder
 

@@ -6,7 +6,6 @@ import argparse
 import pytest
 
 import build
-from browsers import browser, page, screenshot  # noqa: F401
 from hubs import Hub
 
 

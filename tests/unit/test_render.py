@@ -12,6 +12,9 @@ VARIANTS = {
     "default": {},
     "prefix": {"WORKSPACE_BASE_URL": "/team/a.b+c/ws"},
     "open": {"AUTHENTICATE_VIA_JUPYTER": "false", "WORKSPACE_PORT": "9000"},
+    "hub": {"JUPYTERHUB_API_TOKEN": "secret", "JUPYTERHUB_USER": "alice", "JUPYTERHUB_BASE_URL": "/",
+            "JUPYTERHUB_SERVICE_PREFIX": "/user/alice/", "JUPYTERHUB_SERVICE_URL": "http://0.0.0.0:8888/user/alice/",
+            "JUPYTERHUB_API_URL": "http://jupyterhub:8081/hub/api"},
 }
 
 
@@ -21,24 +24,45 @@ def test_jupyter_config_is_valid_python_with_the_settings(variant):
     text = render.render("jupyter_server_config.py.j2", settings)
     ast.parse(text)
     assert f"c.ServerApp.base_url = {settings.base_url!r}" in text
-    assert f"c.IdentityProvider.token = {(settings.token or '')!r}" in text
+    if variant == "hub":
+        # jupyterhub-singleuser brings the hub's identity provider; a token of our own would be a second way in.
+        assert "IdentityProvider.token" not in text
+    else:
+        assert f"c.IdentityProvider.token = {(settings.token or '')!r}" in text
     assert "c.ServerApp.sock = '/run/workbench/jupyter.sock'" in text
     assert "allow_unauthenticated_access = False" in text
     assert "disable_check_xsrf" not in text
 
 
-def test_nginx_config_authenticates_by_default_and_opens_only_health_and_login():
-    text = render.render("nginx.conf.j2", load({"WORKSPACE_BASE_URL": "/p"}))
+def locations(text: str) -> dict[str, str]:
     server = text[text.index("    server {"):]
-    blocks = re.findall(r"^        location (.+?) \{\n(.*?)^        \}", server, re.M | re.S)
     assert "auth_request /.workbench/auth;" in server[:server.index("        location")]
-    opened = [where for where, body in blocks if "auth_request off;" in body]
-    assert opened == ["= /.workbench/auth", "@denied", "= /p/healthz", "@unhealthy",
-                      r"~ ^/p/(login|logout)$", r"~ ^/p/static/(style/|logo/|favicons/|favicon\.ico)",
-                      "= /p", "= /", "/"]
+    return dict(re.findall(r"^        location (.+?) \{\n(.*?)^        \}", server, re.M | re.S))
+
+
+def unauthenticated(blocks: dict[str, str]) -> list[str]:
+    return [where for where, body in blocks.items() if "auth_request off;" in body]
+
+
+def test_nginx_config_authenticates_by_default_and_opens_only_health_and_login():
+    blocks = locations(render.render("nginx.conf.j2", load({"WORKSPACE_BASE_URL": "/p"})))
+    assert unauthenticated(blocks) == [
+        "= /.workbench/auth", "@denied", "= /p/healthz", "@unhealthy", "= /p/api",
+        r"~ ^/p/(login|logout)$", r"~ ^/p/static/(style/|logo/|favicons/|favicon\.ico)", "= /p", "= /", "/"]
     # Outside the base path: the bare root and /p redirect to /p/, everything else is 404.
-    assert dict(blocks)["/"].strip().endswith("return 404;")
-    assert "return 302 /p/;" in dict(blocks)["= /"]
+    assert blocks["/"].strip().endswith("return 404;")
+    assert "return 302 /p/;" in blocks["= /"]
+    # Jupyter's version answer is all that is open under api/: the hub polls it, nothing else there is public.
+    assert "proxy_pass http://jupyter;" in blocks["= /p/api"]
+
+
+def test_nginx_config_with_a_hub_opens_only_the_oauth_handshake():
+    blocks = locations(render.render("nginx.conf.j2", load(VARIANTS["hub"])))
+    assert unauthenticated(blocks) == [
+        "= /.workbench/auth", "@denied", "= /user/alice/healthz", "@unhealthy", "= /user/alice/api",
+        r"~ ^/user/alice/(api/workbench/login|oauth_callback|logout)$",
+        r"~ ^/user/alice/static/(style/|logo/|favicons/|favicon\.ico)", "= /user/alice", "= /", "/"]
+    assert "return 302 /user/alice/api/workbench/login?next=$login_next;" in blocks["@denied"]
 
 
 @pytest.mark.container
