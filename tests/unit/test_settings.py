@@ -53,6 +53,9 @@ BAD_VALUES = [
     ("TENSORBOARD_LOGDIR", "logs"), ("TENSORBOARD_LOGDIR", "/workspace/../etc"), ("TENSORBOARD_LOGDIR", "/a\nb"),
     ("VNC_RESOLUTION", "1600"), ("VNC_RESOLUTION", "1600X900"), ("VNC_RESOLUTION", "100x100"),
     ("VNC_RESOLUTION", "9000x900"), ("VNC_RESOLUTION", "1600x900x24"), ("VNC_RESOLUTION", ""),
+    ("WORKSPACE_TOOLS_START", "lazy"), ("WORKSPACE_TOOLS_START", "On-Demand"), ("WORKSPACE_TOOLS_START", ""),
+    ("WORKSPACE_TOOLS_IDLE_TIMEOUT", "-1"), ("WORKSPACE_TOOLS_IDLE_TIMEOUT", "1h"),
+    ("WORKSPACE_TOOLS_IDLE_TIMEOUT", "86401"), ("WORKSPACE_TOOLS_IDLE_TIMEOUT", ""),
 ]
 
 
@@ -74,6 +77,17 @@ def test_vnc_resolution_accepts_width_by_height(raw):
 
 def test_vnc_resolution_defaults_to_1600x900():
     assert load({}).vnc_resolution == "1600x900"
+
+
+def test_heavy_tools_start_when_opened_and_stop_after_an_hour_unused_by_default():
+    settings = load({})
+    assert (settings.tools_start, settings.tools_at_start, settings.tools_idle_timeout) == ("on-demand", False, 3600)
+
+
+@pytest.mark.parametrize("start, timeout", [("at-start", "0"), ("on-demand", "1"), ("at-start", "86400")])
+def test_tools_can_start_with_the_container_and_never_stop(start, timeout):
+    settings = load({"WORKSPACE_TOOLS_START": start, "WORKSPACE_TOOLS_IDLE_TIMEOUT": timeout})
+    assert (settings.tools_at_start, settings.tools_idle_timeout) == (start == "at-start", int(timeout))
 
 
 # What DockerSpawner and KubeSpawner set for a user's server.

@@ -52,3 +52,21 @@ def test_with_state_lists_every_tool_with_its_programs():
     assert [tool["name"] for tool in listed] == [tool.name for tool in tools.TOOLS]
     assert by_name["lab"]["state"] == "RUNNING" and by_name["tensorboard"]["state"] == "STARTING"
     assert by_name["desktop"]["services"] == ["desktop-display", "desktop-session", "desktop"]
+
+
+def test_a_tool_that_starts_when_opened_waits_idle_until_then():
+    stopped = states(desktop_display="STOPPED", desktop_session="STOPPED", desktop="STOPPED")
+    assert tools.tool_state(DESKTOP, stopped) == "IDLE"
+    # Partly stopped is not waiting to be opened: something went wrong or it is on its way down.
+    assert tools.tool_state(DESKTOP, {**stopped, "desktop": "RUNNING"}) == "STOPPED"
+
+
+def test_only_tools_with_programs_of_their_own_start_when_opened():
+    assert {tool.name for tool in tools.TOOLS if tool.starts_on_demand} == {"vscode", "desktop", "tensorboard",
+                                                                             "netdata"}
+    listed = {tool["name"]: tool for tool in tools.with_state([{"name": "jupyter", "state": "RUNNING"}])}
+    assert listed["lab"]["on_demand"] is False and listed["vscode"]["on_demand"] is True
+
+
+def test_the_desktop_is_in_use_while_something_holds_its_vnc_port():
+    assert DESKTOP.ports == (6080, tools.VNC_PORT) and TENSORBOARD.ports == (6006,)

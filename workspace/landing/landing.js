@@ -12,8 +12,9 @@
     netdata: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><path d="M3 12h4l3-8 4 16 3-8h4"/></svg>',
     terminal: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><rect x="3" y="4" width="18" height="16" rx="2"/><path d="m7 9 3 3-3 3M12 15h5"/></svg>',
   };
+  // IDLE: a tool that starts when opened and is not running now; its programs show as STOPPED.
   const STATE_CLASS = { RUNNING: "running", STARTING: "starting", BACKOFF: "starting", STOPPING: "starting",
-                        FATAL: "failed", EXITED: "failed", STOPPED: "failed", UNKNOWN: "failed" };
+                        IDLE: "idle", STOPPED: "idle", FATAL: "failed", EXITED: "failed", UNKNOWN: "failed" };
 
   // Logging in with ?token= already set the session cookie: keep the token out of history and bookmarks.
   if (new URLSearchParams(location.search).has("token")) {
@@ -44,7 +45,8 @@
   }
 
   function stateLabel(state) {
-    return { RUNNING: "running", STARTING: "starting…", BACKOFF: "restarting…" }[state] || state.toLowerCase();
+    return { RUNNING: "running", STARTING: "starting…", BACKOFF: "restarting…", IDLE: "starts when opened" }[state]
+      || state.toLowerCase();
   }
 
   function element(tag, attributes, text) {

@@ -17,7 +17,7 @@ from jupyter_server.utils import url_path_join
 from tornado import iostream, web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
-from . import __version__, health, paths, render, settings, ssh_keys, supervisor_client, tools, usage
+from . import __version__, health, on_demand, paths, render, settings, ssh_keys, supervisor_client, tools, usage
 
 IN_HUB = settings.in_hub(os.environ)
 # Read through one websocket message at a time: SSH's own packets are at most 32 KiB plus framing.
@@ -236,6 +236,43 @@ class SshTunnelHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
             sshd.close()
 
 
+class ToolWakeHandler(JupyterHandler):
+    """Where nginx turns when a tool's port refuses the connection: the tool is not running, so start it. A browser
+    opening a page gets a "starting…" page that turns into the tool by itself; any other request (a websocket, a
+    script's) waits until the tool answers and then goes on to it as if it had been running: nginx redirects it
+    internally (X-Accel-Redirect) to the URI it asked for, or with a body to send again, the client is told to
+    repeat it there (307)."""
+
+    def check_xsrf_cookie(self) -> None:
+        """nginx asks with GET whatever the original request was; starting a tool is what opening it does."""
+
+    @web.authenticated
+    async def get(self, name: str) -> None:
+        tool = tools.by_name(name)
+        if tool is None or not tool.starts_on_demand:
+            raise web.HTTPError(404, f"no tool named {name!r} starts on demand")
+        original_uri = self.request.headers.get("X-Original-URI", "")
+        if not on_demand.is_uri_of(original_uri, url_path_join(self.base_url, tool.path)):
+            raise web.HTTPError(400, f"X-Original-URI must be a URL of {tool.title}")
+        original_method = self.request.headers.get("X-Original-Method", "GET")
+        self.set_header("Cache-Control", "no-store")
+        if on_demand.is_page_navigation(self.request.headers, original_method):
+            on_demand.begin(tool, self.base_url)
+            self.set_status(503)
+            self.set_header("Retry-After", "2")
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.finish(render.tool_starting_page(tool, self.base_url, on_demand.WAKE_TIMEOUT_SECONDS))
+            return
+        if not await on_demand.wake(tool, self.base_url):
+            raise web.HTTPError(503, f"{tool.title} did not start; the container's log says why")
+        if original_method in ("GET", "HEAD"):
+            self.set_header("X-Accel-Redirect", on_demand.internal_redirect_target(original_uri))
+            self.set_status(204)
+            self.finish()
+        else:
+            self.redirect(original_uri, status=307)
+
+
 class HubLoginHandler(JupyterHandler):
     """Where nginx sends a browser that is not logged in: opening it makes the single-user server start the hub's
     OAuth login, which comes back here; then on to ?next=, a path under this server."""
@@ -255,6 +292,11 @@ def _jupyter_server_extension_points() -> list[dict]:
 def _load_jupyter_server_extension(serverapp) -> None:
     base_url = serverapp.web_app.settings["base_url"]
     StatusHandler.cpu_meter = usage.CpuMeter()
+    on_demand.use_log(serverapp.log)
+    idle_timeout = settings.parse_idle_timeout(os.environ)
+    if idle_timeout:
+        stopper = on_demand.IdleStopper(idle_timeout, base_url)
+        serverapp.io_loop.add_callback(stopper.run_forever)
     serverapp.web_app.add_handlers(".*$", [
         (url_path_join(base_url, "api/workbench/healthz"), HealthHandler),
         (url_path_join(base_url, "api/workbench/status"), StatusHandler),
@@ -264,5 +306,6 @@ def _load_jupyter_server_extension(serverapp) -> None:
         (url_path_join(base_url, "api/workbench/ssh/info"), SshInfoHandler),
         (url_path_join(base_url, "api/workbench/auth"), AuthCheckHandler),
         (url_path_join(base_url, "api/workbench/login"), HubLoginHandler),
+        (url_path_join(base_url, r"api/workbench/tools/([a-z]+)/wake"), ToolWakeHandler),
         (url_path_join(base_url, "tools/ssh"), SshTunnelHandler),
     ])

@@ -9,6 +9,8 @@ WORKSPACE_DIR = Path("/workspace")
 RUN_DIR = Path("/run/workbench")
 JUPYTER_SOCKET = RUN_DIR / "jupyter.sock"
 SUPERVISOR_SOCKET = RUN_DIR / "supervisor.sock"
+# nginx appends a line to <tool>.log here for each request a tool served (workbench/on_demand.py reads them).
+ACTIVITY_DIR = RUN_DIR / "activity"
 SUPERVISOR_CONF = Path("/etc/supervisor/supervisord.conf")
 # Read by the image's HEALTHCHECK, which cannot know the port and base path by itself.
 HEALTHZ_URL_FILE = RUN_DIR / "healthz-url"

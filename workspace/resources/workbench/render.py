@@ -32,6 +32,11 @@ def session_environment(environ: dict[str, str]) -> list[tuple[str, str]]:
             and value.isprintable() and '"' not in value and "\\" not in value]
 
 
+# How long nginx keeps a "yes" from the auth check: long enough for a page and its files, short enough that a
+# logout or a revoked token takes effect at once for a person.
+AUTH_CACHE_SECONDS = 10
+
+
 def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
     return {
         "port": settings.port,
@@ -45,11 +50,13 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
         "token": settings.token,
         "hub": settings.hub is not None,
         "run_dir": str(run_dir),
+        "activity_dir": str(run_dir / paths.ACTIVITY_DIR.name),
         "jupyter_socket": str(run_dir / paths.JUPYTER_SOCKET.name),
         "landing_dir": str(paths.LANDING_DIR),
         "install_dir": str(paths.INSTALL_DIR),
         "workspace_dir": str(paths.WORKSPACE_DIR),
         "tools": tools.own_services(),
+        "auth_cache_seconds": AUTH_CACHE_SECONDS,
     }
 
 
@@ -85,6 +92,11 @@ def ssh_setup_script(*, alias: str, url: str, token: str, host: str, port: int, 
         proxy_helper=paths.SSH_PROXY_HELPER.read_text() if transport == "websocket" else "")
 
 
+def tool_starting_page(tool: tools.Tool, base_url: str, timeout: float) -> str:
+    return _environment().get_template("tool-starting.html.j2").render(
+        name=tool.name, title=tool.title, base_url=base_url, timeout=timeout)
+
+
 def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str, Path]:
     """Write every rendered file into run_dir, readable by its owner only (one of them holds the token)."""
     written = {}
@@ -104,7 +116,7 @@ def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str
         for program in tool.programs:
             target = programs / f"{program.name}.conf"
             target.write_text(environment.get_template("supervisor-program.conf.j2").render(
-                tool=tool, program=program, command=program_command(program, values)))
+                tool=tool, program=program, command=program_command(program, values), at_start=settings.tools_at_start))
             written[target.name] = target
             if program.state_dir:
                 (run_dir / program.name).mkdir(exist_ok=True)
@@ -113,6 +125,8 @@ def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str
 
 
 def make_nginx_temp_dirs(run_dir: Path) -> None:
-    """The folders nginx.conf.j2 names for request bodies and proxied responses that do not fit in memory."""
+    """The folders nginx.conf.j2 names: for request bodies and proxied responses that do not fit in memory, and for
+    the tools' activity files."""
     for temp in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (run_dir / "nginx" / temp).mkdir(parents=True, exist_ok=True)
+    (run_dir / paths.ACTIVITY_DIR.name).mkdir(exist_ok=True)

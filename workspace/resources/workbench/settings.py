@@ -21,6 +21,9 @@ BOOLEAN_WORDS = {"yes": True, "true": True, "1": True, "on": True,
 MAX_ID = 2**31 - 1
 # Xvnc's own limits are wider; beyond these a desktop is unusable or noVNC cannot draw it.
 MIN_SCREEN_SIDE, MAX_SCREEN_SIDE = 320, 8192
+TOOLS_START_CHOICES = ("on-demand", "at-start")
+# A day: longer than that, "never" (0) says it better.
+MAX_IDLE_TIMEOUT = 86400
 
 
 class ConfigError(Exception):
@@ -57,6 +60,14 @@ class Settings:
     vnc_resolution: str  # WIDTHxHEIGHT
     ssh_authorized_keys: tuple[ssh_keys.PublicKey, ...]
     hub: Hub | None = None
+    # Tools with programs of their own start when first opened (on-demand) or with the container (at-start).
+    tools_start: str = "on-demand"
+    # Seconds a started tool runs without requests or open connections before it is stopped; 0: never.
+    tools_idle_timeout: int = 3600
+
+    @property
+    def tools_at_start(self) -> bool:
+        return self.tools_start == "at-start"
 
     @property
     def auth_enabled(self) -> bool:
@@ -133,6 +144,19 @@ def parse_resolution(raw: str) -> str:
     return raw
 
 
+def parse_tools_start(raw: str) -> str:
+    if raw not in TOOLS_START_CHOICES:
+        raise ConfigError("WORKSPACE_TOOLS_START", raw, "must be on-demand (VS Code, the desktop, TensorBoard and "
+                                                        "Netdata start when first opened) or at-start")
+    return raw
+
+
+def parse_idle_timeout(environ: Mapping[str, str]) -> int:
+    """Also read by the Jupyter extension, which stops idle tools."""
+    return parse_int("WORKSPACE_TOOLS_IDLE_TIMEOUT", environ.get("WORKSPACE_TOOLS_IDLE_TIMEOUT", "3600"),
+                     0, MAX_IDLE_TIMEOUT, " seconds (0: never stop an unused tool)")
+
+
 def parse_authorized_keys(raw: str) -> tuple[ssh_keys.PublicKey, ...]:
     try:
         return tuple(ssh_keys.parse_key_list(raw))
@@ -204,4 +228,6 @@ def load(environ: Mapping[str, str]) -> Settings:
         tensorboard_logdir=parse_directory("TENSORBOARD_LOGDIR", environ.get("TENSORBOARD_LOGDIR", "/workspace")),
         vnc_resolution=parse_resolution(environ.get("VNC_RESOLUTION", "1600x900")),
         ssh_authorized_keys=parse_authorized_keys(environ.get("SSH_AUTHORIZED_KEYS", "")),
+        tools_start=parse_tools_start(environ.get("WORKSPACE_TOOLS_START", "on-demand")),
+        tools_idle_timeout=parse_idle_timeout(environ),
     )

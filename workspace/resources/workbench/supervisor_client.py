@@ -31,11 +31,14 @@ class _UnixTransport(xmlrpc.client.Transport):
         return _UnixConnection(self.socket_path, self.timeout)
 
 
+def _supervisor(socket_path: Path, timeout: float):
+    return xmlrpc.client.ServerProxy("http://localhost/RPC2", transport=_UnixTransport(socket_path, timeout)).supervisor
+
+
 def services(socket_path: Path = paths.SUPERVISOR_SOCKET, timeout: float = 3.0) -> list[dict]:
     """One entry per supervised program: name, state (RUNNING, STARTING, BACKOFF, FATAL, ...), pid, uptime."""
-    proxy = xmlrpc.client.ServerProxy("http://localhost/RPC2", transport=_UnixTransport(socket_path, timeout))
     result = []
-    for info in proxy.supervisor.getAllProcessInfo():
+    for info in _supervisor(socket_path, timeout).getAllProcessInfo():
         running = info["statename"] == "RUNNING"
         result.append({
             "name": info["name"],
@@ -44,3 +47,29 @@ def services(socket_path: Path = paths.SUPERVISOR_SOCKET, timeout: float = 3.0) 
             "uptime_seconds": max(0, info["now"] - info["start"]) if running else 0,
         })
     return result
+
+
+# supervisord's faults that mean "already so": asking twice is not an error.
+_ALREADY_STARTED, _NOT_RUNNING = 60, 70
+
+
+def start(programs: tuple[str, ...], socket_path: Path = paths.SUPERVISOR_SOCKET) -> None:
+    """Start the programs in order without waiting for each to count as started (startsecs)."""
+    supervisor = _supervisor(socket_path, 10.0)
+    for name in programs:
+        try:
+            supervisor.startProcess(name, False)
+        except xmlrpc.client.Fault as fault:
+            if fault.faultCode != _ALREADY_STARTED:
+                raise
+
+
+def stop(programs: tuple[str, ...], socket_path: Path = paths.SUPERVISOR_SOCKET) -> None:
+    """Stop the programs, last first (the desktop's websocket before its session and display); waits for each."""
+    supervisor = _supervisor(socket_path, 60.0)
+    for name in reversed(programs):
+        try:
+            supervisor.stopProcess(name, True)
+        except xmlrpc.client.Fault as fault:
+            if fault.faultCode != _NOT_RUNNING:
+                raise

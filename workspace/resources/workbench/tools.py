@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The desktop's display. Every program gets it as DISPLAY (entrypoint), so that a GUI window opened from a
+# terminal, a notebook or VS Code appears on the desktop.
+DISPLAY = ":1"
+VNC_PORT = 5901
+
 
 @dataclass(frozen=True)
 class Program:
@@ -35,6 +40,12 @@ class Tool:
     strip_path: bool = False
     # Relative to the tool's URL: answered with a 2xx once the tool can serve a user.
     health: str = ""
+    # Other loopback ports whose connections are the tool's use (the desktop's VNC port, reached over SSH tunnels).
+    extra_ports: tuple[int, ...] = ()
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        return ((self.port,) if self.port is not None else ()) + self.extra_ports
 
     @property
     def services(self) -> tuple[str, ...]:
@@ -43,6 +54,12 @@ class Tool:
     @property
     def has_own_service(self) -> bool:
         return bool(self.programs)
+
+    @property
+    def starts_on_demand(self) -> bool:
+        """Its programs start when its URL is first opened (unless WORKSPACE_TOOLS_START=at-start) and stop when
+        unused; Jupyter's own tools are always there."""
+        return self.has_own_service
 
 
 JUPYTER_SERVED = (
@@ -67,7 +84,7 @@ TOOLS = JUPYTER_SERVED + (
                    Program("desktop-session", "{install_dir}/bin/workbench-desktop-session {display}"),
                    Program("desktop", "{venv}/bin/websockify --web {novnc} 127.0.0.1:{port} "
                                       "127.0.0.1:{vnc_port}")),
-         port=6080, strip_path=True),
+         port=6080, strip_path=True, extra_ports=(VNC_PORT,)),
     Tool("tensorboard", "TensorBoard", "Training curves and graphs from the event logs in your workspace",
          "tensorboard", "tools/tensorboard/",
          programs=(Program("tensorboard", "{venv}/bin/tensorboard --logdir {tensorboard_logdir} --host 127.0.0.1 "
@@ -81,10 +98,6 @@ TOOLS = JUPYTER_SERVED + (
          port=19999, strip_path=True, health="api/v1/info"),
 )
 
-# The desktop's display. Every program gets it as DISPLAY (entrypoint), so that a GUI window opened from a
-# terminal, a notebook or VS Code appears on the desktop.
-DISPLAY = ":1"
-VNC_PORT = 5901
 
 # The order in which a tool with several programs reports the one that is worst off.
 _STATE_SEVERITY = ("FATAL", "BACKOFF", "EXITED", "STOPPED", "UNKNOWN", "STOPPING", "STARTING")
@@ -92,7 +105,11 @@ _STATE_SEVERITY = ("FATAL", "BACKOFF", "EXITED", "STOPPED", "UNKNOWN", "STOPPING
 
 def loopback_ports() -> set[int]:
     """The ports the tools listen on inside the workspace."""
-    return {tool.port for tool in TOOLS if tool.port is not None} | {VNC_PORT}
+    return {port for tool in TOOLS for port in tool.ports}
+
+
+def by_name(name: str) -> Tool | None:
+    return next((tool for tool in TOOLS if tool.name == name), None)
 
 
 def own_services() -> list[Tool]:
@@ -108,7 +125,10 @@ def probe_url(tool: Tool, base_url: str) -> str | None:
 
 
 def tool_state(tool: Tool, states: dict[str, str], healthy: bool = True) -> str:
+    """The worst state of the tool's programs; IDLE for a tool that starts when opened and is not running."""
     own = [states.get(service, "UNKNOWN") for service in tool.services]
+    if tool.starts_on_demand and all(state == "STOPPED" for state in own):
+        return "IDLE"
     for state in _STATE_SEVERITY:
         if state in own:
             return state
@@ -117,10 +137,10 @@ def tool_state(tool: Tool, states: dict[str, str], healthy: bool = True) -> str:
 
 def with_state(services: list[dict], healthy: dict[str, bool] | None = None) -> list[dict]:
     """Each tool as the landing page shows it, with the state of the programs behind it: the worst of them,
-    and STARTING while they run but the tool does not answer its health probe yet."""
+    STARTING while they run but the tool does not answer its health probe yet, IDLE while it waits to be opened."""
     states = {service["name"]: service["state"] for service in services}
     healthy = healthy or {}
     return [{"name": tool.name, "title": tool.title, "description": tool.description, "icon": tool.icon,
-             "path": tool.path, "services": list(tool.services),
+             "path": tool.path, "services": list(tool.services), "on_demand": tool.starts_on_demand,
              "state": tool_state(tool, states, healthy.get(tool.name, True))}
             for tool in TOOLS]

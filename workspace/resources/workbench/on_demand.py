@@ -1,0 +1,246 @@
+"""Tools that start when they are first opened and stop when nobody uses them.
+
+nginx turns to Jupyter when a tool's port refuses a connection (see nginx.conf.j2); `wake` starts the tool's programs
+and waits until it answers. `IdleStopper` stops a tool after WORKSPACE_TOOLS_IDLE_TIMEOUT seconds without use. Use
+is any of: a request that nginx finished for the tool (it appends a line to the tool's activity file), a connection
+open to one of the tool's ports now (an editor's or a desktop's websocket, an SSH tunnel to VNC), or for the
+desktop something of the user's that stopping it would close (desktop_in_use).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import unquote
+
+from . import health, paths, supervisor_client, tools
+
+# nginx appends one short line per request; emptied now and then so that a tool used for weeks leaves no big file.
+ACTIVITY_FILE_LIMIT = 1 << 20
+# How long a request waits for a tool to start before it gets a 503.
+WAKE_TIMEOUT_SECONDS = 120.0
+# The states after which waiting longer will not help.
+GIVEN_UP = ("FATAL", "EXITED")
+TCP_ESTABLISHED = "01"
+# Windows of the desktop itself (its background, the panel).
+DESKTOP_OWN_WINDOW_TYPES = ("_NET_WM_WINDOW_TYPE_DESKTOP", "_NET_WM_WINDOW_TYPE_DOCK")
+
+# Jupyter's own log once the extension loads (use_log), so that these lines appear in the container's log.
+log = logging.getLogger("workbench.on_demand")
+
+
+def use_log(logger: logging.Logger) -> None:
+    global log
+    log = logger
+
+
+def is_page_navigation(headers: Mapping[str, str], method: str) -> bool:
+    """A browser opening a page (rather than a script's request, a stylesheet or a websocket)."""
+    if headers.get("Upgrade") or method not in ("GET", "HEAD"):
+        return False
+    if "Sec-Fetch-Mode" in headers:
+        return headers["Sec-Fetch-Mode"] == "navigate"
+    return "text/html" in headers.get("Accept", "")
+
+
+def is_uri_of(uri: str, tool_url: str) -> bool:
+    """Whether the URI is the tool's URL or under it, also once decoded (no way out with ../ or %2e%2e/)."""
+    path = unquote(uri.partition("?")[0])
+    segments = path.split("/")
+    return ((path + "/").startswith(tool_url) and ".." not in segments and "." not in segments
+            and path.isprintable())
+
+
+def internal_redirect_target(original_uri: str) -> str:
+    """The request's own URI for nginx's X-Accel-Redirect, its path decoded as nginx keeps a location's URI (it
+    encodes it again when it proxies); kept as it came if decoding would make it ambiguous."""
+    path, question, query = original_uri.partition("?")
+    decoded = unquote(path)
+    if "?" in decoded or not decoded.isprintable():
+        decoded = path
+    return decoded + question + query
+
+
+def last_request(tool: tools.Tool) -> float:
+    """When nginx last finished a request for the tool (a websocket finishes when it closes); 0 if never."""
+    path = paths.ACTIVITY_DIR / f"{tool.name}.log"
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return 0.0
+    if info.st_size > ACTIVITY_FILE_LIMIT:
+        os.truncate(path, 0)  # nginx appends (O_APPEND), so it goes on writing at the new end
+        os.utime(path, (info.st_atime, info.st_mtime))  # emptying it is not a request
+    return info.st_mtime
+
+
+def open_connections(ports: tuple[int, ...], tables: tuple[str, ...] = ("/proc/net/tcp", "/proc/net/tcp6")) -> int:
+    """Established TCP connections whose local end is one of the ports (the tool's side of them)."""
+    wanted = {f"{port:04X}" for port in ports}
+    count = 0
+    for table in tables:
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 3 and fields[3] == TCP_ESTABLISHED and fields[1].rsplit(":", 1)[1] in wanted:
+                count += 1
+    return count
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+SHELLS = ("bash", "sh", "dash", "zsh", "fish")
+
+
+def is_shell(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip() in SHELLS
+    except OSError:
+        return False
+
+
+def desktop_in_use(display: str = tools.DISPLAY) -> bool:
+    """Whether stopping the desktop would close something of the user's: a window other than the desktop's own
+    (its background and panel) and the terminal and file manager it opens at start, or a command running in one
+    of its terminals (a shell there with a child process, or a terminal that runs a command rather than a shell)."""
+    environment = {**os.environ, "DISPLAY": display}
+
+    def xprop(*args: str) -> str:
+        return subprocess.run(["xprop", *args], capture_output=True, text=True, timeout=5, env=environment).stdout
+
+    try:
+        listed = xprop("-root", "_NET_CLIENT_LIST").partition("#")[2]
+        for window in (word.rstrip(",") for word in listed.split()):
+            properties = xprop("-id", window, "_NET_WM_WINDOW_TYPE", "WM_CLASS", "_NET_WM_PID")
+            if any(kind in properties for kind in DESKTOP_OWN_WINDOW_TYPES):
+                continue
+            if '"Xfce4-terminal"' in properties:
+                pid = int(re.search(r"_NET_WM_PID\(CARDINAL\) = ([0-9]+)", properties).group(1))
+                if any(children(child) or not is_shell(child) for child in children(pid)):
+                    return True
+            elif '"Thunar"' not in properties:
+                return True
+    except (OSError, ValueError, AttributeError, subprocess.SubprocessError):
+        return True  # when in doubt, keep it
+    return False
+
+
+def in_use(tool: tools.Tool) -> bool:
+    """Whether the tool is being used right now (beyond what its activity file says)."""
+    if open_connections(tool.ports):
+        return True
+    return tool.name == "desktop" and desktop_in_use()
+
+
+def program_states(services: list[dict], tool: tools.Tool) -> list[str]:
+    states = {service["name"]: service["state"] for service in services}
+    return [states.get(program, "UNKNOWN") for program in tool.services]
+
+
+async def _services() -> list[dict]:
+    return await asyncio.get_running_loop().run_in_executor(None, supervisor_client.services)
+
+
+async def ports_accept(ports: tuple[int, ...]) -> bool:
+    for port in ports:
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 1.0)
+        except (OSError, asyncio.TimeoutError):
+            return False
+        writer.close()
+    return True
+
+
+_starting: dict[str, asyncio.Task] = {}
+
+
+def begin(tool: tools.Tool, base_url: str) -> asyncio.Task:
+    """Start the tool (once, however many requests ask at the same time); the task ends when the tool answers
+    (True) or has given up or the time is over (False)."""
+    task = _starting.get(tool.name)
+    if task is None or task.done():
+        task = _starting[tool.name] = asyncio.ensure_future(_start_and_wait(tool, base_url))
+    return task
+
+
+async def wake(tool: tools.Tool, base_url: str) -> bool:
+    return await asyncio.shield(begin(tool, base_url))
+
+
+async def _start_and_wait(tool: tools.Tool, base_url: str) -> bool:
+    log.info("starting %s: it was opened", tool.title)
+    started = time.monotonic()
+    await asyncio.get_running_loop().run_in_executor(None, supervisor_client.start, tool.services)
+    states: list[str] = []
+    while time.monotonic() - started < WAKE_TIMEOUT_SECONDS:
+        states = program_states(await _services(), tool)
+        # Answering is what counts, not supervisord's RUNNING, which it gives only after startsecs.
+        if (all(state in ("STARTING", "RUNNING") for state in states) and await ports_accept(tool.extra_ports)
+                and await health.probe(tool, base_url)):
+            log.info("%s answers, %.1f s after it was opened", tool.title, time.monotonic() - started)
+            return True
+        if any(state in GIVEN_UP for state in states):
+            break
+        await asyncio.sleep(0.2)
+    log.warning("%s did not start (%s); see the log above", tool.title, ", ".join(states))
+    return False
+
+
+class IdleStopper:
+    """Called every few seconds: stops each started tool that has not been used for `timeout` seconds."""
+
+    def __init__(self, timeout: int, base_url: str):
+        self.timeout = timeout
+        self.base_url = base_url
+        self.last_seen_in_use: dict[str, float] = {}
+
+    @property
+    def interval(self) -> float:
+        """How often to look: often enough that a tool stops within a few percent of its idle time."""
+        return min(30.0, max(1.0, self.timeout / 10))
+
+    async def check(self) -> list[str]:
+        """Stop what is idle now; returns the names of the tools stopped."""
+        now = time.time()
+        stopped = []
+        services = {service["name"]: service for service in await _services()}
+        for tool in tools.own_services():
+            own = [services.get(program) for program in tool.services]
+            if not all(service and service["state"] == "RUNNING" for service in own):
+                continue
+            if tool.name in _starting and not _starting[tool.name].done():
+                continue
+            running_since = now - min(service["uptime_seconds"] for service in own)
+            if await asyncio.get_running_loop().run_in_executor(None, in_use, tool):
+                self.last_seen_in_use[tool.name] = now
+            last_used = max(running_since, last_request(tool), self.last_seen_in_use.get(tool.name, 0.0))
+            if now - last_used >= self.timeout:
+                log.info("stopping %s: not used for %d s (WORKSPACE_TOOLS_IDLE_TIMEOUT=%d); opening it starts it "
+                         "again", tool.title, now - last_used, self.timeout)
+                await asyncio.get_running_loop().run_in_executor(None, supervisor_client.stop, tool.services)
+                stopped.append(tool.name)
+        return stopped
+
+    async def run_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.check()
+            except Exception:  # noqa: BLE001 - a failed round must not end the stopping for good
+                log.exception("checking for idle tools failed; trying again in %.0f s", self.interval)
