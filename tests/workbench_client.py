@@ -23,6 +23,9 @@ TOOL_PAGES = {
     "terminal": ("terminals/1", "<title>Jupyter Notebook - Terminal</title>"),
 }
 
+# Tools with programs of their own: they start when first opened (WORKSPACE_TOOLS_START=on-demand, the default).
+ON_DEMAND_TOOLS = ("vscode", "desktop", "tensorboard", "netdata")
+
 LOGIN_URL_PATTERN = re.compile(r"http://localhost:\d+(/\S*?)\?token=([A-Za-z0-9._~-]+)")
 
 
@@ -109,9 +112,27 @@ def tool_state(status: dict, name: str) -> str:
     return next(tool["state"] for tool in status["tools"] if tool["name"] == name)
 
 
+def open_tool(workspace: Workspace, name: str, timeout: float = 150) -> requests.Response:
+    """Open the tool's page as a script does: a tool that is not running starts, and the answer comes once it
+    does (a browser would get the "starting…" page instead)."""
+    path, _ = TOOL_PAGES[name]
+    return workspace.get(path, timeout=timeout)
+
+
 def wait_for_tool(workspace: Workspace, name: str, timeout: float = 90) -> dict:
-    """Until the landing page's status shows the tool running and answering; return that status."""
+    """Open the tool, then wait until the landing page's status shows it running and answering; return that
+    status."""
+    if name in ON_DEMAND_TOOLS:
+        open_tool(workspace, name)
     return wait_for_status(workspace, lambda status: tool_state(status, name) == "RUNNING", timeout)
+
+
+def open_every_tool(workspace: Workspace, timeout: float = 120) -> dict:
+    """Open each tool that starts on demand; return the status once every tool runs."""
+    for name in ON_DEMAND_TOOLS:
+        open_tool(workspace, name)
+    return wait_for_status(workspace, lambda status: all(tool["state"] == "RUNNING" for tool in status["tools"]),
+                           timeout)
 
 
 def wait_for_page(workspace: Workspace, path: str, text: str = "", timeout: float = 90) -> requests.Response:

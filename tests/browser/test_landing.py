@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from workbench_client import ON_DEMAND_TOOLS
+
 pytestmark = pytest.mark.container
 
 
@@ -20,10 +22,15 @@ def log_in(page, workspace):
     page.wait_for_url(workspace.url)
 
 
+def ready_tile(tool: str) -> str:
+    """The tile once it can be opened: running, or (a tool that starts when opened) not running yet."""
+    return f'.tile[data-tool="{tool}"] .state[data-state="RUNNING"], .tile[data-tool="{tool}"] .state[data-state="IDLE"]'
+
+
 def open_tile(page, workspace, tool: str):
-    """Log in, wait until the tool's tile says running, click it; return the tab it opens."""
+    """Log in, wait until the tool's tile can be opened, click it; return the tab it opens."""
     log_in(page, workspace)
-    page.wait_for_selector(f'.tile[data-tool="{tool}"] .state[data-state="RUNNING"]', timeout=60_000)
+    page.wait_for_selector(ready_tile(tool), timeout=60_000)
     with page.context.expect_page() as opened:
         page.click(f'.tile[data-tool="{tool}"]')
     return opened.value
@@ -31,8 +38,10 @@ def open_tile(page, workspace, tool: str):
 
 def test_token_login_leads_to_landing_page_with_live_tiles(workspace, page, screenshot):
     log_in(page, workspace)
-    for tool in ("lab", "notebook", "terminal", "vscode", "desktop", "tensorboard", "netdata"):
+    for tool in ("lab", "notebook", "terminal"):
         page.wait_for_selector(f'.tile[data-tool="{tool}"] .state[data-state="RUNNING"]', timeout=90_000)
+    for tool in ON_DEMAND_TOOLS:
+        page.wait_for_selector(ready_tile(tool), timeout=90_000)
     assert page.title() == "Workbench"
     assert page.inner_text('.tile[data-tool="lab"] h3') == "JupyterLab"
     page.wait_for_selector('#services tr[data-service="nginx"]')
@@ -92,6 +101,26 @@ def test_vscode_tile_opens_the_vscode_workbench(workspace, page, screenshot):
     vscode.wait_for_selector(".monaco-workbench.vs-dark", timeout=30_000)
     assert not vscode.is_visible(".part.auxiliarybar")
     screenshot(vscode, "vscode")
+
+
+def test_a_tile_of_a_tool_not_yet_running_starts_it_and_the_tab_turns_into_it(workspaces, page, screenshot):
+    fresh = workspaces.start()
+    log_in(page, fresh)
+    idle = page.wait_for_selector('.tile[data-tool="vscode"] .state[data-state="IDLE"]', timeout=60_000)
+    assert idle.inner_text() == "starts when opened"
+    screenshot(page, "landing-idle")
+    answers = []
+    page.context.on("response", lambda response: answers.append(response))
+    with page.context.expect_page() as opened:
+        page.click('.tile[data-tool="vscode"]')
+    vscode = opened.value
+    vscode.wait_for_selector(".monaco-workbench", timeout=90_000)
+    # The first answer to the tab was the "starting…" page; it then reloaded itself into VS Code.
+    first = next(answer for answer in answers if answer.url == fresh.url + "tools/vscode/")
+    assert first.status == 503 and first.header_value("content-type").startswith("text/html")
+    assert vscode.url.startswith(fresh.url + "tools/vscode/")
+    page.wait_for_selector('.tile[data-tool="vscode"] .state[data-state="RUNNING"]', timeout=30_000)
+    screenshot(vscode, "vscode-after-start")
 
 
 # What share of a canvas is not black, and how many colours it shows, sampled on a grid.

@@ -5,7 +5,7 @@ import pytest
 import requests
 import websocket
 
-from workbench_client import execute, open_kernel_channels, start_kernel, wait_for_status
+from workbench_client import execute, open_every_tool, open_kernel_channels, start_kernel
 
 pytestmark = pytest.mark.container
 
@@ -56,11 +56,10 @@ def test_token_in_the_query_opens_pages_and_sets_the_login_cookie(workspace):
 def test_token_in_the_header_opens_the_api(workspace):
     response = workspace.get("api/kernels")
     assert response.status_code == 200 and isinstance(response.json(), list)
-    status = wait_for_status(workspace, lambda s: all(x["state"] == "RUNNING" for x in s["services"]))
+    status = open_every_tool(workspace)
     assert {s["name"]: s["state"] for s in status["services"]} == {
         name: "RUNNING" for name in ("nginx", "sshd", "jupyter", "vscode", "desktop-display",
                                      "desktop-session", "desktop", "tensorboard", "netdata")}
-    status = wait_for_status(workspace, lambda s: all(x["state"] == "RUNNING" for x in s["tools"]), timeout=90)
     assert [(t["name"], t["path"], t["state"]) for t in status["tools"]] == [
         ("lab", "lab", "RUNNING"), ("notebook", "tree", "RUNNING"), ("terminal", "terminals/1", "RUNNING"),
         ("vscode", "tools/vscode/", "RUNNING"), ("desktop", "tools/desktop/", "RUNNING"),
@@ -116,3 +115,21 @@ def test_logout_ends_the_cookie_session(workspace):
     session = login(workspace, workspace.token)
     session.get(workspace.url + "logout")
     assert session.get(workspace.url + "lab", allow_redirects=False).status_code == 403
+
+
+def test_a_kept_yes_lets_in_only_the_credential_it_was_given_for(workspace):
+    """nginx keeps Jupyter's yes for a few seconds, keyed by the credential, so that the files of a page do not each
+    cost a question to Jupyter. Right after a yes, another credential or none must still be refused."""
+    asset = "workbench/landing.js"
+    session = login(workspace, workspace.token)
+    for _ in range(3):
+        assert "fetch(" in workspace.get(asset).text  # the token in the header
+        assert "fetch(" in session.get(workspace.url + asset, allow_redirects=False).text  # the login cookie
+        assert workspace.get(asset, token="wrong-token-123").status_code == 403
+        assert workspace.get(asset, authenticated=False).status_code == 403
+        assert workspace.get(f"{asset}?token=wrong-token-123", authenticated=False).status_code == 403
+        forged = {name: value[:-4] + "0000" for name, value in session.cookies.items()}
+        assert requests.get(workspace.url + asset, cookies=forged, allow_redirects=False).status_code == 403
+    # The yes was kept: one answer per credential, whatever the number of requests.
+    kept = workspace.container.exec_run(["find", "/run/workbench/nginx/auth-cache", "-type", "f"]).output.split()
+    assert len(kept) >= 2

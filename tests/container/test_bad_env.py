@@ -20,6 +20,9 @@ BAD = [
     ("VNC_RESOLUTION", "1600*900"),
     ("SSH_AUTHORIZED_KEYS", "ssh-ed25519 not-base64!"),
     ("WORKSPACE_PORT", "2222"),
+    ("WORKSPACE_TOOLS_START", "lazy"),
+    ("WORKSPACE_TOOLS_IDLE_TIMEOUT", "1h"),
+    ("WORKSPACE_TOOLS_IDLE_TIMEOUT", "100000"),
 ]
 
 

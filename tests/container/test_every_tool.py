@@ -11,7 +11,7 @@ import requests
 import websocket
 
 from workbench_client import TOOL_PAGES as PAGES
-from workbench_client import tool_state, wait_for_page, wait_for_status, wait_for_tool
+from workbench_client import open_every_tool, tool_state, wait_for_page, wait_for_status, wait_for_tool
 
 pytestmark = pytest.mark.container
 
@@ -132,7 +132,7 @@ def test_killed_tool_process_comes_back_and_the_landing_status_shows_it(workspac
 
 
 def test_landing_status_reports_each_tool_and_the_resources(workspace):
-    status = wait_for_status(workspace, lambda s: all(t["state"] == "RUNNING" for t in s["tools"]), timeout=90)
+    status = open_every_tool(workspace)
     tools = {tool["name"]: tool for tool in status["tools"]}
     assert set(tools) == {"lab", "notebook", "terminal", "vscode", "desktop", "tensorboard", "netdata"}
     assert tools["desktop"]["services"] == ["desktop-display", "desktop-session", "desktop"]

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from workbench_client import execute, wait_for_status
+from workbench_client import execute, open_every_tool
 
 pytestmark = pytest.mark.container
 
@@ -52,7 +52,7 @@ def test_kernel_runs_as_the_user_in_workspace(workspace):
 
 
 def test_only_port_8080_listens_beyond_loopback(workspace):
-    wait_for_status(workspace, lambda s: all(tool["state"] == "RUNNING" for tool in s["tools"]), timeout=90)
+    open_every_tool(workspace)
     execute(workspace, "pass")  # a running kernel opens its own (loopback) ports too
     output = workspace.container.exec_run(["ss", "-Hltn"]).output.decode()
     listeners = {line.split()[3] for line in output.splitlines()}
@@ -63,6 +63,7 @@ def test_only_port_8080_listens_beyond_loopback(workspace):
 
 
 def test_supervisord_is_controlled_through_its_socket(workspace):
+    open_every_tool(workspace)
     result = workspace.container.exec_run(["supervisorctl", "status"], user="jovyan")
     lines = result.output.decode().splitlines()
     assert sorted(line.split()[0] for line in lines) == ["desktop", "desktop-display", "desktop-session", "jupyter",

@@ -2,7 +2,6 @@
 (tools/port/<n>/). What every tool shares is in test_every_tool.py."""
 
 import pytest
-import requests
 
 from workbench_client import execute, wait_for_page
 

@@ -16,7 +16,7 @@ import requests
 import websocket
 
 from hubs import browser_session
-from workbench_client import TOOL_PAGES, execute, start_kernel, tool_state, wait_for_status
+from workbench_client import TOOL_PAGES, execute, start_kernel, wait_for_status, wait_for_tool
 
 pytestmark = pytest.mark.container
 
@@ -46,14 +46,15 @@ def user_cookies(hub, user) -> dict:
 def test_each_user_reaches_every_tool_under_their_prefix_after_the_hub_login(hub, user_name, request):
     user = request.getfixturevalue(user_name)
     server = hub.user_server(user)
+    for name, (path, text) in PAGES.items():
+        # The browser's way in: the hub's login cookie, then the OAuth hop to this server, then the page (a tool that
+        # starts when opened starts now, and this request waits for it).
+        response = user.session.get(hub.user_url(user) + path, timeout=150)
+        assert response.status_code == 200 and text in response.text, (name, response.url, response.text[:300])
+        assert response.url.startswith(hub.user_url(user))
     status = wait_for_status(server, lambda status: all(tool["state"] == "RUNNING" for tool in status["tools"]),
                              timeout=120)
     assert status["base_url"] == f"/user/{user.name}/"
-    for name, (path, text) in PAGES.items():
-        # The browser's way in: the hub's login cookie, then the OAuth hop to this server, then the page.
-        response = user.session.get(hub.user_url(user) + path, timeout=60)
-        assert response.status_code == 200 and text in response.text, (name, response.url, response.text[:300])
-        assert response.url.startswith(hub.user_url(user))
     # A kernel runs code in this user's own container, over the kernel websocket through the hub's proxy.
     output = execute(server, "import os, socket; print(os.environ['JUPYTERHUB_USER'], socket.gethostname())",
                      headers=server.auth_headers())
@@ -206,7 +207,7 @@ def test_stopping_and_restarting_from_the_hub_keeps_the_workspace(hub, alice, al
     result = alice_ssh.ssh(alice_ssh.alias, "hostname")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == hub.user_container(alice).id[:12]
-    status = wait_for_status(server, lambda status: tool_state(status, "vscode") == "RUNNING", timeout=120)
+    status = wait_for_tool(server, "vscode", timeout=120)
     assert status["base_url"] == "/user/alice/"
 
 
@@ -216,8 +217,10 @@ def test_browser_signs_in_at_the_hub_and_sees_the_workspace_landing_page(hub, al
     page.fill("#password_input", alice.password)
     page.click("#login_submit")
     page.goto(hub.user_url(alice))
-    for tool in ("lab", "vscode", "desktop", "tensorboard", "netdata"):
-        page.wait_for_selector(f'.tile[data-tool="{tool}"] .state[data-state="RUNNING"]', timeout=120_000)
+    page.wait_for_selector('.tile[data-tool="lab"] .state[data-state="RUNNING"]', timeout=120_000)
+    for tool in ("vscode", "desktop", "tensorboard", "netdata"):
+        page.wait_for_selector(f'.tile[data-tool="{tool}"] .state:is([data-state="RUNNING"], [data-state="IDLE"])',
+                               timeout=120_000)
     assert page.url == hub.user_url(alice)
     # The SSH section asks for a hub token and links to the hub's token page.
     assert page.is_visible("#ssh-hub-token")
