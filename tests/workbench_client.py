@@ -112,6 +112,18 @@ def tool_state(status: dict, name: str) -> str:
     return next(tool["state"] for tool in status["tools"] if tool["name"] == name)
 
 
+def open_page_like_a_browser(session: requests.Session, url: str, timeout: float = 150) -> requests.Response:
+    """A browser opening a tool that is still starting gets the "starting…" page (503, Retry-After), which reloads
+    itself until the tool answers; this does the same."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = session.get(url, timeout=30)
+        if response.status_code != 503 or "Retry-After" not in response.headers:
+            return response
+        assert time.monotonic() < deadline, f"{url} still starting after {timeout} s: {response.text[:300]}"
+        time.sleep(float(response.headers["Retry-After"]))
+
+
 def open_tool(workspace: Workspace, name: str, timeout: float = 150) -> requests.Response:
     """Open the tool's page as a script does: a tool that is not running starts, and the answer comes once it
     does (a browser would get the "starting…" page instead)."""

@@ -37,6 +37,7 @@ def test_pid_1_is_tini(workspace):
 
 
 def test_only_tini_runs_as_root(workspace):
+    open_every_tool(workspace)
     table = processes(workspace.container)
     services = {command for _, user, command in table}
     assert {"supervisord", "nginx", "python", "tensorboard", "sshd"} <= services, table  # python: Jupyter Server

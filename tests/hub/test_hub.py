@@ -16,7 +16,8 @@ import requests
 import websocket
 
 from hubs import browser_session
-from workbench_client import TOOL_PAGES, execute, start_kernel, wait_for_status, wait_for_tool
+from workbench_client import (TOOL_PAGES, execute, open_page_like_a_browser, start_kernel, wait_for_status,
+                              wait_for_tool)
 
 pytestmark = pytest.mark.container
 
@@ -48,8 +49,8 @@ def test_each_user_reaches_every_tool_under_their_prefix_after_the_hub_login(hub
     server = hub.user_server(user)
     for name, (path, text) in PAGES.items():
         # The browser's way in: the hub's login cookie, then the OAuth hop to this server, then the page (a tool that
-        # starts when opened starts now, and this request waits for it).
-        response = user.session.get(hub.user_url(user) + path, timeout=150)
+        # starts when opened starts now, behind its "starting…" page).
+        response = open_page_like_a_browser(user.session, hub.user_url(user) + path)
         assert response.status_code == 200 and text in response.text, (name, response.url, response.text[:300])
         assert response.url.startswith(hub.user_url(user))
     status = wait_for_status(server, lambda status: all(tool["state"] == "RUNNING" for tool in status["tools"]),
