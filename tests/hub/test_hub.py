@@ -217,6 +217,9 @@ def test_browser_signs_in_at_the_hub_and_sees_the_workspace_landing_page(hub, al
     page.fill("#username_input", alice.name)
     page.fill("#password_input", alice.password)
     page.click("#login_submit")
+    # VS Code ran since an earlier test opened it: stopped, its tile shows the way a browser starts it at a hub.
+    stopped = hub.user_container(alice).exec_run(["supervisorctl", "stop", "vscode"], user="jovyan")
+    assert stopped.exit_code == 0, stopped.output
     page.goto(hub.user_url(alice))
     page.wait_for_selector('.tile[data-tool="lab"] .state[data-state="RUNNING"]', timeout=120_000)
     for tool in ("vscode", "desktop", "tensorboard", "netdata"):
@@ -228,7 +231,12 @@ def test_browser_signs_in_at_the_hub_and_sees_the_workspace_landing_page(hub, al
     assert page.get_attribute("#ssh-hub-token-link", "href") == "/hub/token"
     assert "YOUR_HUB_TOKEN" in page.inner_text("#ssh-command")
     screenshot(page, "hub-landing")
-    # VS Code loads hundreds of scripts and styles with fetch: all pass the door on the hub's login cookie.
+    page.wait_for_selector('.tile[data-tool="vscode"] .state[data-state="IDLE"]', timeout=30_000)
+    # The new tab shows the starting page, which asks for the tool's state (with the XSRF token a hub wants) and
+    # turns into VS Code. VS Code then loads hundreds of scripts and styles: all pass the door on the hub's cookie.
+    starting_pages = []
+    page.context.on("response", lambda response: starting_pages.append(response.url) if response.status == 503
+                    and response.request.resource_type == "document" else None)
     with page.context.expect_page() as opened:
         page.click('.tile[data-tool="vscode"]')
     vscode = opened.value
@@ -236,3 +244,4 @@ def test_browser_signs_in_at_the_hub_and_sees_the_workspace_landing_page(hub, al
     vscode.wait_for_selector(".explorer-folders-view, .welcome-view, .part.sidebar", timeout=90_000)
     vscode.wait_for_selector(".monaco-workbench.vs-dark", timeout=30_000)  # Workbench's first settings apply
     screenshot(vscode, "hub-vscode")
+    assert starting_pages and all("/user/alice/tools/vscode/" in url for url in starting_pages), starting_pages

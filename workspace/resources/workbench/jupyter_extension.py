@@ -261,7 +261,8 @@ class ToolWakeHandler(JupyterHandler):
             self.set_status(503)
             self.set_header("Retry-After", "2")
             self.set_header("Content-Type", "text/html; charset=utf-8")
-            self.finish(render.tool_starting_page(tool, self.base_url, on_demand.WAKE_TIMEOUT_SECONDS))
+            self.finish(render.tool_starting_page(tool, self.base_url, on_demand.WAKE_TIMEOUT_SECONDS,
+                                                  self.xsrf_token.decode()))
             return
         if not await on_demand.wake(tool, self.base_url):
             raise web.HTTPError(503, f"{tool.title} did not start; the container's log says why")

@@ -92,9 +92,9 @@ def ssh_setup_script(*, alias: str, url: str, token: str, host: str, port: int, 
         proxy_helper=paths.SSH_PROXY_HELPER.read_text() if transport == "websocket" else "")
 
 
-def tool_starting_page(tool: tools.Tool, base_url: str, timeout: float) -> str:
+def tool_starting_page(tool: tools.Tool, base_url: str, timeout: float, xsrf_token: str) -> str:
     return _environment().get_template("tool-starting.html.j2").render(
-        name=tool.name, title=tool.title, base_url=base_url, timeout=timeout)
+        name=tool.name, title=tool.title, base_url=base_url, timeout=timeout, xsrf_token=xsrf_token)
 
 
 def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str, Path]:
