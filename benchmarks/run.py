@@ -9,6 +9,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
 import docker
@@ -47,8 +49,9 @@ def memory_bytes(container) -> int:
     return stats["usage"] - inactive
 
 
-def start_workspace(client, image: str):
-    return client.containers.run(image, detach=True, labels={LABEL: "1"}, environment={"AUTHENTICATE_VIA_JUPYTER": TOKEN},
+def start_workspace(client, image: str, environment: dict | None = None):
+    return client.containers.run(image, detach=True, labels={LABEL: "1"},
+                                 environment={"AUTHENTICATE_VIA_JUPYTER": TOKEN, **(environment or {})},
                                  ports={"8080/tcp": ("127.0.0.1", None)}, shm_size="2g")
 
 
@@ -60,36 +63,87 @@ def start_bare_jupyter(client, image: str):
                     "--ServerApp.root_dir=/workspace", "--ServerApp.allow_remote_access=True"])
 
 
+# The tools that start when first opened, and the page a user's first visit asks for.
+ON_DEMAND_PAGES = {"vscode": "tools/vscode/?folder=/workspace", "desktop": "tools/desktop/vnc.html",
+                   "tensorboard": "tools/tensorboard/", "netdata": "tools/netdata/"}
+AUTH = {"Authorization": f"token {TOKEN}"}
+# Long enough for start-up work (JupyterLab's first build check, Netdata's first collection) to settle.
+SETTLE_SECONDS = 10
+
+
+def all_running(base: str) -> bool:
+    return all(tool["state"] == "RUNNING" for tool in requests.get(
+        base + "api/workbench/status", headers=AUTH, timeout=5).json()["tools"])
+
+
+@contextmanager
+def answering_workspace(client, image: str, environment: dict | None = None):
+    """A workspace once its healthz says ok: yields the container, its URL and the seconds from the start to then."""
+    workspace = start_workspace(client, image, environment)
+    try:
+        base = f"http://127.0.0.1:{host_port(workspace)}/"
+        start = time.monotonic()
+        wait_until(lambda: requests.get(base + "healthz", timeout=2).text == "ok\n")
+        yield workspace, base, start
+    finally:
+        workspace.remove(force=True)
+
+
+def measure_workspace(client, image: str, results: dict[str, list[float]]) -> None:
+    """The default workspace: ready, idle, each tool's first opening, idle again with every tool started."""
+    with answering_workspace(client, image) as (workspace, base, start):
+        ready = time.monotonic() - start
+        results["healthz ok after docker run (s)"].append(ready)
+        time.sleep(SETTLE_SECONDS)
+        results["idle memory, no tool opened (MiB)"].append(memory_bytes(workspace) / 2**20)
+        opening = time.monotonic()
+        for tool, page in ON_DEMAND_PAGES.items():
+            opened = time.monotonic()
+            response = requests.get(base + page, headers=AUTH, timeout=180)
+            assert response.status_code == 200, (tool, response.status_code, response.text[:200])
+            results[f"first open of {tool}: answered (s)"].append(time.monotonic() - opened)
+        wait_until(lambda: all_running(base))
+        # As if the tools had been opened one after another right at healthz: the settling pause is not counted.
+        results["every tool answering after docker run, opened in turn (s)"].append(
+            ready + time.monotonic() - opening)
+        time.sleep(SETTLE_SECONDS)
+        results["idle memory, every tool opened once (MiB)"].append(memory_bytes(workspace) / 2**20)
+
+
+def measure_at_start(client, image: str, results: dict[str, list[float]]) -> None:
+    """WORKSPACE_TOOLS_START=at-start: every tool starts with the container (how Workbench started before)."""
+    with answering_workspace(client, image, {"WORKSPACE_TOOLS_START": "at-start"}) as (workspace, base, start):
+        results["at-start: healthz ok after docker run (s)"].append(time.monotonic() - start)
+        wait_until(lambda: all_running(base))
+        results["at-start: every tool answering after docker run (s)"].append(time.monotonic() - start)
+        time.sleep(SETTLE_SECONDS)
+        results["at-start: idle memory, every tool running (MiB)"].append(memory_bytes(workspace) / 2**20)
+
+
+def measure_bare(client, image: str, results: dict[str, list[float]]) -> None:
+    bare = start_bare_jupyter(client, image)
+    try:
+        base = f"http://127.0.0.1:{host_port(bare)}/"
+        start = time.monotonic()
+        wait_until(lambda: requests.get(base + "api/status", headers=AUTH, timeout=2).status_code == 200)
+        results["bare Jupyter: api/status ok after docker run (s)"].append(time.monotonic() - start)
+        time.sleep(SETTLE_SECONDS)
+        results["bare Jupyter: idle memory (MiB)"].append(memory_bytes(bare) / 2**20)
+    finally:
+        bare.remove(force=True)
+
+
 def startup(client, image: str, repeat: int) -> dict[str, list[float]]:
-    results = {"workspace: healthz ok (s)": [], "workspace: every tool answering (s)": [],
-               "bare Jupyter: api/status ok (s)": [], "workspace: idle memory, all tools (MiB)": [],
-               "bare Jupyter: idle memory (MiB)": []}
-    auth = {"Authorization": f"token {TOKEN}"}
+    results: dict[str, list[float]] = defaultdict(list)
     for _ in range(repeat):
-        workspace = start_workspace(client, image)
-        try:
-            base = f"http://127.0.0.1:{host_port(workspace)}/"
-            start = time.monotonic()
-            wait_until(lambda: requests.get(base + "healthz", timeout=2).text == "ok\n")
-            results["workspace: healthz ok (s)"].append(time.monotonic() - start)
-            wait_until(lambda: all(tool["state"] == "RUNNING" for tool in requests.get(
-                base + "api/workbench/status", headers=auth, timeout=5).json()["tools"]))
-            results["workspace: every tool answering (s)"].append(time.monotonic() - start)
-            time.sleep(10)  # let start-up settle before reading the idle figure
-            results["workspace: idle memory, all tools (MiB)"].append(memory_bytes(workspace) / 2**20)
-        finally:
-            workspace.remove(force=True)
-        bare = start_bare_jupyter(client, image)
-        try:
-            base = f"http://127.0.0.1:{host_port(bare)}/"
-            start = time.monotonic()
-            wait_until(lambda: requests.get(base + "api/status", headers=auth, timeout=2).status_code == 200)
-            results["bare Jupyter: api/status ok (s)"].append(time.monotonic() - start)
-            time.sleep(10)
-            results["bare Jupyter: idle memory (MiB)"].append(memory_bytes(bare) / 2**20)
-        finally:
-            bare.remove(force=True)
+        measure_workspace(client, image, results)
+        measure_at_start(client, image, results)
+        measure_bare(client, image, results)
     return results
+
+
+def median_ratio(results: dict[str, list[float]], measured: str, baseline: str) -> str:
+    return f"{statistics.median(results[measured]) / statistics.median(results[baseline]):.2f}x"
 
 
 # Runs inside the workspace container: the same requests through port 8080 and straight to Jupyter's socket.
@@ -101,11 +155,12 @@ class UnixConnection(http.client.HTTPConnection):
         self.sock = socket.socket(socket.AF_UNIX); self.sock.connect("/run/workbench/jupyter.sock")
 def via_8080(): return http.client.HTTPConnection("127.0.0.1", 8080, timeout=30)
 def direct(): return UnixConnection("localhost", timeout=30)
-def timed(connect, path, n):
+def timed(connect, path, n, extra_headers=dict):
     times = []
     for _ in range(n):
         start = time.perf_counter()
-        connection = connect(); connection.request("GET", path, headers={"Authorization": "token " + TOKEN})
+        connection = connect()
+        connection.request("GET", path, headers={"Authorization": "token " + TOKEN, **extra_headers()})
         response = connection.getresponse(); size = len(response.read()); connection.close()
         assert response.status == 200, (path, response.status)
         times.append(time.perf_counter() - start)
@@ -122,6 +177,18 @@ for name, connect in (("8080", via_8080), ("direct", direct)):
     times, size = timed(connect, "/files/bench-100mb.bin", 3)
     result[name + " 100MB MB/s"] = statistics.median([size / 2**20 / t for t in times])
 os.remove("/workspace/bench-100mb.bin")
+
+# A static file of the landing page, as a page's hundred files are fetched: nginx serves it once the auth check says
+# yes. The check's yes is kept per credential; a cookie that differs each time makes every request ask Jupyter, as
+# every request did before the answer was kept.
+import uuid
+def static_ms(extra_headers):
+    times, _ = timed(via_8080, "/workbench/landing.js", 300, extra_headers)
+    times.sort()
+    return statistics.median(times) * 1e3, times[int(0.99 * len(times))] * 1e3
+result["8080 static p50 ms"], result["8080 static p99 ms"] = static_ms(dict)
+result["8080 static, auth asked each time p50 ms"], result["8080 static, auth asked each time p99 ms"] = \
+    static_ms(lambda: {"Cookie": "bench=" + uuid.uuid4().hex})
 
 # Kernel execute round trip over the websocket: execute_request -> execute_reply, same kernel, both ways.
 import uuid, websocket
@@ -160,18 +227,13 @@ print(json.dumps(result))
 
 
 def proxy_cost(client, image: str, repeat: int) -> dict[str, list[float]]:
-    results: dict[str, list[float]] = {}
-    workspace = start_workspace(client, image)
-    try:
-        base = f"http://127.0.0.1:{host_port(workspace)}/"
-        wait_until(lambda: requests.get(base + "healthz", timeout=2).text == "ok\n")
+    results: dict[str, list[float]] = defaultdict(list)
+    with answering_workspace(client, image) as (workspace, _, _):
         for _ in range(repeat):
             # The workspace's Python: it has jupyter_client and websocket-client (Jupyter's own dependencies).
             output = workspace.exec_run(["/opt/venv/bin/python", "-c", PROXY_COST, TOKEN], user="jovyan").output.decode()
             for key, value in json.loads(output.strip().splitlines()[-1]).items():
-                results.setdefault(key, []).append(value)
-    finally:
-        workspace.remove(force=True)
+                results[key].append(value)
     return results
 
 
@@ -197,31 +259,37 @@ def table(title: str, rows: list[tuple[str, str]]) -> str:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="repetitions of each measurement (default: 3)")
-    parser.add_argument("--flavor", action="append", default=None, help="flavors whose size to report")
+    parser.add_argument("--flavor", action="append", default=None,
+                        help="flavor to measure (repeatable; default: minimal); sizes are shown for every flavor built")
     args = parser.parse_args(argv)
     client = docker.from_env(timeout=300)
-    image = "workbench:minimal"
+    images = [f"workbench:{flavor}" for flavor in args.flavor or ["minimal"]]
     machine = subprocess.run(["uname", "-srm"], capture_output=True, text=True).stdout.strip()
     print(f"Workbench benchmarks on {machine}, {len(__import__('os').sched_getaffinity(0))} CPUs; "
           f"{args.repeat} repetitions: median (min-max)")
     try:
-        started = startup(client, image, args.repeat)
-        rows = [(name, spread(values)) for name, values in started.items()]
-        ready = statistics.median(started["workspace: healthz ok (s)"])
-        bare = statistics.median(started["bare Jupyter: api/status ok (s)"])
-        rows.append(("ratio healthz / bare Jupyter", f"{ready / bare:.2f}x"))
-        memory = statistics.median(started["workspace: idle memory, all tools (MiB)"])
-        rows.append(("ratio idle memory / bare Jupyter",
-                     f"{memory / statistics.median(started['bare Jupyter: idle memory (MiB)']):.2f}x"))
-        print(table(f"Start-up and idle memory ({image})", rows))
-        cost = proxy_cost(client, image, args.repeat)
+        for image in images:
+            started = startup(client, image, args.repeat)
+            rows = [(name, spread(values)) for name, values in started.items()]
+            bare_ready, bare_memory = "bare Jupyter: api/status ok after docker run (s)", "bare Jupyter: idle memory (MiB)"
+            for measured, baseline in (("healthz ok after docker run (s)", bare_ready),
+                                       ("at-start: healthz ok after docker run (s)", bare_ready),
+                                       ("idle memory, no tool opened (MiB)", bare_memory),
+                                       ("idle memory, every tool opened once (MiB)", bare_memory),
+                                       ("at-start: idle memory, every tool running (MiB)", bare_memory)):
+                rows.append((f"ratio {measured.split(' (')[0]} / bare Jupyter", median_ratio(started, measured, baseline)))
+            print(table(f"Start-up and idle memory ({image})", rows))
+        cost = proxy_cost(client, images[0], args.repeat)
         rows = [(name, spread(values)) for name, values in cost.items()]
         for measure in ("api p50 ms", "api p99 ms", "api req/s", "100MB MB/s", "kernel p50 ms", "kernel p99 ms"):
             rows.append((f"ratio {measure} 8080 / direct",
                          f"{statistics.median(cost['8080 ' + measure]) / statistics.median(cost['direct ' + measure]):.2f}x"))
-        print(table("Front-door cost: port 8080 (nginx stream + nginx + auth) vs Jupyter's socket, inside the "
-                    "container", rows))
-        print(table("Image sizes", image_sizes(client, args.flavor or ["minimal", "full", "gpu"])))
+        for measure in ("p50", "p99"):
+            rows.append((f"ratio static {measure}: answer kept / asked each time",
+                         median_ratio(cost, f"8080 static {measure} ms", f"8080 static, auth asked each time {measure} ms")))
+        print(table(f"Front-door cost ({images[0]}): port 8080 (nginx stream + nginx + auth check) vs Jupyter's "
+                    "socket, inside the container", rows))
+        print(table("Image sizes", image_sizes(client, ["minimal", "full", "gpu"])))
     finally:
         for container in client.containers.list(all=True, filters={"label": LABEL}):
             container.remove(force=True)
