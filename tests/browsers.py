@@ -7,6 +7,8 @@ from playwright.sync_api import sync_playwright
 from build import CHROMIUM
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+# Set by tests/conftest.py's report hook when a test's own body failed.
+FAILED = pytest.StashKey[bool]()
 # Without these, Chromium keeps calling home, which a closed network refuses many times a second.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
                  "--disable-background-networking", "--disable-component-update"]
@@ -21,9 +23,14 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     yield context.new_page()
+    if request.node.stash.get(FAILED, False):
+        # What every tab showed when the test failed, in test-artifacts/: a timeout alone says little.
+        ARTIFACTS.mkdir(exist_ok=True)
+        for number, tab in enumerate(context.pages):
+            tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}-FAILED-tab{number}.png"), full_page=True)
     context.close()
 
 

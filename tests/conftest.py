@@ -8,7 +8,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from browsers import browser, page, screenshot  # noqa: F401  (one Chromium for the session: Playwright's sync API allows one)
+from browsers import FAILED, browser, page, screenshot  # noqa: F401  (one Chromium for the session: Playwright's sync API allows one)
 from workbench_client import Workspace
 from workspaces import TEST_LABEL, WorkspaceFactory, user_folder
 
@@ -66,3 +66,11 @@ def workspace(docker_client, image, tmp_path_factory) -> Workspace:
         yield factory.start(workspace_dir=folder)
     finally:
         factory.remove_all()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Lets fixtures know in their teardown that the test failed (the browser's page saves what it showed)."""
+    outcome = yield
+    if call.when == "call" and outcome.get_result().failed:
+        item.stash[FAILED] = True
