@@ -25,12 +25,17 @@ def browser():
 @pytest.fixture
 def page(browser, request):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
+    refused = []  # what the browser asked for and did not get, for a failure's report
+    context.on("response", lambda response: refused.append(f"{response.status} {response.url}")
+               if response.status >= 400 else None)
+    context.on("requestfailed", lambda failed: refused.append(f"{failed.failure} {failed.url}"))
     yield context.new_page()
     if request.node.stash.get(FAILED, False):
         # What every tab showed when the test failed, in test-artifacts/: a timeout alone says little.
         ARTIFACTS.mkdir(exist_ok=True)
         for number, tab in enumerate(context.pages):
             tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}-FAILED-tab{number}.png"), full_page=True)
+        (ARTIFACTS / f"{request.node.name}-FAILED-requests.txt").write_text("\n".join(refused) + "\n")
     context.close()
 
 
@@ -44,3 +49,8 @@ def screenshot(request):
         page.screenshot(path=str(path), full_page=True)
         return path
     return take
+
+
+def ready_tile(tool: str) -> str:
+    """The landing tile once it can be opened: running, or (a tool that starts when opened) not running yet."""
+    return f'.tile[data-tool="{tool}"] .state:is([data-state="RUNNING"], [data-state="IDLE"])'

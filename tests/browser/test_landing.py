@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from browsers import ready_tile
 from workbench_client import ON_DEMAND_TOOLS
 
 pytestmark = pytest.mark.container
@@ -20,11 +21,6 @@ def log_in(page, workspace):
     page.fill("#password_input", workspace.token)
     page.click("#login_submit")
     page.wait_for_url(workspace.url)
-
-
-def ready_tile(tool: str) -> str:
-    """The tile once it can be opened: running, or (a tool that starts when opened) not running yet."""
-    return f'.tile[data-tool="{tool}"] .state[data-state="RUNNING"], .tile[data-tool="{tool}"] .state[data-state="IDLE"]'
 
 
 def open_tile(page, workspace, tool: str):

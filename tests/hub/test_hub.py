@@ -15,6 +15,7 @@ import pytest
 import requests
 import websocket
 
+from browsers import ready_tile
 from hubs import browser_session
 from workbench_client import (TOOL_PAGES, execute, open_page_like_a_browser, start_kernel, wait_for_status,
                               wait_for_tool)
@@ -223,8 +224,7 @@ def test_browser_signs_in_at_the_hub_and_sees_the_workspace_landing_page(hub, al
     page.goto(hub.user_url(alice))
     page.wait_for_selector('.tile[data-tool="lab"] .state[data-state="RUNNING"]', timeout=120_000)
     for tool in ("vscode", "desktop", "tensorboard", "netdata"):
-        page.wait_for_selector(f'.tile[data-tool="{tool}"] .state:is([data-state="RUNNING"], [data-state="IDLE"])',
-                               timeout=120_000)
+        page.wait_for_selector(ready_tile(tool), timeout=120_000)
     assert page.url == hub.user_url(alice)
     # The SSH section asks for a hub token and links to the hub's token page.
     assert page.is_visible("#ssh-hub-token")

@@ -77,20 +77,16 @@ def test_image_nginx_accepts_every_rendered_variant(docker_client, image, tmp_pa
     assert b"FAILED" not in output
 
 
-def tool(name: str) -> tools.Tool:
-    return next(tool for tool in tools.TOOLS if tool.name == name)
-
-
 def test_tool_commands_quote_every_value_for_supervisord():
     settings = load({"TENSORBOARD_LOGDIR": "/workspace/my runs/100%", "WORKSPACE_BASE_URL": "/ws"})
-    tensorboard = tool("tensorboard")
+    tensorboard = tools.by_name("tensorboard")
     command = render.program_command(tensorboard.programs[0], render.command_values(tensorboard, settings))
     assert "--logdir '/workspace/my runs/100%%'" in command
     assert "--path_prefix /ws/tools/tensorboard " in command
 
 
 def test_desktop_programs_share_the_display_and_the_vnc_port():
-    desktop = tool("desktop")
+    desktop = tools.by_name("desktop")
     values = render.command_values(desktop, load({"VNC_RESOLUTION": "1024x768"}))
     display, session, websockify = (render.program_command(program, values) for program in desktop.programs)
     assert display.startswith("/usr/bin/Xvnc :1 -geometry 1024x768 ") and "-localhost -rfbport 5901 " in display

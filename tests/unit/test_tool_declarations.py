@@ -3,8 +3,8 @@ import pytest
 
 from workbench import tools
 
-DESKTOP = next(tool for tool in tools.TOOLS if tool.name == "desktop")
-TENSORBOARD = next(tool for tool in tools.TOOLS if tool.name == "tensorboard")
+DESKTOP = tools.by_name("desktop")
+TENSORBOARD = tools.by_name("tensorboard")
 
 
 def states(**by_program):
@@ -40,7 +40,7 @@ def test_jupyter_served_tools_follow_jupyter():
 
 
 def test_probe_url_is_the_url_the_tool_itself_sees():
-    netdata = next(tool for tool in tools.TOOLS if tool.name == "netdata")
+    netdata = tools.by_name("netdata")
     assert tools.probe_url(netdata, "/hub/user/a/") == "http://127.0.0.1:19999/api/v1/chart?chart=system.cpu"
     assert tools.probe_url(TENSORBOARD, "/hub/user/a/") == "http://127.0.0.1:6006/hub/user/a/tools/tensorboard/"
 

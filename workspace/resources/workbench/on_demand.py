@@ -148,11 +148,6 @@ def in_use(tool: tools.Tool) -> bool:
     return tool.name == "desktop" and desktop_in_use()
 
 
-def program_states(services: list[dict], tool: tools.Tool) -> list[str]:
-    states = {service["name"]: service["state"] for service in services}
-    return [states.get(program, "UNKNOWN") for program in tool.services]
-
-
 async def _services() -> list[dict]:
     return await asyncio.get_running_loop().run_in_executor(None, supervisor_client.services)
 
@@ -189,7 +184,7 @@ async def _start_and_wait(tool: tools.Tool, base_url: str) -> bool:
     await asyncio.get_running_loop().run_in_executor(None, supervisor_client.start, tool.services)
     states: list[str] = []
     while time.monotonic() - started < WAKE_TIMEOUT_SECONDS:
-        states = program_states(await _services(), tool)
+        states = tools.program_states(tool, tools.states_by_program(await _services()))
         # Answering is what counts, not supervisord's RUNNING, which it gives only after startsecs.
         if (all(state in ("STARTING", "RUNNING") for state in states) and await ports_accept(tool.extra_ports)
                 and await health.probe(tool, base_url)):

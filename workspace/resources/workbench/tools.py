@@ -126,9 +126,19 @@ def probe_url(tool: Tool, base_url: str) -> str | None:
     return f"http://127.0.0.1:{tool.port}{prefix}{tool.health}"
 
 
+def states_by_program(services: list[dict]) -> dict[str, str]:
+    """supervisord's list of programs (supervisor_client.services) as program name -> state."""
+    return {service["name"]: service["state"] for service in services}
+
+
+def program_states(tool: Tool, states: dict[str, str]) -> list[str]:
+    """The state of each of the tool's programs; UNKNOWN for one supervisord does not know."""
+    return [states.get(program, "UNKNOWN") for program in tool.services]
+
+
 def tool_state(tool: Tool, states: dict[str, str], healthy: bool = True) -> str:
     """The worst state of the tool's programs; IDLE for a tool that starts when opened and is not running."""
-    own = [states.get(service, "UNKNOWN") for service in tool.services]
+    own = program_states(tool, states)
     if tool.starts_on_demand and all(state == "STOPPED" for state in own):
         return "IDLE"
     for state in _STATE_SEVERITY:
@@ -140,7 +150,7 @@ def tool_state(tool: Tool, states: dict[str, str], healthy: bool = True) -> str:
 def with_state(services: list[dict], healthy: dict[str, bool] | None = None) -> list[dict]:
     """Each tool as the landing page shows it, with the state of the programs behind it: the worst of them,
     STARTING while they run but the tool does not answer its health probe yet, IDLE while it waits to be opened."""
-    states = {service["name"]: service["state"] for service in services}
+    states = states_by_program(services)
     healthy = healthy or {}
     return [{"name": tool.name, "title": tool.title, "description": tool.description, "icon": tool.icon,
              "path": tool.path, "services": list(tool.services), "on_demand": tool.starts_on_demand,
