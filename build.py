@@ -40,6 +40,15 @@ TEST_VENV = ROOT / ".venv-test"
 TEST_REQUIREMENTS = ROOT / "tests" / "requirements.txt"
 CHROMIUM = "/usr/bin/chromium"  # Playwright cannot download its own browser on hosts without internet access
 
+# Where hosts keep the CA bundle they trust (Debian/Ubuntu, Fedora/RHEL, Alpine/macOS): by default the build trusts
+# what this machine trusts, which on a host behind a TLS-intercepting proxy includes the proxy's CA.
+HOST_CA_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem")
+# What pip, npm, apt and curl print when a download fails on a certificate nobody trusted.
+CERTIFICATE_FAILURE = re.compile(r"CERTIFICATE_VERIFY_FAILED|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT|"
+                                 r"unable to get local issuer certificate|self[- ]signed certificate in certificate "
+                                 r"chain|Certificate verification failed|server certificate verification failed",
+                                 re.I)
+
 FLAVORS = ("minimal", "full", "gpu")
 DEFAULT_BASE_IMAGE = "debian:bookworm-slim"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
@@ -128,6 +137,7 @@ def run(cmd: list[str], *, dry_run: bool = False, env: dict | None = None, check
     if dry_run:
         return 0
     full_env = {**os.environ, **(env or {})}
+    certificate_failed = False
     if not progress:
         code = subprocess.run(cmd, env=full_env, cwd=cwd).returncode
     else:
@@ -138,8 +148,13 @@ def run(cmd: list[str], *, dry_run: bool = False, env: dict | None = None, check
         for line in proc.stdout:
             elapsed = int(time.monotonic() - start)
             print(f"[{elapsed // 60:02d}:{elapsed % 60:02d}] {line}", end="", flush=True)
+            certificate_failed = certificate_failed or bool(CERTIFICATE_FAILURE.search(line))
         code = proc.wait()
     if check and code != 0:
+        if certificate_failed:
+            raise BuildError("a download failed on a TLS certificate that the build does not trust: if HTTPS here "
+                             "passes a TLS-intercepting proxy, give its CA with --ca-cert FILE (by default the build "
+                             "trusts this host's own CA bundle)")
         raise BuildError(f"command failed with exit status {code}: {shlex.join(cmd)}")
     return code
 
@@ -550,9 +565,13 @@ def add_build_options(parser: argparse.ArgumentParser, several_flavors: bool = F
     parser.add_argument("--base-image", default=DEFAULT_BASE_IMAGE,
                         help=f"image the workspace is built on (default: {DEFAULT_BASE_IMAGE}; "
                              "made locally with 'build.py base' when it cannot be pulled)")
-    parser.add_argument("--ca-cert", metavar="FILE",
-                        help="extra CA bundle (PEM) that apt, pip and npm trust during the build only, "
-                             "e.g. a TLS-intercepting proxy's; it is not in the final image")
+    trust = parser.add_mutually_exclusive_group()
+    trust.add_argument("--ca-cert", metavar="FILE",
+                       help="CA bundle (PEM) that apt, pip and npm trust during the build only, e.g. a "
+                            "TLS-intercepting proxy's; it is not in the final image (default: this host's own "
+                            f"bundle, the first of {', '.join(HOST_CA_BUNDLES)} that exists)")
+    trust.add_argument("--no-ca-cert", action="store_true",
+                       help="trust only the CAs of the base image during the build, not this host's")
     parser.add_argument("--pip-index-url", metavar="URL", help="PyPI mirror for the build")
     parser.add_argument("--npm-registry", metavar="URL", help="npm registry mirror for the build")
     parser.add_argument("--wheelhouse", metavar="DIR",
@@ -621,8 +640,18 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def build_ca(args: argparse.Namespace) -> str | None:
+    """The CA bundle the build trusts: --ca-cert, else this host's own (none with --no-ca-cert)."""
+    if getattr(args, "no_ca_cert", False):
+        return None
+    if getattr(args, "ca_cert", None):
+        return args.ca_cert
+    return next((bundle for bundle in HOST_CA_BUNDLES if Path(bundle).is_file()), None)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    args.ca_cert = build_ca(args)
     try:
         if args.command == "base":
             if not args.dry_run:

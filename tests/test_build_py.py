@@ -8,15 +8,18 @@ import sys
 import uuid
 from pathlib import Path
 
+import certifi
 import pytest
 import requests
+
+import build
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def build_py(*args: str) -> subprocess.CompletedProcess:
+def build_py(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(ROOT / "build.py"), *args], capture_output=True, text=True,
-                          timeout=60)
+                          timeout=timeout)
 
 
 def test_dry_run_prints_the_exact_docker_commands_and_runs_nothing(tmp_path):
@@ -39,6 +42,42 @@ def test_dry_run_prints_the_exact_docker_commands_and_runs_nothing(tmp_path):
     version = [value for flag, value in pairs if flag == "--label" and value.startswith("org.opencontainers.image.version=")]
     assert ("--tag", f"workbench:minimal-{version[0].split('=')[1]}") in pairs
     assert not staged.exists()
+
+
+def test_the_build_trusts_this_hosts_ca_bundle_unless_told_otherwise():
+    host_bundle = next(bundle for bundle in build.HOST_CA_BUNDLES if Path(bundle).is_file())
+    staged = ROOT / "workspace" / "build-ca" / "extra-ca.crt"
+    default = build_py("build", "--dry-run")
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.splitlines()[0] == f"$ cp {host_bundle} {staged}"
+    without = build_py("build", "--dry-run", "--no-ca-cert")
+    assert without.returncode == 0 and not [line for line in without.stdout.splitlines() if line.startswith("$ cp")]
+    both = build_py("build", "--dry-run", "--no-ca-cert", "--ca-cert", host_bundle)
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
+
+
+def behind_a_tls_intercepting_proxy() -> bool:
+    """Whether HTTPS from here is re-signed by a CA that the public bundle (certifi's) does not hold."""
+    try:
+        requests.head("https://pypi.org/simple/", timeout=20, verify=certifi.where())
+    except requests.exceptions.SSLError:
+        return True
+    except requests.RequestException:
+        pytest.skip("PyPI cannot be reached from this machine")
+    return False
+
+
+@pytest.mark.container
+def test_a_download_failing_on_a_certificate_names_the_option(docker_client):
+    if not behind_a_tls_intercepting_proxy():
+        pytest.skip("HTTPS is not intercepted here: a build without the host's CAs succeeds")
+    # The hub image's first download over HTTPS is pip's, a few seconds into the build; a failed build tags nothing.
+    result = build_py("hub", "--no-ca-cert", timeout=600)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "build.py: error: a download failed on a TLS certificate that the build does not trust: if HTTPS here passes "
+        "a TLS-intercepting proxy, give its CA with --ca-cert FILE (by default the build trusts this host's own CA "
+        "bundle)")
 
 
 def test_missing_ca_file_is_a_clear_error():
