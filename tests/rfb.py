@@ -8,9 +8,13 @@ from dataclasses import dataclass
 
 import websocket
 
+FRAMEBUFFER_UPDATE = 0
 SERVER_CUT_TEXT = 3
+SET_ENCODINGS = 2
+FRAMEBUFFER_UPDATE_REQUEST = 3
 CLIENT_CUT_TEXT = 6
 SECURITY_NONE = 1
+RAW_ENCODING = 0
 
 
 @dataclass
@@ -18,6 +22,7 @@ class Desktop:
     width: int
     height: int
     name: str
+    bytes_per_pixel: int = 4
 
 
 class RfbSession:
@@ -41,9 +46,23 @@ class RfbSession:
         assert struct.unpack(">I", self.read(4))[0] == 0, "security handshake failed"
         self.channel.send_binary(b"\x01")  # shared: do not disconnect other viewers
         width, height = struct.unpack(">HH", self.read(4))
-        self.read(16)  # pixel format
+        bits_per_pixel = self.read(16)[0]  # the pixel format's first field
         (name_length,) = struct.unpack(">I", self.read(4))
-        return Desktop(width, height, self.read(name_length).decode())
+        return Desktop(width, height, self.read(name_length).decode(), bits_per_pixel // 8)
+
+    def pixels(self, desktop: Desktop, width: int, height: int) -> bytes:
+        """The pixels of the top-left width x height area, in the server's pixel format, as one raw update."""
+        self.channel.send_binary(struct.pack(">BxHi", SET_ENCODINGS, 1, RAW_ENCODING))
+        self.channel.send_binary(struct.pack(">BBHHHH", FRAMEBUFFER_UPDATE_REQUEST, 0, 0, 0, width, height))
+        (kind,) = struct.unpack("B", self.read(1))
+        assert kind == FRAMEBUFFER_UPDATE, f"unexpected server message type {kind}"
+        (rectangles,) = struct.unpack(">xH", self.read(3))
+        data = b""
+        for _ in range(rectangles):
+            _, _, rect_width, rect_height, encoding = struct.unpack(">HHHHi", self.read(12))
+            assert encoding == RAW_ENCODING, encoding
+            data += self.read(rect_width * rect_height * desktop.bytes_per_pixel)
+        return data
 
     def send_clipboard(self, text: str) -> None:
         data = text.encode("latin-1")

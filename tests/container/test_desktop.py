@@ -66,3 +66,19 @@ def test_desktop_opens_a_terminal_and_a_file_manager_in_the_workspace(workspace)
             break
         time.sleep(0.5)
     assert '"workspace - Thunar"' in titles and re.search(r'"Terminal - [^"]*: /workspace"', titles), titles
+
+
+def test_aborted_connections_do_not_lock_the_desktop(workspace):
+    """Closed tabs, reconnect loops, a port scan: clients that leave after the greeting. All come from 127.0.0.1
+    (websockify), so a VNC blacklist would lock every later viewer out ("Too many security failures")."""
+    for _ in range(20):
+        with viewer(workspace) as session:
+            assert session.read(12) == b"RFB 003.008\n"
+    with viewer(workspace) as session:
+        desktop = session.handshake()  # asserts RFB 003.008 and no password
+        colours, deadline = 0, time.monotonic() + 60
+        while colours < 10 and time.monotonic() < deadline:  # XFCE's panel draws a moment after the session starts
+            strip = session.pixels(desktop, desktop.width, 60)
+            colours = len({strip[i:i + desktop.bytes_per_pixel] for i in range(0, len(strip), desktop.bytes_per_pixel)})
+            time.sleep(0.5)
+    assert colours >= 10, f"the desktop's top strip has {colours} colours: nothing drawn"

@@ -75,12 +75,15 @@ TOOLS = JUPYTER_SERVED + (
                                      "--disable-getting-started-override {workspace}"),),
          port=13337, strip_path=True, health="healthz"),
     # Xvnc is the X server and the VNC server in one; websockify turns noVNC's websocket into the VNC
-    # connection and serves noVNC's page; the XFCE session waits for the display before it starts.
+    # connection and serves noVNC's page; the XFCE session waits for the display before it starts. Xvnc's
+    # blacklist is off: every client reaches it from 127.0.0.1 (websockify, SSH tunnels), so a few closed tabs
+    # would lock everyone out, and the door's token is the credential.
     Tool("desktop", "Desktop", "A Linux desktop (XFCE) for GUI applications, in the browser", "desktop",
          "tools/desktop/",
          programs=(Program("desktop-display", "/usr/bin/Xvnc {display} -geometry {vnc_resolution} -depth 24 "
                                               "-localhost -rfbport {vnc_port} -SecurityTypes None -AlwaysShared "
-                                              "-AcceptSetDesktopSize -desktop Workbench -nolisten tcp"),
+                                              "-AcceptSetDesktopSize -desktop Workbench -nolisten tcp "
+                                              "-BlacklistThreshold 1000000 -BlacklistTimeout 0"),
                    Program("desktop-session", "{install_dir}/bin/workbench-desktop-session {display}"),
                    Program("desktop", "{venv}/bin/websockify --web {novnc} 127.0.0.1:{port} "
                                       "127.0.0.1:{vnc_port}")),
