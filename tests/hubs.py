@@ -37,15 +37,27 @@ class HubUser:
 
 
 class Hub:
-    def __init__(self, client: docker.DockerClient, hub_image: str, workspace_image: str, config_dir: Path):
+    """own_config: a whole jupyterhub_config.py of a site's own instead of deploy/docker's, given the hub's container
+    name (`hub_name`), its network (`network`), the workspace image (`image`) and the name prefix for the containers
+    it spawns (`prefix`) through str.format."""
+
+    def __init__(self, client: docker.DockerClient, hub_image: str, workspace_image: str, config_dir: Path,
+                 own_config: str | None = None):
         self.client = client
         self.id = uuid.uuid4().hex[:8]
         self.prefix = f"wbtest-{self.id}"
         config_dir.mkdir(parents=True, exist_ok=True)
         (config_dir / "test.py").write_text(TEST_SITE_CONFIG)
+        command = None
+        if own_config:
+            (config_dir / "own.py").write_text(own_config.format(
+                hub_name=f"{self.prefix}-hub", network=f"{self.prefix}-net", image=workspace_image,
+                prefix=self.prefix, test_label=TEST_LABEL))
+            command = ["jupyterhub", "-f", "/srv/jupyterhub/config.d/own.py"]
         self.network = client.networks.create(f"{self.prefix}-net", labels={TEST_LABEL: "1"})
         self.container = client.containers.run(
-            hub_image, detach=True, name=f"{self.prefix}-hub", network=self.network.name, labels={TEST_LABEL: "1"},
+            hub_image, command, detach=True, name=f"{self.prefix}-hub", network=self.network.name,
+            labels={TEST_LABEL: "1"},
             ports={f"{HUB_PORT}/tcp": ("127.0.0.1", None)},
             volumes={"/var/run/docker.sock": {"bind": "/var/run/docker.sock", "mode": "rw"},
                      str(config_dir): {"bind": "/srv/jupyterhub/config.d", "mode": "ro"}},
@@ -85,6 +97,11 @@ class Hub:
         signed_up = self.post_form(user, "/hub/signup", {"username": name, "signup_password": user.password,
                                                          "signup_password_confirmation": user.password})
         assert signed_up.status_code == 200 and "The signup was successful" in signed_up.text, signed_up.text[-800:]
+        return self.log_in(user)
+
+    def log_in(self, user: HubUser) -> HubUser:
+        """The hub's login form, then a token made the way the hub's token page makes it."""
+        name = user.name
         logged_in = self.post_form(user, "/hub/login", {"username": name, "password": user.password})
         assert logged_in.status_code == 200 and user.session.cookies.get("jupyterhub-session-id"), logged_in.text
         # The hub's token page does this POST for the user.

@@ -72,10 +72,18 @@ class Workspace:
             time.sleep(0.3)
         raise AssertionError(f"healthz not ok within {timeout} s:\n{self.logs()}")
 
-    def token_from_log(self) -> str:
-        matches = LOGIN_URL_PATTERN.findall(self.logs())
-        assert matches, f"no login URL in the log:\n{self.logs()}"
-        return matches[-1][1]  # after a restart, the newest start's token
+    def login_urls(self) -> list[tuple[str, str]]:
+        """(path, token) of each login URL in the log: one per start."""
+        return LOGIN_URL_PATTERN.findall(self.logs())
+
+    def token_from_log(self, starts_before: int = 0, timeout: float = 30) -> str:
+        """The token of the newest start. The login URL is printed once the workspace answers, a moment after
+        healthz first says ok; after a restart, pass the number of login URLs the log had before it."""
+        deadline = time.monotonic() + timeout
+        while len(urls := self.login_urls()) <= starts_before:
+            assert time.monotonic() < deadline, f"no new login URL in the log:\n{self.logs()}"
+            time.sleep(0.2)
+        return urls[-1][1]
 
     def auth_headers(self, token: str | None = None) -> dict:
         token = token or self.token

@@ -14,7 +14,7 @@ TEST_LABEL = "workbench-test"
 def user_folder(parent: Path) -> Path:
     """A host folder for /workspace, owned like a typical user's folder (uid 1000, gid 100)."""
     folder = parent / "workspace"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     os.chown(folder, 1000, 100)
     return folder
 
@@ -24,10 +24,12 @@ class WorkspaceFactory:
         self.client, self.image, self.started = client, image, []
 
     def create(self, env: dict | None = None, workspace_dir: Path | None = None, container_port: int = 8080,
-               **run_options):
-        volumes = {str(workspace_dir): {"bind": "/workspace", "mode": "rw"}} if workspace_dir else None
+               volumes_extra: dict | None = None, **run_options):
+        """volumes_extra: more mounts, as the Docker SDK's volumes= takes them."""
+        volumes = {str(workspace_dir): {"bind": "/workspace", "mode": "rw"}} if workspace_dir else {}
+        volumes.update(volumes_extra or {})
         container = self.client.containers.run(
-            self.image, detach=True, environment=env or {}, volumes=volumes, labels={TEST_LABEL: "1"},
+            self.image, detach=True, environment=env or {}, volumes=volumes or None, labels={TEST_LABEL: "1"},
             ports={f"{container_port}/tcp": ("127.0.0.1", None)}, **run_options)
         self.started.append(container)
         return container

@@ -23,6 +23,9 @@ BAD = [
     ("WORKSPACE_TOOLS_START", "lazy"),
     ("WORKSPACE_TOOLS_IDLE_TIMEOUT", "1h"),
     ("WORKSPACE_TOOLS_IDLE_TIMEOUT", "100000"),
+    ("JUPYTER_PORT", "13337"),
+    ("NB_UMASK", "0x22"),
+    ("CHOWN_HOME_OPTS", "-R; reboot"),
 ]
 
 
@@ -60,3 +63,21 @@ def test_nb_uid_of_another_account_is_refused(workspaces, host_workspace):
     status, log = run_to_exit(workspaces, {"NB_UID": "65534"}, workspace_dir=host_workspace)
     assert status != 0
     assert log.strip() == "workbench: error: NB_UID=65534 already belongs to the account 'nobody' in this image"
+
+
+@pytest.mark.parametrize("command, message", [
+    (["start-notebook.py", "--port=9000"], "start-notebook.py: '--port=9000' cannot be used"),
+    (["start-singleuser.sh", "--ServerApp.base_url=/x/"], "set WORKSPACE_BASE_URL instead"),
+])
+def test_a_jupyter_argument_that_would_move_the_door_is_refused(workspaces, command, message):
+    status, log = run_to_exit(workspaces, {}, command=command)
+    assert status != 0
+    lines = log.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("workbench: error: ") and message in lines[0], log
+
+
+def test_jupyter_port_and_workspace_port_must_agree(workspaces):
+    status, log = run_to_exit(workspaces, {"JUPYTER_PORT": "8888", "WORKSPACE_PORT": "9999"})
+    assert status != 0
+    assert log.strip() == ("workbench: error: JUPYTER_PORT='8888' is not valid: differs from WORKSPACE_PORT='9999'; "
+                           "set only one of them")

@@ -42,8 +42,9 @@ def test_nb_uid_and_nb_user_match_the_host_folder_owner(workspaces, tmp_path):
 def test_restarting_the_container_keeps_working(workspaces, host_workspace):
     workspace = workspaces.start(workspace_dir=host_workspace)
     execute(workspace, WRITE)
+    starts = len(workspace.login_urls())
     workspace.container.restart(timeout=20)
     workspace.reload()
     workspace.wait_ready()
-    workspace.token = workspace.token_from_log()
+    workspace.token = workspace.token_from_log(starts_before=starts)
     assert execute(workspace, READ) == "accuracy=0.93\n"

@@ -58,7 +58,7 @@ def test_only_port_8080_listens_beyond_loopback(workspace):
     output = workspace.container.exec_run(["ss", "-Hltn"]).output.decode()
     listeners = {line.split()[3] for line in output.splitlines()}
     exposed = {address for address in listeners if not address.startswith(("127.", "[::1]"))}
-    assert exposed == {"0.0.0.0:8080"}, output
+    assert exposed in ({"0.0.0.0:8080"}, {"0.0.0.0:8080", "[::]:8080"}), output  # IPv6 where the kernel has it
     # Behind 8080, on loopback: the web server, sshd, code-server, websockify, Xvnc, TensorBoard, Netdata.
     assert {f"127.0.0.1:{port}" for port in (18080, 2222, 13337, 6080, 5901, 6006, 19999)} <= listeners, output
 
@@ -90,3 +90,22 @@ def test_image_labels_name_version_revision_and_date(workspace):
     assert labels["org.opencontainers.image.version"]
     assert labels["org.opencontainers.image.revision"]
     assert labels["org.opencontainers.image.created"].startswith("20")
+
+
+def test_login_url_is_printed_once_the_workspace_answers(workspaces, host_workspace):
+    """A person who opens the address the moment it appears finds the workspace, not a starting page."""
+    workspace = workspaces.start(workspace_dir=host_workspace, wait=False)
+    assert "is starting" in wait_for_line(workspace, "is starting")
+    token = workspace.token_from_log()
+    assert workspace.get("healthz", authenticated=False).text == "ok\n"
+    assert workspace.get("api/workbench/status", token=token).status_code == 200
+    assert len(workspace.login_urls()) == 1
+    assert "Workbench is ready; open it at:" in workspace.logs()
+
+
+def wait_for_line(workspace, text: str, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    while not (lines := [line for line in workspace.logs().splitlines() if text in line]):
+        assert time.monotonic() < deadline, f"{text!r} not in the log:\n{workspace.logs()}"
+        time.sleep(0.1)
+    return lines[0]

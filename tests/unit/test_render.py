@@ -44,10 +44,15 @@ def unauthenticated(blocks: dict[str, str]) -> list[str]:
     return [where for where, body in blocks.items() if "auth_request off;" in body]
 
 
+# What nginx answers while Jupyter cannot answer the auth check: reached only by nginx's own internal redirects.
+STARTING_PAGES = ["= /.workbench/starting.html", "= /.workbench/starting.json"]
+
+
 def test_nginx_config_authenticates_by_default_and_opens_only_health_and_login():
     blocks = locations(render.render("nginx.conf.j2", load({"WORKSPACE_BASE_URL": "/p"})))
+    assert all("internal;" in blocks[page] for page in STARTING_PAGES + ["= /.workbench/auth"])
     assert unauthenticated(blocks) == [
-        "= /.workbench/auth", "@denied", "= /p/healthz", "@unhealthy", "= /p/api",
+        "= /.workbench/auth", *STARTING_PAGES, "@denied", "= /p/healthz", "@unhealthy", "= /p/api",
         r"~ ^/p/(login|logout)$", r"~ ^/p/static/(style/|logo/|favicons/|favicon\.ico)", "= /p", "= /", "/"]
     # Outside the base path: the bare root and /p redirect to /p/, everything else is 404.
     assert blocks["/"].strip().endswith("return 404;")
@@ -59,7 +64,7 @@ def test_nginx_config_authenticates_by_default_and_opens_only_health_and_login()
 def test_nginx_config_with_a_hub_opens_only_the_oauth_handshake():
     blocks = locations(render.render("nginx.conf.j2", load(VARIANTS["hub"])))
     assert unauthenticated(blocks) == [
-        "= /.workbench/auth", "@denied", "= /user/alice/healthz", "@unhealthy", "= /user/alice/api",
+        "= /.workbench/auth", *STARTING_PAGES, "@denied", "= /user/alice/healthz", "@unhealthy", "= /user/alice/api",
         r"~ ^/user/alice/(api/workbench/login|oauth_callback|logout)$",
         r"~ ^/user/alice/static/(style/|logo/|favicons/|favicon\.ico)", "= /user/alice", "= /", "/"]
     assert "return 302 /user/alice/api/workbench/login?next=$login_next;" in blocks["@denied"]

@@ -56,6 +56,11 @@ BAD_VALUES = [
     ("WORKSPACE_TOOLS_START", "lazy"), ("WORKSPACE_TOOLS_START", "On-Demand"), ("WORKSPACE_TOOLS_START", ""),
     ("WORKSPACE_TOOLS_IDLE_TIMEOUT", "-1"), ("WORKSPACE_TOOLS_IDLE_TIMEOUT", "1h"),
     ("WORKSPACE_TOOLS_IDLE_TIMEOUT", "86401"), ("WORKSPACE_TOOLS_IDLE_TIMEOUT", ""),
+    ("JUPYTER_PORT", "70000"), ("JUPYTER_PORT", "8888a"),
+    ("NB_GROUP", "Data Team"), ("NB_GROUP", "root"), ("NB_UMASK", "0x22"), ("NB_UMASK", "999"), ("NB_UMASK", "22"),
+    ("CHOWN_HOME", "sometimes"), ("CHOWN_HOME_OPTS", "-R; rm -rf /"), ("CHOWN_HOME_OPTS", "--reference=/etc"),
+    ("CHOWN_EXTRA", "data"), ("CHOWN_EXTRA", "/data,../etc"), ("CHOWN_EXTRA_OPTS", "-Z"),
+    ("JUPYTER_ENV_VARS_TO_UNSET", "A B"), ("JUPYTER_ENV_VARS_TO_UNSET", "SECRET,1X"), ("NOTEBOOK_ARGS", "'unclosed"),
 ]
 
 
@@ -103,7 +108,8 @@ def test_a_spawner_decides_the_prefix_the_port_and_the_login():
     assert settings.healthz_url() == "http://127.0.0.1:8888/user/alice/healthz"
 
 
-@pytest.mark.parametrize("variable", ["AUTHENTICATE_VIA_JUPYTER", "WORKSPACE_BASE_URL", "WORKSPACE_PORT"])
+@pytest.mark.parametrize("variable", ["AUTHENTICATE_VIA_JUPYTER", "WORKSPACE_BASE_URL", "WORKSPACE_PORT",
+                                      "JUPYTER_PORT"])
 def test_a_setting_the_hub_owns_is_refused_when_a_spawner_starts_the_workspace(variable):
     with pytest.raises(ConfigError) as refused:
         load({**SPAWNED, variable: "x"})
@@ -120,3 +126,29 @@ def test_a_spawner_environment_the_workspace_cannot_serve_is_refused(variable, v
     with pytest.raises(ConfigError) as refused:
         load({**SPAWNED, variable: value})
     assert refused.value.variable == variable and message in str(refused.value)
+
+
+def test_jupyter_port_is_docker_stacks_name_for_the_one_port():
+    assert load({"JUPYTER_PORT": "8888"}).port == 8888
+    assert load({"JUPYTER_PORT": "8888", "WORKSPACE_PORT": "8888"}).port == 8888
+    with pytest.raises(ConfigError) as refused:
+        load({"JUPYTER_PORT": "8888", "WORKSPACE_PORT": "8080"})
+    assert refused.value.variable == "JUPYTER_PORT" and "set only one of them" in str(refused.value)
+
+
+def test_docker_stacks_start_variables_parse_as_docker_stacks_documents_them():
+    settings = load({"NB_GROUP": "team", "NB_UMASK": "002", "CHOWN_HOME": "yes", "CHOWN_HOME_OPTS": "-R",
+                     "CHOWN_EXTRA": "/data, /opt/models", "CHOWN_EXTRA_OPTS": "-R -v",
+                     "JUPYTER_ENV_VARS_TO_UNSET": "AWS_SECRET_ACCESS_KEY,DB_PASSWORD",
+                     "NOTEBOOK_ARGS": "--ServerApp.log_level=DEBUG --LabApp.collaborative='True'"})
+    assert (settings.nb_group, settings.nb_umask, settings.chown_home) == ("team", 0o002, True)
+    assert settings.chown_home_opts == ("-R",) and settings.chown_extra_opts == ("-R", "-v")
+    assert settings.chown_extra == ("/data", "/opt/models")
+    assert settings.unset_variables == ("AWS_SECRET_ACCESS_KEY", "DB_PASSWORD")
+    assert settings.notebook_args == ("--ServerApp.log_level=DEBUG", "--LabApp.collaborative=True")
+
+
+def test_docker_stacks_start_variables_default_to_changing_nothing():
+    settings = load({"NB_GROUP": "", "NB_UMASK": ""})
+    assert (settings.nb_group, settings.nb_umask, settings.chown_home, settings.chown_extra) == (None, None, False, ())
+    assert (settings.unset_variables, settings.notebook_args) == ((), ())

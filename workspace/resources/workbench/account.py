@@ -8,12 +8,17 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import paths
 from .settings import Settings
+
+
+# Where the account's home points while usermod renumbers it (see renumber): a path that never exists.
+NO_HOME = Path("/nonexistent")
 
 
 class AccountError(Exception):
@@ -42,39 +47,130 @@ def _run(*cmd: str) -> None:
         raise AccountError(f"{' '.join(cmd)} failed: {result.stderr.strip()}")
 
 
-def _is_mount_point(path: Path) -> bool:
+def _unescape_mount_path(field: str) -> str:
+    """mountinfo writes space, tab, newline and backslash in a path as octal escapes."""
+    return re.sub(r"\\([0-7]{3})", lambda match: chr(int(match.group(1), 8)), field)
+
+
+def mount_points() -> set[Path]:
+    """Every mount point of the container: what the user mounted (volumes, bind mounts of folders and files)."""
     with open("/proc/self/mountinfo") as mounts:
-        return any(line.split()[4] == str(path) for line in mounts)
+        return {Path(_unescape_mount_path(line.split()[4])) for line in mounts}
+
+
+def has_mount_within(path: Path, mounts: set[Path]) -> bool:
+    return any(mount == path or path in mount.parents for mount in mounts)
+
+
+def ensure_group(settings: Settings) -> None:
+    """NB_GID's group: made as NB_GROUP (default NB_USER) when the image has none with that id; NB_GROUP for an id
+    that has a group already adds that name for it, as docker-stacks does."""
+    try:
+        existing = grp.getgrgid(settings.nb_gid).gr_name
+    except KeyError:
+        existing = None
+    wanted = settings.nb_group or (None if existing else settings.nb_user)
+    if wanted is None or wanted == existing:
+        return
+    try:
+        holder = grp.getgrnam(wanted)
+    except KeyError:
+        _run("groupadd", "--gid", str(settings.nb_gid), "--non-unique", wanted)
+        return
+    if holder.gr_gid != settings.nb_gid:
+        raise AccountError(f"NB_GROUP={wanted} is already the name of group {holder.gr_gid} in this image; "
+                           "choose another name")
+
+
+def renumber(account: Account, settings: Settings) -> None:
+    """New uid and gid for the account. usermod would also renumber every file under the account's home, mounted
+    folders included; pointing the home nowhere first keeps it off them (fit_home sets the home again)."""
+    taken_by = next((entry.pw_name for entry in pwd.getpwall()
+                     if entry.pw_uid == settings.nb_uid and entry.pw_name != account.name), None)
+    if taken_by:
+        raise AccountError(f"NB_UID={settings.nb_uid} already belongs to the account {taken_by!r} in this image")
+    # Staying in "users" (100) keeps write access to /opt/venv, which is group-writable for that group.
+    _run("usermod", "--home", str(NO_HOME), "--uid", str(settings.nb_uid), "--gid", str(settings.nb_gid),
+         "--append", "--groups", "users", account.name)
+
+
+def fit_home(name: str, ids: tuple[int, int], mounts: set[Path]) -> Path:
+    """/home/NB_USER as the account's home. A home that exists (mounted, or from an earlier start of this container)
+    is used as it is. Otherwise the image's home is copied to it (a folder of the image cannot be renamed on the
+    container's overlay filesystem), or, when something is mounted in the image's home (docker-stacks' habit:
+    -v "$PWD":/home/jovyan/work), linked to it: a mounted folder stays where it was mounted and is reachable from
+    both paths. Nothing mounted is ever moved or copied."""
+    home = Path("/home") / name
+    image_home = Path("/home") / paths.IMAGE_USER
+    if not home.exists() and not home.is_symlink():
+        if not image_home.is_dir():
+            home.mkdir(mode=0o755)
+            _run("cp", "-a", "/etc/skel/.", str(home))
+            _run("chown", "-R", f"{ids[0]}:{ids[1]}", str(home))
+        elif has_mount_within(image_home, mounts):
+            home.symlink_to(image_home)
+        else:
+            _run("cp", "-a", f"{image_home}/.", str(home))
+    _run("usermod", "--home", str(home), name)
+    return home
+
+
+def give_image_files(home: Path, old: tuple[int, int], new: tuple[int, int], mounts: set[Path]) -> None:
+    """The files the image put in the home (and this container wrote there) follow the account to its new uid and
+    gid; mounted folders and files keep their owners (CHOWN_HOME asks for those)."""
+    def chown(path: Path) -> None:
+        info = path.lstat()
+        if info.st_uid == old[0] or info.st_gid == old[1]:
+            os.lchown(path, new[0] if info.st_uid == old[0] else -1, new[1] if info.st_gid == old[1] else -1)
+
+    root = home.resolve()
+    if root in mounts:
+        return
+    chown(root)
+    for folder, dirs, files in os.walk(root):
+        for entry in dirs + files:
+            path = Path(folder) / entry
+            if path in mounts:
+                if entry in dirs:
+                    dirs.remove(entry)
+                continue
+            chown(path)
+
+
+def chown_as_asked(settings: Settings, account: Account) -> None:
+    """docker-stacks' CHOWN_HOME and CHOWN_EXTRA: the user asked for these paths to become theirs."""
+    targets = [(account.home, settings.chown_home_opts)] if settings.chown_home else []
+    targets += [(Path(path), settings.chown_extra_opts) for path in settings.chown_extra]
+    for path, options in targets:
+        _run("chown", *options, f"{account.uid}:{account.gid}", str(path))
 
 
 def prepare_as_root(settings: Settings) -> Account:
-    """Rename/renumber the image's account as asked and set sudo; idempotent across container restarts."""
+    """Rename/renumber the image's account as asked and set sudo; idempotent across container restarts. Never
+    deletes, moves or renumbers a file it did not create: whatever is mounted keeps its place and its owner."""
+    mounts = mount_points()
     account = _lookup(settings.nb_user)
+    if account is not None and settings.nb_user != paths.IMAGE_USER and _lookup(paths.IMAGE_USER) is not None:
+        raise AccountError(f"NB_USER={settings.nb_user} is a system account of this image; choose another name")
     if account is None:
-        image_account = _lookup(paths.IMAGE_USER)
-        if image_account is None:
+        if _lookup(paths.IMAGE_USER) is None:
             raise AccountError(f"neither {settings.nb_user} nor {paths.IMAGE_USER} exists in this image")
-        new_home = Path("/home") / settings.nb_user
-        _run("usermod", "--login", settings.nb_user, "--home", str(new_home), "--move-home", paths.IMAGE_USER)
+        _run("usermod", "--login", settings.nb_user, paths.IMAGE_USER)
         account = _lookup(settings.nb_user)
         assert account is not None
-    if account.gid != settings.nb_gid:
-        try:
-            grp.getgrgid(settings.nb_gid)
-        except KeyError:
-            _run("groupadd", "--gid", str(settings.nb_gid), settings.nb_user)
-        # Staying in "users" (100) keeps write access to /opt/venv, which is group-writable for that group.
-        _run("usermod", "--gid", str(settings.nb_gid), "--append", "--groups", "users", settings.nb_user)
-    if account.uid != settings.nb_uid:
-        taken_by = next((entry.pw_name for entry in pwd.getpwall() if entry.pw_uid == settings.nb_uid), None)
-        if taken_by:
-            raise AccountError(f"NB_UID={settings.nb_uid} already belongs to the account {taken_by!r} in this image")
-        _run("usermod", "--uid", str(settings.nb_uid), settings.nb_user)
+    ensure_group(settings)
+    old_ids = (account.uid, account.gid)
+    if old_ids != (settings.nb_uid, settings.nb_gid):
+        renumber(account, settings)
+    home = fit_home(settings.nb_user, (settings.nb_uid, settings.nb_gid), mounts)
+    if old_ids != (settings.nb_uid, settings.nb_gid):
+        give_image_files(home, old_ids, (settings.nb_uid, settings.nb_gid), mounts)
     account = _lookup(settings.nb_user)
     assert account is not None
-    if not _is_mount_point(paths.WORKSPACE_DIR):
+    if paths.WORKSPACE_DIR not in mounts:
         # The image's own /workspace (nothing mounted): it belongs to the user, whatever their uid now is.
         os.chown(paths.WORKSPACE_DIR, account.uid, account.gid)
+    chown_as_asked(settings, account)
     if settings.grant_sudo:
         paths.SUDOERS_FILE.write_text(f"{account.name} ALL=(ALL:ALL) NOPASSWD: ALL\n")
         paths.SUDOERS_FILE.chmod(0o440)

@@ -5,32 +5,21 @@ Nothing starts unless everything checks out, so a bad setting never leaves a hal
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from . import __version__, paths, render, ssh_keys, tools
+from . import __version__, paths, render, ssh_keys, start_command, tools
 from .account import AccountError, check_workspace_writable, current_account, drop_privileges, prepare_as_root
 from .settings import ConfigError, Settings, load
+from .start_command import ArgumentError
+from .supervisor_client import supervisor_running
 
 # Known to the start-up code only: kernels, terminals and tools need not see the token.
 PRIVATE_VARIABLES = ("AUTHENTICATE_VIA_JUPYTER",)
-# What spawners and docker-stacks images run to start a single-user server. Started by a hub with one of
-# these (Zero to JupyterHub's default singleuser.cmd is jupyterhub-singleuser), the whole workspace starts.
-SINGLEUSER_COMMANDS = {"jupyterhub-singleuser", "start-singleuser.sh", "start-singleuser.py", "start-notebook.sh",
-                       "start-notebook.py"}
-
-
-def workspace_command(argv: list[str], settings: Settings) -> list[str]:
-    """The command to run instead of the workspace, if any."""
-    if settings.hub and argv and os.path.basename(argv[0]) in SINGLEUSER_COMMANDS:
-        if argv[1:]:
-            print(f"workbench: warning: ignoring the arguments after {argv[0]} ({' '.join(argv[1:])}); configure "
-                  "Jupyter through the spawner's environment or ~/.jupyter instead", file=sys.stderr, flush=True)
-        return []
-    return argv
 
 
 def fail(message: str) -> int:
@@ -52,11 +41,11 @@ def clear_run_dir(uid: int, gid: int) -> None:
 
 
 def hand_over_log_streams(uid: int, gid: int) -> None:
-    """supervisord, running as the user, reopens /dev/stdout for the services' logs; the pipes docker gave
-    PID 1 belong to root, so give them to the user (a terminal or /dev/null is left alone)."""
-    for fd in (1, 2):
+    """supervisord, running as the user, reopens /dev/stdout for the services' logs; the pipes docker gave PID 1,
+    and the terminal of `docker run -t`, belong to root, so give them to the user (/dev/null is left alone)."""
+    for fd in (0, 1, 2):
         try:
-            if not os.isatty(fd) and os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:"):
+            if os.isatty(fd) or os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:"):
                 os.fchown(fd, uid, gid)
         except OSError:
             pass
@@ -120,48 +109,70 @@ def gpu_note() -> str | None:
 
 
 def announce(settings: Settings) -> None:
+    """What the log says at start; the login URL follows once the workspace answers (workbench.announce)."""
     if settings.hub:
         lines = [f"Workbench {__version__} is starting for JupyterHub user {settings.hub.user} at "
                  f"{settings.base_url} (port {settings.port}); the hub's login guards every tool."]
     else:
-        lines = [f"Workbench {__version__} is starting; open it at:", f"    {settings.login_url()}"]
+        lines = [f"Workbench {__version__} is starting; the address to open follows once it is ready."]
+        ready = ["Workbench is ready; open it at:", f"    {settings.login_url()}"]
+        if settings.auth_enabled and not settings.token_generated:
+            ready.append("    and log in with the token set in AUTHENTICATE_VIA_JUPYTER.")
+        render.write_private(paths.ANNOUNCEMENT_FILE, "\n".join(ready) + "\n")
     note = gpu_note()
     if note:
         lines.append(note)
     if not settings.auth_enabled:
         lines.insert(0, "WARNING: authentication is disabled (AUTHENTICATE_VIA_JUPYTER=false): anyone who can "
                         f"reach port {settings.port} can run code and read /workspace as {os.environ['USER']}.")
-    elif not settings.token_generated:
-        lines.append("    and log in with the token set in AUTHENTICATE_VIA_JUPYTER.")
     print("\n".join(lines), flush=True)
 
 
+def write_jupyter_args(args: tuple[str, ...]) -> None:
+    """Read by workbench.jupyter_app, which supervisord starts."""
+    paths.JUPYTER_ARGS_FILE.write_text(json.dumps(list(args)) + "\n")
+
+
 def main(argv: list[str]) -> int:
+    if supervisor_running():
+        return fail("the workspace is already running in this container; open it in the browser (docker logs show "
+                    "the address), or restart the container to start it afresh")
     try:
         settings = load(os.environ)
-        argv = workspace_command(argv, settings)
+        command = start_command.parse(argv, settings.notebook_args)
+        for variable in settings.unset_variables:
+            os.environ.pop(variable, None)
         account = prepare_as_root(settings) if os.geteuid() == 0 else current_account(settings)
         check_workspace_writable(account)
         clear_run_dir(account.uid, account.gid)
         if os.geteuid() == 0:
             hand_over_log_streams(account.uid, account.gid)
             drop_privileges(account)
+        if settings.nb_umask is not None:
+            os.umask(settings.nb_umask)
         os.environ.setdefault("DISPLAY", tools.DISPLAY)
         render.write_configs(settings)
         paths.HEALTHZ_URL_FILE.write_text(settings.healthz_url() + "\n")
         check_config(["nginx", "-t", "-q", "-e", "stderr", "-c", str(paths.RUN_DIR / "nginx.conf")], "nginx")
-        if not argv:
+        if command.starts_workspace:
+            write_jupyter_args(command.jupyter_args)
             prepare_state_dir()
             prepare_ssh(settings)
             install_tool_defaults()
-    except (ConfigError, AccountError, RenderError) as error:
+    except (ConfigError, AccountError, ArgumentError, RenderError) as error:
         return fail(str(error))
 
     for variable in PRIVATE_VARIABLES:
         os.environ.pop(variable, None)
     os.chdir(paths.WORKSPACE_DIR)
-    if argv:
-        os.execvp(argv[0], argv)
+    if not command.starts_workspace:
+        try:
+            os.execvp(command.program[0], command.program)
+        except OSError as error:
+            return fail(f"cannot run {command.program[0]!r}: {error.strerror}")
     announce(settings)
-    os.execv("/usr/bin/supervisord", ["supervisord", "-c", str(paths.SUPERVISOR_CONF)])
+    supervisord = ["supervisord", "-c", str(paths.SUPERVISOR_CONF)]
+    if settings.nb_umask is not None:
+        supervisord += ["--umask", f"{settings.nb_umask:03o}"]  # supervisord sets its own (022) otherwise
+    os.execv("/usr/bin/supervisord", supervisord)
     return 0  # not reached

@@ -2,9 +2,11 @@
 JupyterHub spawner started the workspace, the hub's single-user server, which lets in whom the hub's OAuth allows."""
 from __future__ import annotations
 
+import json
 import os
 import sys
 
+from .paths import JUPYTER_ARGS_FILE
 from .settings import in_hub
 
 # Jupyter listens on a unix socket (jupyter_server_config.py), and Jupyter Server accepts --sock only with its default
@@ -13,6 +15,8 @@ SOCKET_COMPATIBLE_PORT = "--ServerApp.port=8888"
 
 
 def main() -> int:
+    # After the --config of supervisord's command line: arguments win over configuration files, as in docker-stacks.
+    sys.argv += json.loads(JUPYTER_ARGS_FILE.read_text())
     if in_hub(os.environ):
         from jupyterhub.singleuser import main as app
         sys.argv.append(SOCKET_COMPATIBLE_PORT)

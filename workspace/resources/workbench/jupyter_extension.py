@@ -17,7 +17,7 @@ from jupyter_server.utils import url_path_join
 from tornado import iostream, web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
-from . import __version__, health, on_demand, paths, render, settings, ssh_keys, supervisor_client, tools, usage
+from . import __version__, announce, health, on_demand, paths, render, settings, ssh_keys, supervisor_client, tools, usage
 
 IN_HUB = settings.in_hub(os.environ)
 # Read through one websocket message at a time: SSH's own packets are at most 32 KiB plus framing.
@@ -298,6 +298,7 @@ def _load_jupyter_server_extension(serverapp) -> None:
     if idle_timeout:
         stopper = on_demand.IdleStopper(idle_timeout, base_url)
         serverapp.io_loop.add_callback(stopper.run_forever)
+    serverapp.io_loop.add_callback(announce.when_ready)
     serverapp.web_app.add_handlers(".*$", [
         (url_path_join(base_url, "api/workbench/healthz"), HealthHandler),
         (url_path_join(base_url, "api/workbench/status"), StatusHandler),

@@ -9,9 +9,13 @@ WORKSPACE_DIR = Path("/workspace")
 RUN_DIR = Path("/run/workbench")
 JUPYTER_SOCKET = RUN_DIR / "jupyter.sock"
 SUPERVISOR_SOCKET = RUN_DIR / "supervisor.sock"
+# Jupyter Server's extra arguments (NOTEBOOK_ARGS, start-notebook.py ARGS): JSON, read by workbench.jupyter_app.
+JUPYTER_ARGS_FILE = RUN_DIR / "jupyter-args.json"
 # nginx appends a line to <tool>.log here for each request a tool served (workbench/on_demand.py reads them).
 ACTIVITY_DIR = RUN_DIR / "activity"
 SUPERVISOR_CONF = Path("/etc/supervisor/supervisord.conf")
+# What the log says once the workspace answers (the login URL): written at start, printed by workbench.announce.
+ANNOUNCEMENT_FILE = RUN_DIR / "announcement"
 # Read by the image's HEALTHCHECK, which cannot know the port and base path by itself.
 HEALTHZ_URL_FILE = RUN_DIR / "healthz-url"
 SUDOERS_FILE = Path("/etc/sudoers.d/workbench")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import socket
 from pathlib import Path
 
 import jinja2
@@ -32,6 +33,16 @@ def session_environment(environ: dict[str, str]) -> list[tuple[str, str]]:
             and value.isprintable() and '"' not in value and "\\" not in value]
 
 
+def ipv6_available() -> bool:
+    """Whether the kernel gives this container IPv6 sockets (Docker hosts may boot with ipv6.disable=1)."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::", 0))
+    except OSError:
+        return False
+    return True
+
+
 # How long nginx keeps a "yes" from the auth check: long enough for a page and its files, short enough that a
 # logout or a revoked token takes effect at once for a person.
 AUTH_CACHE_SECONDS = 10
@@ -40,6 +51,7 @@ AUTH_CACHE_SECONDS = 10
 def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
     return {
         "port": settings.port,
+        "ipv6": ipv6_available(),
         "nginx_port": paths.NGINX_PORT,
         "sshd_port": paths.SSHD_PORT,
         "host_keys": [str(ssh_keys.host_key_path(kind)) for kind in ssh_keys.HOST_KEY_TYPES],
@@ -97,6 +109,13 @@ def tool_starting_page(tool: tools.Tool, base_url: str, timeout: float, xsrf_tok
         name=tool.name, title=tool.title, base_url=base_url, timeout=timeout, xsrf_token=xsrf_token)
 
 
+def write_private(path: Path, text: str) -> None:
+    """A file only its owner may read, from its first byte on."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+
+
 def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str, Path]:
     """Write every rendered file into run_dir, readable by its owner only (one of them holds the token)."""
     written = {}
@@ -105,9 +124,7 @@ def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str
                            ("jupyter_server_config.py.j2", "jupyter_server_config.py"),
                            ("sshd_config.j2", "sshd_config")):
         target = run_dir / name
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(render(template, settings, run_dir, environment))
+        write_private(target, render(template, settings, run_dir, environment))
         written[name] = target
     programs = run_dir / "supervisor"
     programs.mkdir(exist_ok=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import shlex
 from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlsplit
@@ -34,8 +35,13 @@ class ConfigError(Exception):
 
 # Set by a JupyterHub spawner; their presence means the hub, not a token, decides who gets in.
 HUB_MARKER = "JUPYTERHUB_API_TOKEN"
+# docker-stacks' name for the port Jupyter listens on: here the one port, so an alias of WORKSPACE_PORT.
+PORT_ALIAS = "JUPYTER_PORT"
 # What the spawner decides in hub mode; setting them as well is a mistake worth stopping for.
-HUB_OWNED = ("AUTHENTICATE_VIA_JUPYTER", "WORKSPACE_BASE_URL", "WORKSPACE_PORT")
+HUB_OWNED = ("AUTHENTICATE_VIA_JUPYTER", "WORKSPACE_BASE_URL", "WORKSPACE_PORT", PORT_ALIAS)
+# chown options that CHOWN_HOME_OPTS and CHOWN_EXTRA_OPTS may carry (docker-stacks passes them to chown as they are).
+CHOWN_OPTION = re.compile(r"-[RHLPhcfv]+|--(recursive|no-dereference|dereference|changes|silent|quiet|verbose)")
+ENV_NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,15 @@ class Settings:
     tools_start: str = "on-demand"
     # Seconds a started tool runs without requests or open connections before it is stopped; 0: never.
     tools_idle_timeout: int = 3600
+    # docker-stacks' account and start-up settings (see jupyter/docker-stacks' "Common features").
+    nb_group: str | None = None  # name of the NB_GID group when it has to be made (default: NB_USER)
+    nb_umask: int | None = None  # the umask of everything the workspace runs; None: the image's (022)
+    chown_home: bool = False
+    chown_home_opts: tuple[str, ...] = ()
+    chown_extra: tuple[str, ...] = ()
+    chown_extra_opts: tuple[str, ...] = ()
+    unset_variables: tuple[str, ...] = ()  # JUPYTER_ENV_VARS_TO_UNSET: removed before anything starts
+    notebook_args: tuple[str, ...] = ()  # NOTEBOOK_ARGS: more arguments for Jupyter Server
 
     @property
     def tools_at_start(self) -> bool:
@@ -165,11 +180,67 @@ def parse_authorized_keys(raw: str) -> tuple[ssh_keys.PublicKey, ...]:
         raise ConfigError("SSH_AUTHORIZED_KEYS", shown, f"{problem} (one key per line, as in authorized_keys)") from None
 
 
-def parse_port(raw: str) -> int:
-    port = parse_int("WORKSPACE_PORT", raw, 1, 65535)
+def parse_port(raw: str, name: str = "WORKSPACE_PORT") -> int:
+    port = parse_int(name, raw, 1, 65535)
     if port in tools.loopback_ports() | {NGINX_PORT, SSHD_PORT}:
-        raise ConfigError("WORKSPACE_PORT", raw, f"{port} is used inside the workspace; choose another port")
+        raise ConfigError(name, raw, f"{port} is used inside the workspace; choose another port")
     return port
+
+
+def parse_public_port(environ: Mapping[str, str]) -> int:
+    """WORKSPACE_PORT, or JUPYTER_PORT as docker-stacks users set it; both set, they must agree."""
+    if PORT_ALIAS in environ:
+        if "WORKSPACE_PORT" in environ and environ["WORKSPACE_PORT"] != environ[PORT_ALIAS]:
+            raise ConfigError(PORT_ALIAS, environ[PORT_ALIAS], f"differs from WORKSPACE_PORT="
+                                                               f"{environ['WORKSPACE_PORT']!r}; set only one of them")
+        return parse_port(environ[PORT_ALIAS], PORT_ALIAS)
+    return parse_port(environ.get("WORKSPACE_PORT", "8080"))
+
+
+def parse_group_name(raw: str) -> str:
+    if not USER_NAME_PATTERN.fullmatch(raw) or raw == "root":
+        raise ConfigError("NB_GROUP", raw, "must be a Linux group name (a-z, 0-9, _ and -, starting with a letter "
+                                           "or _, at most 32 characters) other than root")
+    return raw
+
+
+def parse_umask(raw: str) -> int:
+    if not re.fullmatch(r"0?[0-7]{3}", raw):
+        raise ConfigError("NB_UMASK", raw, "must be an octal umask like 022 or 002")
+    return int(raw, 8)
+
+
+def parse_chown_options(name: str, raw: str) -> tuple[str, ...]:
+    options = tuple(raw.split())
+    if not all(CHOWN_OPTION.fullmatch(option) for option in options):
+        raise ConfigError(name, raw, "must be chown options such as -R (also -h, -v, -c, -f, --recursive, "
+                                     "--no-dereference)")
+    return options
+
+
+def parse_paths(name: str, raw: str) -> tuple[str, ...]:
+    paths = tuple(path.strip() for path in raw.split(",") if path.strip())
+    try:
+        for path in paths:
+            parse_directory(name, path)
+    except ConfigError:
+        raise ConfigError(name, raw, "must be absolute paths inside the container separated by commas, e.g. "
+                                     "/data,/opt/models") from None
+    return paths
+
+
+def parse_variable_names(name: str, raw: str) -> tuple[str, ...]:
+    names = tuple(item.strip() for item in raw.split(",") if item.strip())
+    if not all(ENV_NAME_PATTERN.fullmatch(item) for item in names):
+        raise ConfigError(name, raw, "must be environment variable names separated by commas")
+    return names
+
+
+def parse_notebook_args(raw: str) -> tuple[str, ...]:
+    try:
+        return tuple(shlex.split(raw))
+    except ValueError as error:
+        raise ConfigError("NOTEBOOK_ARGS", raw, f"must be arguments quoted as in a shell ({error})") from None
 
 
 def in_hub(environ: Mapping[str, str]) -> bool:
@@ -213,7 +284,7 @@ def load(environ: Mapping[str, str]) -> Settings:
         hub = None
         token, generated = parse_token(environ.get("AUTHENTICATE_VIA_JUPYTER"))
         base_url = parse_base_url(environ.get("WORKSPACE_BASE_URL"))
-        port = parse_port(environ.get("WORKSPACE_PORT", "8080"))
+        port = parse_public_port(environ)
     return Settings(
         token=token,
         token_generated=generated,
@@ -230,4 +301,13 @@ def load(environ: Mapping[str, str]) -> Settings:
         ssh_authorized_keys=parse_authorized_keys(environ.get("SSH_AUTHORIZED_KEYS", "")),
         tools_start=parse_tools_start(environ.get("WORKSPACE_TOOLS_START", "on-demand")),
         tools_idle_timeout=parse_idle_timeout(environ),
+        nb_group=parse_group_name(environ["NB_GROUP"]) if environ.get("NB_GROUP") else None,
+        nb_umask=parse_umask(environ["NB_UMASK"]) if environ.get("NB_UMASK") else None,
+        chown_home=parse_bool("CHOWN_HOME", environ.get("CHOWN_HOME", "no")),
+        chown_home_opts=parse_chown_options("CHOWN_HOME_OPTS", environ.get("CHOWN_HOME_OPTS", "")),
+        chown_extra=parse_paths("CHOWN_EXTRA", environ.get("CHOWN_EXTRA", "")),
+        chown_extra_opts=parse_chown_options("CHOWN_EXTRA_OPTS", environ.get("CHOWN_EXTRA_OPTS", "")),
+        unset_variables=parse_variable_names("JUPYTER_ENV_VARS_TO_UNSET",
+                                             environ.get("JUPYTER_ENV_VARS_TO_UNSET", "")),
+        notebook_args=parse_notebook_args(environ.get("NOTEBOOK_ARGS", "")),
     )

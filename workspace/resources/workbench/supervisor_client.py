@@ -73,3 +73,14 @@ def stop(programs: tuple[str, ...], socket_path: Path = paths.SUPERVISOR_SOCKET)
         except xmlrpc.client.Fault as fault:
             if fault.faultCode != _NOT_RUNNING:
                 raise
+
+
+def supervisor_running(socket_path: Path = paths.SUPERVISOR_SOCKET) -> bool:
+    """True while a supervisord answers on the socket (a socket file left by an earlier start refuses)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(2)
+        try:
+            probe.connect(str(socket_path))
+        except OSError:
+            return False
+    return True
