@@ -24,12 +24,13 @@ class WorkspaceFactory:
         self.client, self.image, self.started = client, image, []
 
     def create(self, env: dict | None = None, workspace_dir: Path | None = None, container_port: int = 8080,
-               volumes_extra: dict | None = None, **run_options):
-        """volumes_extra: more mounts, as the Docker SDK's volumes= takes them."""
+               volumes_extra: dict | None = None, image: str | None = None, **run_options):
+        """volumes_extra: more mounts, as the Docker SDK's volumes= takes them; image: another than the one under test
+        (a derived one)."""
         volumes = {str(workspace_dir): {"bind": "/workspace", "mode": "rw"}} if workspace_dir else {}
         volumes.update(volumes_extra or {})
         container = self.client.containers.run(
-            self.image, detach=True, environment=env or {}, volumes=volumes or None, labels={TEST_LABEL: "1"},
+            image or self.image, detach=True, environment=env or {}, volumes=volumes or None, labels={TEST_LABEL: "1"},
             ports={f"{container_port}/tcp": ("127.0.0.1", None)}, **run_options)
         self.started.append(container)
         return container

@@ -199,12 +199,17 @@ def test_stopping_and_restarting_from_the_hub_keeps_the_workspace(hub, alice, al
     server = hub.user_server(alice)
     content = uuid.uuid4().hex
     execute(server, f"open('/workspace/kept.txt', 'w').write({content!r})")
+    # A setting in the home, as a user makes it in a terminal.
+    execute(server, "import subprocess; subprocess.run(['git', 'config', '--global', 'user.name', 'Alice L.'], "
+                    "check=True)")
     first_container = hub.user_container(alice).id
     hub.stop_server(alice)
     assert not [c for c in hub.client.containers.list(all=True) if c.id == first_container]
     hub.start_server(alice)
     assert hub.user_container(alice).id != first_container
     assert execute(server, "print(open('/workspace/kept.txt').read())").strip() == content
+    assert execute(server, "import subprocess; print(subprocess.run(['git', 'config', '--global', 'user.name'], "
+                           "capture_output=True, text=True).stdout, end='')") == "Alice L.\n"
     # The SSH host keys live in /workspace too: the pinned entry still connects to the new container.
     result = alice_ssh.ssh(alice_ssh.alias, "hostname")
     assert result.returncode == 0, result.stderr

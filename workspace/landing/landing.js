@@ -130,6 +130,14 @@
     });
   }
 
+  function renderFailedHooks(failed) {
+    const notice = document.getElementById("hook-failures");
+    notice.hidden = failed.length === 0;
+    notice.textContent = failed.length === 0 ? "" :
+      `A start hook failed: ${failed.join(", ")}. The workspace started without what it does; the container's log ` +
+      "(docker logs) has its output.";
+  }
+
   async function refresh() {
     const error = document.getElementById("status-error");
     try {
@@ -148,6 +156,7 @@
       document.getElementById("user").textContent = status.user;
       error.hidden = !status.error;
       error.textContent = status.error || "";
+      renderFailedHooks(status.failed_hooks || []);
     } catch (problem) {
       error.hidden = false;
       error.textContent = `Cannot read the workspace status: ${problem.message}`;

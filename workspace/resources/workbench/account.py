@@ -8,12 +8,12 @@ from __future__ import annotations
 import grp
 import os
 import pwd
-import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import paths
+from .mounts import has_mount_within, mount_points
 from .settings import Settings
 
 
@@ -45,21 +45,6 @@ def _run(*cmd: str) -> None:
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         raise AccountError(f"{' '.join(cmd)} failed: {result.stderr.strip()}")
-
-
-def _unescape_mount_path(field: str) -> str:
-    """mountinfo writes space, tab, newline and backslash in a path as octal escapes."""
-    return re.sub(r"\\([0-7]{3})", lambda match: chr(int(match.group(1), 8)), field)
-
-
-def mount_points() -> set[Path]:
-    """Every mount point of the container: what the user mounted (volumes, bind mounts of folders and files)."""
-    with open("/proc/self/mountinfo") as mounts:
-        return {Path(_unescape_mount_path(line.split()[4])) for line in mounts}
-
-
-def has_mount_within(path: Path, mounts: set[Path]) -> bool:
-    return any(mount == path or path in mount.parents for mount in mounts)
 
 
 def ensure_group(settings: Settings) -> None:

@@ -12,13 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import __version__, paths, render, ssh_keys, start_command, tools
+from . import __version__, home, hooks, paths, render, ssh_keys, start_command, tools
 from .account import AccountError, check_workspace_writable, current_account, drop_privileges, prepare_as_root
 from .settings import ConfigError, Settings, load
 from .start_command import ArgumentError
 from .supervisor_client import supervisor_running
 
-# Known to the start-up code only: kernels, terminals and tools need not see the token.
+# Known to the start-up code only: hooks of the user's, kernels, terminals and tools need not see the token.
 PRIVATE_VARIABLES = ("AUTHENTICATE_VIA_JUPYTER",)
 
 
@@ -87,19 +87,6 @@ def prepare_ssh(settings: Settings) -> None:
     check_config(["/usr/sbin/sshd", "-t", "-f", str(paths.RUN_DIR / "sshd_config")], "sshd")
 
 
-def install_tool_defaults() -> None:
-    """First settings for a user who has none; a settings file that exists is the user's and is left alone."""
-    settings = Path.home() / ".local/share/code-server/User/settings.json"
-    try:
-        settings.parent.mkdir(parents=True, exist_ok=True)
-        with open(settings, "x") as out:
-            out.write(paths.VSCODE_USER_SETTINGS.read_text())
-    except FileExistsError:
-        pass
-    except OSError as error:
-        print(f"workbench: warning: VS Code defaults not installed: {error}", file=sys.stderr, flush=True)
-
-
 def gpu_note() -> str | None:
     """The gpu flavor asks the NVIDIA runtime for GPUs; when none came, say so once rather than fail."""
     if not os.environ.get("NVIDIA_VISIBLE_DEVICES") or Path("/dev/nvidiactl").exists():
@@ -137,12 +124,14 @@ def main(argv: list[str]) -> int:
     if supervisor_running():
         return fail("the workspace is already running in this container; open it in the browser (docker logs show "
                     "the address), or restart the container to start it afresh")
+    failed_hooks = hooks.run(hooks.START_HOOKS)
     try:
         settings = load(os.environ)
         command = start_command.parse(argv, settings.notebook_args)
-        for variable in settings.unset_variables:
+        for variable in settings.unset_variables + PRIVATE_VARIABLES:
             os.environ.pop(variable, None)
         account = prepare_as_root(settings) if os.geteuid() == 0 else current_account(settings)
+        failed_hooks += hooks.run(hooks.BEFORE_START_HOOKS)
         check_workspace_writable(account)
         clear_run_dir(account.uid, account.gid)
         if os.geteuid() == 0:
@@ -158,12 +147,13 @@ def main(argv: list[str]) -> int:
             write_jupyter_args(command.jupyter_args)
             prepare_state_dir()
             prepare_ssh(settings)
-            install_tool_defaults()
+            home.keep(Path.home())
+            home.install_defaults(Path.home())
+            failed_hooks += hooks.run(hooks.WORKSPACE_HOOKS)
+            paths.HOOK_FAILURES_FILE.write_text(json.dumps(failed_hooks) + "\n")
     except (ConfigError, AccountError, ArgumentError, RenderError) as error:
         return fail(str(error))
 
-    for variable in PRIVATE_VARIABLES:
-        os.environ.pop(variable, None)
     os.chdir(paths.WORKSPACE_DIR)
     if not command.starts_workspace:
         try:

@@ -71,8 +71,16 @@ class StatusHandler(APIHandler):
             "services": services,
             "tools": tools.with_state(services, healthy),
             "resources": usage.summary(StatusHandler.cpu_meter, paths.WORKSPACE_DIR),
+            "failed_hooks": failed_hooks(),
             "error": error,
         }))
+
+
+def failed_hooks() -> list[str]:
+    try:
+        return json.loads(paths.HOOK_FAILURES_FILE.read_text())
+    except (OSError, ValueError):
+        return []
 
 
 def key_json(key: ssh_keys.PublicKey, source: str) -> dict:

@@ -1,0 +1,72 @@
+"""Start hooks as docker-stacks documents them (start-notebook.d before the account is fitted, before-notebook.d
+after, *.sh sourced and executables run, as root) and the workspace's own /workspace/.workbench/start.d (as the user):
+their output in the log, their exports in what the workspace runs, and a failing hook shown, not fatal."""
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from workbench_client import execute
+from workspaces import WorkspaceFactory, user_folder
+
+pytestmark = pytest.mark.container
+
+
+def hook(folder, name: str, text: str, executable: bool = False) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text)
+    if executable:
+        (folder / name).chmod((folder / name).stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+@pytest.fixture(scope="module")
+def hooked(docker_client, image, tmp_path_factory):
+    root = tmp_path_factory.mktemp("hooks")
+    start_d, before_d = root / "start-notebook.d", root / "before-notebook.d"
+    hook(start_d, "10-account.sh", 'echo "start hook as $(id -un)"\nexport NB_USER=hooked\n')
+    hook(before_d, "10-env.sh", 'echo "before hook as $(id -un) for $NB_USER"\nexport FROM_ROOT_HOOK=yes\n')
+    hook(before_d, "20-executable", "#!/bin/sh\necho \"executable hook as $(id -un)\"\n", executable=True)
+    hook(before_d, "30-broken", "#!/bin/sh\necho 'about to fail'\nexit 3\n", executable=True)
+    hook(before_d, "40-not-executable", "echo never\n")
+    workspace_dir = user_folder(root)
+    user_hooks = workspace_dir / ".workbench" / "start.d"
+    hook(user_hooks, "10-user.sh", 'echo "user hook as $(id -un) in $PWD"\nexport FROM_USER_HOOK=yes\n')
+    for path in [workspace_dir / ".workbench", user_hooks, *user_hooks.iterdir()]:
+        os.chown(path, 1000, 100)
+    factory = WorkspaceFactory(docker_client, image)
+    try:
+        yield factory.start(workspace_dir=workspace_dir, volumes_extra={
+            str(start_d): {"bind": "/usr/local/bin/start-notebook.d", "mode": "ro"},
+            str(before_d): {"bind": "/usr/local/bin/before-notebook.d", "mode": "ro"}})
+    finally:
+        factory.remove_all()
+
+
+def test_hooks_run_in_order_as_documented_with_their_output_in_the_log(hooked):
+    log = hooked.logs()
+    lines = ["start hook as root", "before hook as root for hooked", "executable hook as root", "about to fail",
+             "user hook as hooked in /workspace"]
+    positions = [log.find(line) for line in lines]
+    assert -1 not in positions and positions == sorted(positions), log
+    assert "ignoring /usr/local/bin/before-notebook.d/40-not-executable (not executable)" in log
+    assert "\nnever\n" not in log
+
+
+def test_a_start_hook_can_set_the_workspaces_variables(hooked):
+    # start-notebook.d runs before the account is fitted: its NB_USER is the one applied.
+    output = execute(hooked, "import os, getpass; print(getpass.getuser(), os.environ.get('FROM_ROOT_HOOK'), "
+                             "os.environ.get('FROM_USER_HOOK'))")
+    assert output.split() == ["hooked", "yes", "yes"]
+
+
+def test_a_failing_hook_is_reported_and_the_workspace_starts(hooked, page, screenshot):
+    status = hooked.get("api/workbench/status").json()
+    assert status["failed_hooks"] == ["/usr/local/bin/before-notebook.d/30-broken"]
+    assert "/usr/local/bin/before-notebook.d/30-broken has failed, continuing" in hooked.logs()
+    page.goto(hooked.url + f"?token={hooked.token}")
+    notice = page.wait_for_selector("#hook-failures", state="visible", timeout=60_000)
+    assert "A start hook failed: /usr/local/bin/before-notebook.d/30-broken." in notice.inner_text()
+    page.wait_for_selector('.tile[data-tool="lab"] .state[data-state="RUNNING"]', timeout=60_000)
+    screenshot(page, "landing")
