@@ -217,3 +217,14 @@ def test_keys_given_at_start_log_in_and_recreating_the_container_keeps_the_host_
     # Same alias, pinned host key and client key; only the published port changed. StrictHostKeyChecking is on.
     again = client.ssh("-o", "ControlMaster=no", "-p", str(second.host_port), client.alias, "echo same-host-key")
     assert again.returncode == 0 and again.stdout == "same-host-key\n", again.stderr
+
+
+def test_aborted_ssh_connections_do_not_lock_anyone_out(client, workspace):
+    """Port scans and dropped clients reach sshd from 127.0.0.1 (nginx's stream hop), like every user: none of them
+    may make sshd refuse the next client."""
+    for _ in range(20):
+        with socket.create_connection(("127.0.0.1", workspace.host_port), timeout=30) as aborted:
+            aborted.sendall(b"SSH-2.0-scanner\r\n")
+            assert aborted.recv(64).startswith(b"SSH-2.0-OpenSSH")
+    result = client.ssh("-o", "ControlMaster=no", "-o", "ControlPath=none", client.alias, "echo still-open")
+    assert result.returncode == 0 and result.stdout == "still-open\n", result.stderr

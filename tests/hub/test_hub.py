@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -204,7 +205,11 @@ def test_stopping_and_restarting_from_the_hub_keeps_the_workspace(hub, alice, al
                     "check=True)")
     first_container = hub.user_container(alice).id
     hub.stop_server(alice)
-    assert not [c for c in hub.client.containers.list(all=True) if c.id == first_container]
+    # DockerSpawner removes the container once it has stopped, which on a busy machine lags the hub's answer.
+    deadline = time.monotonic() + 60
+    while [c for c in hub.client.containers.list(all=True) if c.id == first_container]:
+        assert time.monotonic() < deadline, "the stopped server's container was never removed"
+        time.sleep(0.5)
     hub.start_server(alice)
     assert hub.user_container(alice).id != first_container
     assert execute(server, "print(open('/workspace/kept.txt').read())").strip() == content
