@@ -26,6 +26,7 @@ TOOL_PAGES = {
 # Tools with programs of their own: they start when first opened (WORKSPACE_TOOLS_START=on-demand, the default).
 ON_DEMAND_TOOLS = ("vscode", "desktop", "tensorboard", "netdata")
 
+READY_LINE = "Workbench is ready; open it at:"
 LOGIN_URL_PATTERN = re.compile(r"http://localhost:\d+(/\S*?)\?token=([A-Za-z0-9._~-]+)")
 
 
@@ -71,6 +72,16 @@ class Workspace:
                 pass
             time.sleep(0.3)
         raise AssertionError(f"healthz not ok within {timeout} s:\n{self.logs()}")
+
+    def ready_announcement(self, timeout: float = 30) -> list[str]:
+        """The lines the log has once the workspace answers: "Workbench is ready; open it at:", the address, and with a
+        token of the user's own, how to log in."""
+        deadline = time.monotonic() + timeout
+        while READY_LINE not in (log := self.logs()):
+            assert time.monotonic() < deadline, f"no {READY_LINE!r} in the log:\n{log}"
+            time.sleep(0.2)
+        lines = log[log.rindex(READY_LINE):].splitlines()
+        return lines[:3] if len(lines) > 2 and lines[2].startswith("    and log in") else lines[:2]
 
     def login_urls(self) -> list[tuple[str, str]]:
         """(path, token) of each login URL in the log: one per start."""

@@ -95,17 +95,10 @@ def test_image_labels_name_version_revision_and_date(workspace):
 def test_login_url_is_printed_once_the_workspace_answers(workspaces, host_workspace):
     """A person who opens the address the moment it appears finds the workspace, not a starting page."""
     workspace = workspaces.start(workspace_dir=host_workspace, wait=False)
-    assert "is starting" in wait_for_line(workspace, "is starting")
-    token = workspace.token_from_log()
+    announced = workspace.ready_announcement(timeout=120)
     assert workspace.get("healthz", authenticated=False).text == "ok\n"
+    token = workspace.token_from_log()
+    assert announced[1] == f"    http://localhost:8080/?token={token}"
     assert workspace.get("api/workbench/status", token=token).status_code == 200
     assert len(workspace.login_urls()) == 1
-    assert "Workbench is ready; open it at:" in workspace.logs()
-
-
-def wait_for_line(workspace, text: str, timeout: float = 60) -> str:
-    deadline = time.monotonic() + timeout
-    while not (lines := [line for line in workspace.logs().splitlines() if text in line]):
-        assert time.monotonic() < deadline, f"{text!r} not in the log:\n{workspace.logs()}"
-        time.sleep(0.1)
-    return lines[0]
+    assert workspace.logs().index("is starting;") < workspace.logs().index("Workbench is ready")
