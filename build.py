@@ -257,7 +257,8 @@ def build_command(args: argparse.Namespace, source: ImageSource = WORKSPACE_IMAG
     labels = {"title": "Workbench", "version": version(), "revision": git_revision(), "licenses": "MIT",
               "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
               "description": source.description.format(flavor=args.flavor)}
-    cmd = ["docker", "build", "--file", str(source.dockerfile)]
+    # --force-rm: a failed step's container is removed too (the legacy builder keeps it otherwise).
+    cmd = ["docker", "build", "--force-rm", "--file", str(source.dockerfile)]
     if source.flavored:
         cmd += ["--target", args.flavor]
     cmd += ["--build-arg", f"BASE_IMAGE={args.base_image}"]

@@ -72,8 +72,10 @@ def test_a_download_failing_on_a_certificate_names_the_option(docker_client):
     if not behind_a_tls_intercepting_proxy():
         pytest.skip("HTTPS is not intercepted here: a build without the host's CAs succeeds")
     # The hub image's first download over HTTPS is pip's, a few seconds into the build; a failed build tags nothing.
+    before = {container.id for container in docker_client.containers.list(all=True)}
     result = build_py("hub", "--no-ca-cert", timeout=600)
     assert result.returncode == 1
+    assert {container.id for container in docker_client.containers.list(all=True)} <= before  # nothing left behind
     assert result.stderr.strip().splitlines()[-1] == (
         "build.py: error: a download failed on a TLS certificate that the build does not trust: if HTTPS here passes "
         "a TLS-intercepting proxy, give its CA with --ca-cert FILE (by default the build trusts this host's own CA "
