@@ -12,12 +12,13 @@ import zipfile
 import pytest
 import requests
 
+from workbench import paths
 from workbench_client import Workspace
 from workspaces import TEST_LABEL
 
 pytestmark = pytest.mark.container
 
-CODE_SERVER = "/opt/workbench-node/bin/node /opt/code-server/node_modules/code-server/out/node/entry.js"
+CODE_SERVER = f"{paths.NODE} {paths.CODE_SERVER}"  # the image's code-server, as its command line
 VSCODE_USER = "/home/jovyan/.local/share/code-server/User"
 EXTENSION_ID = "workbench-tests.kept-extension"
 LAB_THEME = "lab/api/settings/@jupyterlab/apputils-extension:themes"

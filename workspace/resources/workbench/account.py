@@ -144,12 +144,12 @@ def prepare_as_root(settings: Settings) -> Account:
         account = _lookup(settings.nb_user)
         assert account is not None
     ensure_group(settings)
-    old_ids = (account.uid, account.gid)
-    if old_ids != (settings.nb_uid, settings.nb_gid):
+    old_ids, new_ids = (account.uid, account.gid), (settings.nb_uid, settings.nb_gid)
+    if old_ids != new_ids:
         renumber(account, settings)
-    home = fit_home(settings.nb_user, (settings.nb_uid, settings.nb_gid), mounts)
-    if old_ids != (settings.nb_uid, settings.nb_gid):
-        give_image_files(home, old_ids, (settings.nb_uid, settings.nb_gid), mounts)
+    home = fit_home(settings.nb_user, new_ids, mounts)
+    if old_ids != new_ids:
+        give_image_files(home, old_ids, new_ids, mounts)
     account = _lookup(settings.nb_user)
     assert account is not None
     if paths.WORKSPACE_DIR not in mounts:

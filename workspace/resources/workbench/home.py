@@ -3,10 +3,9 @@ desktop's programs) lives in /workspace/.workbench/home and is linked into the h
 re-creating the container, upgrading the image or a hub's stop/start keeps it.
 
 The home itself stays in the container, so that folders mounted under it (docker-stacks' -v "$PWD":/home/jovyan/work)
-keep working. Every top-level entry of the kept home is linked (but .local, which holds a kept path), so a user can keep more
-(`mv ~/.aws /workspace/.workbench/home/`); the paths below are kept from the first start on, starting from what the
-image has.
-A home that is itself a mount (-v VOLUME:/home/jovyan) is persistent already and left alone, and so is anything
+keep working. Every top-level entry of the kept home is linked (but .local, which holds a kept path), so a user can
+keep more (`mv ~/.aws /workspace/.workbench/home/`); the paths below are kept from the first start on, starting from
+what the image has. A home that is itself a mount (-v VOLUME:/home/jovyan) is persistent already and left alone, and so is anything
 mounted in the home: the user's own mount wins.
 """
 from __future__ import annotations
@@ -38,7 +37,7 @@ def link(home: Path, relative: Path, mounts: set[Path]) -> None:
     target, kept = home / relative, KEPT_HOME / relative
     if target.is_symlink() and target.readlink() == kept:
         return
-    if target.resolve() == kept.resolve() or KEPT_HOME.resolve() in target.resolve().parents:
+    if KEPT_HOME.resolve() in target.resolve().parents:
         return  # reached through a link into the kept home already: it is the kept copy itself
     if has_mount_within(target, mounts) or inside_a_mount(target, mounts):
         note(f"~/{relative} is mounted: it is used as it is and not kept in {KEPT_HOME}")
@@ -94,12 +93,15 @@ def merge_json_defaults(settings: Path, defaults_file: Path, record: Path) -> No
             return
         if not isinstance(mine, dict):
             return
-    merged = dict(defaults if mine is None else mine)
-    for key, value in defaults.items():
-        if mine is not None and key not in mine and key not in previous:
-            merged[key] = value  # new in this image
-        elif mine is not None and key in mine and key in previous and mine[key] == previous[key]:
-            merged[key] = value  # still the image's old default: the user never changed it
+    if mine is None:
+        merged = dict(defaults)
+    else:
+        merged = dict(mine)
+        for key, value in defaults.items():
+            new_in_image = key not in mine and key not in previous
+            never_changed = key in mine and key in previous and mine[key] == previous[key]
+            if new_in_image or never_changed:
+                merged[key] = value
     if merged != mine:
         settings.parent.mkdir(parents=True, exist_ok=True)
         settings.write_text(json.dumps(merged, indent=4) + "\n")

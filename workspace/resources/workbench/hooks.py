@@ -30,11 +30,10 @@ def run(folder: Path) -> list[str]:
         return []
     with tempfile.TemporaryDirectory(prefix="workbench-hooks-") as scratch:
         environment, failures = Path(scratch) / "environment", Path(scratch) / "failures"
-        # The hooks' output goes to the container's log with everything else, never onto stdout's data.
+        # Their output goes where the entrypoint's goes: the container's log.
         result = subprocess.run(["bash", "-c", 'source "$1" "$2"; env -0 > "$3"', "run-hooks.sh", str(RUN_HOOKS),
                                  str(folder), str(environment)],
-                                env={**os.environ, "WORKBENCH_HOOK_FAILURES": str(failures)}, stdin=subprocess.DEVNULL,
-                                stdout=sys.stdout, stderr=sys.stderr)
+                                env={**os.environ, "WORKBENCH_HOOK_FAILURES": str(failures)}, stdin=subprocess.DEVNULL)
         failed = failures.read_text().splitlines() if failures.exists() else []
         if result.returncode != 0 or not environment.exists():
             # A sourced hook that called exit ends the run: the hooks after it did not run.

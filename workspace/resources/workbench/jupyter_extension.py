@@ -54,6 +54,7 @@ class StatusHandler(APIHandler):
     """What the landing page shows: the tools and services with their live state, and the resources in use."""
 
     cpu_meter: usage.CpuMeter  # one per server, created when the extension loads
+    failed_hooks: list[str] = []  # this start's, read when the extension loads (workbench/hooks.py)
 
     @web.authenticated
     async def get(self) -> None:
@@ -71,12 +72,12 @@ class StatusHandler(APIHandler):
             "services": services,
             "tools": tools.with_state(services, healthy),
             "resources": usage.summary(StatusHandler.cpu_meter, paths.WORKSPACE_DIR),
-            "failed_hooks": failed_hooks(),
+            "failed_hooks": StatusHandler.failed_hooks,
             "error": error,
         }))
 
 
-def failed_hooks() -> list[str]:
+def read_failed_hooks() -> list[str]:
     try:
         return json.loads(paths.HOOK_FAILURES_FILE.read_text())
     except (OSError, ValueError):
@@ -301,6 +302,7 @@ def _jupyter_server_extension_points() -> list[dict]:
 def _load_jupyter_server_extension(serverapp) -> None:
     base_url = serverapp.web_app.settings["base_url"]
     StatusHandler.cpu_meter = usage.CpuMeter()
+    StatusHandler.failed_hooks = read_failed_hooks()
     on_demand.use_log(serverapp.log)
     idle_timeout = settings.parse_idle_timeout(os.environ)
     if idle_timeout:

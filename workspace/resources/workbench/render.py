@@ -1,6 +1,7 @@
 """Turns validated Settings into the nginx and Jupyter configuration files."""
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shlex
@@ -33,8 +34,10 @@ def session_environment(environ: dict[str, str]) -> list[tuple[str, str]]:
             and value.isprintable() and '"' not in value and "\\" not in value]
 
 
+@functools.cache
 def ipv6_available() -> bool:
-    """Whether the kernel gives this container IPv6 sockets (Docker hosts may boot with ipv6.disable=1)."""
+    """Whether the kernel gives this container IPv6 sockets (Docker hosts may boot with ipv6.disable=1); asked once,
+    as every template rendered at start gets the same context."""
     try:
         with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
             probe.bind(("::", 0))
