@@ -30,6 +30,27 @@ READY_LINE = "Workbench is ready; open it at:"
 LOGIN_URL_PATTERN = re.compile(r"http://localhost:\d+(/\S*?)\?token=([A-Za-z0-9._~-]+)")
 
 
+# A web app a user might run inside the workspace (served at tools/port/<USER_APP_PORT>/): a websocket echo at ws and
+# a form at form that records every POST it gets in /tmp/posts-reached. Like many apps, it checks no Origin itself.
+USER_APP_PORT = 8765
+USER_APP = f"""
+import asyncio, tornado.web, tornado.websocket
+class Echo(tornado.websocket.WebSocketHandler):
+    def check_origin(self, origin):
+        return True
+    def on_message(self, message):
+        self.write_message(message)
+class Form(tornado.web.RequestHandler):
+    def post(self):
+        open("/tmp/posts-reached", "a").write(self.request.uri + "\\n")
+        self.write("reached")
+async def main():
+    tornado.web.Application([(r"/ws", Echo), (r"/form", Form)]).listen({USER_APP_PORT}, "127.0.0.1")
+    await asyncio.Event().wait()
+asyncio.run(main())
+"""
+
+
 class WorkspaceExited(AssertionError):
     pass
 
@@ -82,6 +103,15 @@ class Workspace:
             time.sleep(0.2)
         lines = log[log.rindex(READY_LINE):].splitlines()
         return lines[:3] if len(lines) > 2 and lines[2].startswith("    and log in") else lines[:2]
+
+    def wait_for_log(self, pattern: str, timeout: float = 15) -> re.Match:
+        """The first match of the regular expression in the log, once it is there: lines travel from a program
+        through supervisord to Docker's log a moment after the request that caused them was answered."""
+        deadline = time.monotonic() + timeout
+        while not (found := re.search(pattern, self.logs())):
+            assert time.monotonic() < deadline, f"no {pattern!r} in the log:\n{self.logs()}"
+            time.sleep(0.2)
+        return found
 
     def login_urls(self) -> list[tuple[str, str]]:
         """(path, token) of each login URL in the log: one per start."""
@@ -175,6 +205,15 @@ def wait_for_page(workspace: Workspace, path: str, text: str = "", timeout: floa
         if (response.status_code == 200 and text in response.text) or time.monotonic() > deadline:
             return response
         time.sleep(0.5)
+
+
+def start_user_app(workspace: Workspace, timeout: float = 30) -> None:
+    """Run USER_APP in the workspace as its user; return once tools/port reaches it."""
+    workspace.container.exec_run(["python3", "-c", USER_APP], user="jovyan", detach=True)
+    deadline = time.monotonic() + timeout
+    while workspace.get(f"tools/port/{USER_APP_PORT}/form").status_code == 502:
+        assert time.monotonic() < deadline, "the user's app did not start"
+        time.sleep(0.3)
 
 
 def start_kernel(workspace: Workspace, headers: dict | None = None, name: str = "python3") -> str:

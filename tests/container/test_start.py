@@ -59,8 +59,8 @@ def test_only_port_8080_listens_beyond_loopback(workspace):
     listeners = {line.split()[3] for line in output.splitlines()}
     exposed = {address for address in listeners if not address.startswith(("127.", "[::1]"))}
     assert exposed in ({"0.0.0.0:8080"}, {"0.0.0.0:8080", "[::]:8080"}), output  # IPv6 where the kernel has it
-    # Behind 8080, on loopback: the web server, sshd, code-server, websockify, Xvnc, TensorBoard, Netdata.
-    assert {f"127.0.0.1:{port}" for port in (18080, 2222, 13337, 6080, 5901, 6006, 19999)} <= listeners, output
+    # Behind 8080, on loopback: the web server, sshd and its hop, code-server, websockify, Xvnc, TensorBoard, Netdata.
+    assert {f"127.0.0.1:{port}" for port in (18080, 2222, 2223, 13337, 6080, 5901, 6006, 19999)} <= listeners, output
 
 
 def test_supervisord_is_controlled_through_its_socket(workspace):

@@ -44,16 +44,26 @@ def unauthenticated(blocks: dict[str, str]) -> list[str]:
     return [where for where, body in blocks.items() if "auth_request off;" in body]
 
 
-# What nginx answers while Jupyter cannot answer the auth check: reached only by nginx's own internal redirects.
-STARTING_PAGES = ["= /.workbench/starting.html", "= /.workbench/starting.json"]
+# nginx's own answers, reached only by its internal redirects: a request from another origin, a throttled guesser,
+# and what it says while Jupyter cannot answer the auth check.
+OWN_ANSWERS = ["= /.workbench/foreign-origin", "= /.workbench/too-many-guesses", "= /.workbench/starting.html",
+               "= /.workbench/starting.json"]
+REFUSERS = ["@jupyter_unavailable", "@guessing_throttled", "@auth_refused"]
+# Public, so taking only paths that are what nginx matched.
+PLAIN_PATHS_ONLY = "if ($path_is_plain = 0) {"
 
 
 def test_nginx_config_authenticates_by_default_and_opens_only_health_and_login():
     blocks = locations(render.render("nginx.conf.j2", load({"WORKSPACE_BASE_URL": "/p"})))
-    assert all("internal;" in blocks[page] for page in STARTING_PAGES + ["= /.workbench/auth"])
+    assert all("internal;" in blocks[page] for page in OWN_ANSWERS + ["= /.workbench/auth"])
     assert unauthenticated(blocks) == [
-        "= /.workbench/auth", *STARTING_PAGES, "@denied", "= /p/healthz", "@unhealthy", "= /p/api",
+        "= /.workbench/auth", *OWN_ANSWERS, "@denied", "= /p/healthz", "@unhealthy", "= /p/api",
         r"~ ^/p/(login|logout)$", r"~ ^/p/static/(style/|logo/|favicons/|favicon\.ico)", "= /p", "= /", "/"]
+    # Those that hand a request to Jupyter without the check take only plain paths.
+    assert [where for where in unauthenticated(blocks) if "proxy_pass http://jupyter;" in blocks[where]] == [
+        "= /p/api", r"~ ^/p/(login|logout)$", r"~ ^/p/static/(style/|logo/|favicons/|favicon\.ico)"]
+    assert all(PLAIN_PATHS_ONLY in blocks[where] for where in (
+        "= /p/healthz", "= /p/api", r"~ ^/p/(login|logout)$", r"~ ^/p/static/(style/|logo/|favicons/|favicon\.ico)"))
     # Outside the base path: the bare root and /p redirect to /p/, everything else is 404.
     assert blocks["/"].strip().endswith("return 404;")
     assert "return 302 /p/;" in blocks["= /"]
@@ -64,10 +74,11 @@ def test_nginx_config_authenticates_by_default_and_opens_only_health_and_login()
 def test_nginx_config_with_a_hub_opens_only_the_oauth_handshake():
     blocks = locations(render.render("nginx.conf.j2", load(VARIANTS["hub"])))
     assert unauthenticated(blocks) == [
-        "= /.workbench/auth", *STARTING_PAGES, "@denied", "= /user/alice/healthz", "@unhealthy", "= /user/alice/api",
+        "= /.workbench/auth", *OWN_ANSWERS, "@denied", "= /user/alice/healthz", "@unhealthy",
+        "= /user/alice/api",
         r"~ ^/user/alice/(api/workbench/login|oauth_callback|logout)$",
         r"~ ^/user/alice/static/(style/|logo/|favicons/|favicon\.ico)", "= /user/alice", "= /", "/"]
-    assert "return 302 /user/alice/api/workbench/login?next=$login_next;" in blocks["@denied"]
+    assert "return 302 /user/alice/api/workbench/login?next=$raw_path;" in blocks["@denied"]
 
 
 @pytest.mark.container

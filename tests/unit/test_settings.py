@@ -29,6 +29,18 @@ def test_a_given_token_is_used_and_not_printed_in_the_login_url():
     assert "token" not in settings.login_url()
 
 
+def test_the_hosts_answered_are_any_with_a_token_and_only_local_ones_without():
+    own = ("c0ffee123456",)
+    assert load({}).answered_hosts(own) == ()
+    assert load({"AUTHENTICATE_VIA_JUPYTER": "false"}).answered_hosts(own) == (
+        "localhost", "127.0.0.1", "[::1]", "c0ffee123456")
+    added = load({"AUTHENTICATE_VIA_JUPYTER": "false", "WORKSPACE_ALLOWED_HOSTS": " WS.Example.com,.corp.test,[fe80::1]"})
+    assert added.answered_hosts(own)[-3:] == ("ws.example.com", ".corp.test", "[fe80::1]")
+    assert load({"AUTHENTICATE_VIA_JUPYTER": "false", "WORKSPACE_ALLOWED_HOSTS": "*"}).answered_hosts(own) == ()
+    # Set with a token, the list is enforced too.
+    assert "ws.example.com" in load({"WORKSPACE_ALLOWED_HOSTS": "ws.example.com"}).answered_hosts(own)
+
+
 @pytest.mark.parametrize("raw, expected", [
     ("/", "/"), ("/ws", "/ws/"), ("/team/ws/", "/team/ws/"), ("/user/a.b@c", "/user/a.b@c/")])
 def test_base_url_is_normalised_with_a_trailing_slash(raw, expected):
@@ -40,7 +52,11 @@ def test_base_url_is_normalised_with_a_trailing_slash(raw, expected):
 BAD_VALUES = [
     ("AUTHENTICATE_VIA_JUPYTER", ""), ("AUTHENTICATE_VIA_JUPYTER", "yes"), ("AUTHENTICATE_VIA_JUPYTER", "0"),
     ("AUTHENTICATE_VIA_JUPYTER", "short"), ("AUTHENTICATE_VIA_JUPYTER", "has space in it"),
-    ("AUTHENTICATE_VIA_JUPYTER", "amp&ersand-token"),
+    ("AUTHENTICATE_VIA_JUPYTER", "amp&ersand-token"), ("AUTHENTICATE_VIA_JUPYTER", "password"),
+    ("AUTHENTICATE_VIA_JUPYTER", "12345678"), ("AUTHENTICATE_VIA_JUPYTER", "fifteen-chars-x"),
+    ("WORKSPACE_ALLOWED_HOSTS", "evil.example/path"), ("WORKSPACE_ALLOWED_HOSTS", "a b"),
+    ("WORKSPACE_ALLOWED_HOSTS", "host:8080"), ("WORKSPACE_ALLOWED_HOSTS", "-lead.example"),
+    ("WORKSPACE_ALLOWED_HOSTS", "*.*.example"), ("WORKSPACE_ALLOWED_HOSTS", "a;b"),
     ("WORKSPACE_BASE_URL", ""), ("WORKSPACE_BASE_URL", "ws"), ("WORKSPACE_BASE_URL", "/a//b"),
     ("WORKSPACE_BASE_URL", "/a/../b"), ("WORKSPACE_BASE_URL", "/a b"), ("WORKSPACE_BASE_URL", "/a?b"),
     ("WORKSPACE_BASE_URL", "/" + "x" * 250),

@@ -263,6 +263,8 @@ class ToolWakeHandler(JupyterHandler):
         original_uri = self.request.headers.get("X-Original-URI", "")
         if not on_demand.is_uri_of(original_uri, url_path_join(self.base_url, tool.path)):
             raise web.HTTPError(400, f"X-Original-URI must be a URL of {tool.title}")
+        if not on_demand.may_start_tools(self.request.headers):
+            raise web.HTTPError(403, f"{tool.title} starts only from the workspace's own pages")
         original_method = self.request.headers.get("X-Original-Method", "GET")
         self.set_header("Cache-Control", "no-store")
         if on_demand.is_page_navigation(self.request.headers, original_method):

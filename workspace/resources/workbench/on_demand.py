@@ -48,6 +48,14 @@ def is_page_navigation(headers: Mapping[str, str], method: str) -> bool:
     return "text/html" in headers.get("Accept", "")
 
 
+def may_start_tools(headers: Mapping[str, str]) -> bool:
+    """Whether this request may start a tool: one from the workspace's own pages, one the user typed or followed
+    (a navigation), or one from no browser at all. Not another site's image or script: a page cannot spend the
+    workspace's memory by embedding its URLs."""
+    site = headers.get("Sec-Fetch-Site")
+    return site in (None, "same-origin", "none") or headers.get("Sec-Fetch-Mode") == "navigate"
+
+
 def is_uri_of(uri: str, tool_url: str) -> bool:
     """Whether the URI is the tool's URL or under it, also once decoded (no way out with ../ or %2e%2e/)."""
     path = unquote(uri.partition("?")[0])

@@ -39,6 +39,8 @@ START_AUTHORIZED_KEYS = RUN_DIR / "authorized_keys_from_start"  # SSH_AUTHORIZED
 # Behind the public port, where nginx tells SSH from HTTP by the first bytes a client sends (nginx/demux.js).
 NGINX_PORT = 18080
 SSHD_PORT = 2222
+# Where nginx takes the PROXY protocol's client address off SSH connections, which sshd cannot read.
+SSH_HOP_PORT = 2223
 # The client side of SSH over a websocket (tools/ssh): the setup script installs it as the ssh ProxyCommand.
 # Found next to the package (not under INSTALL_DIR) so that the setup script renders outside the image too.
 SSH_PROXY_HELPER = Path(__file__).resolve().parent.parent / "ssh" / "workbench-ssh-proxy"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import paths, ssh_keys, tools
+from . import guesses, paths, ssh_keys, tools
 from .settings import Settings
 
 
@@ -57,6 +57,9 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
         "ipv6": ipv6_available(),
         "nginx_port": paths.NGINX_PORT,
         "sshd_port": paths.SSHD_PORT,
+        "ssh_hop_port": paths.SSH_HOP_PORT,
+        "allowed_hosts": settings.answered_hosts((socket.gethostname().lower(),)),
+        "guess_leak_seconds": round(guesses.Guesses.LEAK_SECONDS),
         "host_keys": [str(ssh_keys.host_key_path(kind)) for kind in ssh_keys.HOST_KEY_TYPES],
         "authorized_keys": str(paths.AUTHORIZED_KEYS),
         "start_authorized_keys": str(run_dir / paths.START_AUTHORIZED_KEYS.name),

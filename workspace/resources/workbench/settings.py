@@ -12,9 +12,15 @@ from typing import Mapping
 from urllib.parse import urlsplit
 
 from . import ssh_keys, tools
-from .paths import IMAGE_USER, NGINX_PORT, SSHD_PORT
+from .paths import IMAGE_USER, NGINX_PORT, SSH_HOP_PORT, SSHD_PORT
 
-TOKEN_PATTERN = re.compile(r"[A-Za-z0-9._~-]{8,256}")
+# 16 characters: beyond what the door's throttle lets anyone guess (a few per minute per address).
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9._~-]{16,256}")
+# A host name, an IPv4 address or a bracketed IPv6 one; ".example.com" or "*.example.com" also allow subdomains.
+ALLOWED_HOST_PATTERN = re.compile(r"(\*?\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
+                                  r"|\[[0-9a-f:.]{2,45}\]")
+# What a workspace without authentication answers to besides WORKSPACE_ALLOWED_HOSTS: this machine's own names.
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 BASE_URL_SEGMENT = re.compile(r"[A-Za-z0-9._~@+-]+")
 USER_NAME_PATTERN = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 BOOLEAN_WORDS = {"yes": True, "true": True, "1": True, "on": True,
@@ -79,6 +85,9 @@ class Settings:
     chown_extra_opts: tuple[str, ...] = ()
     unset_variables: tuple[str, ...] = ()  # JUPYTER_ENV_VARS_TO_UNSET: removed before anything starts
     notebook_args: tuple[str, ...] = ()  # NOTEBOOK_ARGS: more arguments for Jupyter Server
+    # WORKSPACE_ALLOWED_HOSTS: host names answered besides LOCAL_HOSTS; None: any ("*"). Unset, () with
+    # authentication off (only this machine's names) and None with it on.
+    allowed_hosts: tuple[str, ...] | None = None
 
     @property
     def tools_at_start(self) -> bool:
@@ -87,6 +96,12 @@ class Settings:
     @property
     def auth_enabled(self) -> bool:
         return self.token is not None or self.hub is not None
+
+    def answered_hosts(self, own_names: tuple[str, ...]) -> tuple[str, ...]:
+        """The host names nginx answers to (own_names: the container's); empty: any."""
+        if self.allowed_hosts is None or self.hub is not None:
+            return ()
+        return tuple(dict.fromkeys(LOCAL_HOSTS + own_names + self.allowed_hosts))
 
     def login_url(self, host: str = "localhost") -> str:
         url = f"http://{host}:{self.port}{self.base_url}"
@@ -100,7 +115,7 @@ class Settings:
 
 def parse_token(raw: str | None) -> tuple[str | None, bool]:
     name = "AUTHENTICATE_VIA_JUPYTER"
-    allowed = ("unset or 'true' (a random token), 'false' (no authentication), or a token of 8-256 characters "
+    allowed = ("unset or 'true' (a random token), 'false' (no authentication), or a token of 16-256 characters "
                "from A-Z a-z 0-9 . _ ~ -")
     if raw is None or raw.lower() == "true":
         return secrets.token_hex(24), True
@@ -180,9 +195,27 @@ def parse_authorized_keys(raw: str) -> tuple[ssh_keys.PublicKey, ...]:
         raise ConfigError("SSH_AUTHORIZED_KEYS", shown, f"{problem} (one key per line, as in authorized_keys)") from None
 
 
+def inside_ports() -> set[int]:
+    """The loopback ports the workspace itself uses behind its one door."""
+    return tools.loopback_ports() | {NGINX_PORT, SSHD_PORT, SSH_HOP_PORT}
+
+
+def parse_allowed_hosts(raw: str) -> tuple[str, ...] | None:
+    """WORKSPACE_ALLOWED_HOSTS: comma-separated host names; "*" (None) answers to any."""
+    if raw.strip() == "*":
+        return None
+    hosts = tuple(host.strip().lower() for host in raw.split(",") if host.strip())
+    for host in hosts:
+        if not ALLOWED_HOST_PATTERN.fullmatch(host) or len(host) > 253:
+            raise ConfigError("WORKSPACE_ALLOWED_HOSTS", raw, f"{host!r} is not a host name; must be names like "
+                              "ws.example.com, .example.com (and its subdomains), 10.0.0.5 or [::1], comma-separated, "
+                              "or * for any")
+    return hosts
+
+
 def parse_port(raw: str, name: str = "WORKSPACE_PORT") -> int:
     port = parse_int(name, raw, 1, 65535)
-    if port in tools.loopback_ports() | {NGINX_PORT, SSHD_PORT}:
+    if port in inside_ports():
         raise ConfigError(name, raw, f"{port} is used inside the workspace; choose another port")
     return port
 
@@ -262,7 +295,7 @@ def parse_hub(environ: Mapping[str, str]) -> tuple[Hub, str, int]:
     except (ValueError, KeyError):
         raise ConfigError("JUPYTERHUB_SERVICE_URL", environ["JUPYTERHUB_SERVICE_URL"],
                           "must be an http(s) URL with the port the hub connects to") from None
-    if port in tools.loopback_ports() | {NGINX_PORT, SSHD_PORT}:
+    if port in inside_ports():
         raise ConfigError("JUPYTERHUB_SERVICE_URL", environ["JUPYTERHUB_SERVICE_URL"],
                           f"port {port} is used inside the workspace; set the spawner's port to another (8888)")
     try:
@@ -310,4 +343,6 @@ def load(environ: Mapping[str, str]) -> Settings:
         unset_variables=parse_variable_names("JUPYTER_ENV_VARS_TO_UNSET",
                                              environ.get("JUPYTER_ENV_VARS_TO_UNSET", "")),
         notebook_args=parse_notebook_args(environ.get("NOTEBOOK_ARGS", "")),
+        allowed_hosts=(parse_allowed_hosts(environ["WORKSPACE_ALLOWED_HOSTS"]) if "WORKSPACE_ALLOWED_HOSTS" in environ
+                       else None if token is not None or hub is not None else ()),
     )
