@@ -27,7 +27,7 @@ TOOL_PAGES = {
 ON_DEMAND_TOOLS = ("vscode", "desktop", "tensorboard", "netdata")
 
 READY_LINE = "Workbench is ready; open it at:"
-LOGIN_URL_PATTERN = re.compile(r"http://localhost:\d+(/\S*?)\?token=([A-Za-z0-9._~-]+)")
+LOGIN_URL_PATTERN = re.compile(r"https?://localhost:\d+(/\S*?)\?token=([A-Za-z0-9._~-]+)")
 
 
 # A web app a user might run inside the workspace (served at tools/port/<USER_APP_PORT>/): a websocket echo at ws and
@@ -61,6 +61,9 @@ class Workspace:
     container_port: int = 8080
     base_url: str = "/"
     token: str | None = None
+    # "https" with WORKSPACE_SSL_ENABLED; verify: the CA file requests checks the certificate against.
+    scheme: str = "http"
+    verify: str | bool = True
     host_port: int = field(init=False)  # where docker published container_port on this machine
     url: str = field(init=False)  # http://127.0.0.1:<host port><base path>, ending in "/"
 
@@ -72,7 +75,7 @@ class Workspace:
         self.container.reload()
         self.host_port = int(
             self.container.attrs["NetworkSettings"]["Ports"][f"{self.container_port}/tcp"][0]["HostPort"])
-        self.url = f"http://127.0.0.1:{self.host_port}{self.base_url}"
+        self.url = f"{self.scheme}://127.0.0.1:{self.host_port}{self.base_url}"
 
     def logs(self) -> str:
         return self.container.logs().decode(errors="replace")
@@ -86,7 +89,8 @@ class Workspace:
                 raise WorkspaceExited(f"workspace exited ({self.container.attrs['State']['ExitCode']}):\n"
                                       f"{self.logs()}")
             try:
-                response = requests.get(self.url + "healthz", timeout=2)
+                # Plain HTTP: healthz answers on it with TLS on too, before the certificate is known to the test.
+                response = requests.get(f"http://127.0.0.1:{self.host_port}{self.base_url}healthz", timeout=2)
                 if response.status_code == 200 and response.text == "ok\n":
                     return
             except requests.ConnectionError:
@@ -134,6 +138,7 @@ class Workspace:
         headers = {**(self.auth_headers(token) if authenticated else {}), **kwargs.pop("headers", {})}
         kwargs.setdefault("allow_redirects", False)
         kwargs.setdefault("timeout", 30)
+        kwargs.setdefault("verify", self.verify)
         return requests.get(self.url + path, headers=headers, **kwargs)
 
     def ws_url(self, path: str) -> str:

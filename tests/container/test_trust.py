@@ -123,6 +123,22 @@ def test_requests_that_change_something_are_refused_from_another_origin(workspac
     workspace.container.exec_run(["rm", "-f", "/tmp/posts-reached"])
 
 
+def test_behind_a_tls_proxy_the_forwarded_origin_is_the_own_one(workspace, echo_app):
+    """An ingress or a hub's proxy terminates TLS and passes the host on: the browser's origin is https://host."""
+    form = workspace.url + f"tools/port/{ECHO_PORT}/form"
+    proxied = {**workspace.auth_headers(), "Host": "ws.example.test", "X-Forwarded-Proto": "https,http"}
+    assert requests.post(form, headers={**proxied, "Origin": "https://ws.example.test"}, timeout=30).text == "reached"
+    for origin in ("http://ws.example.test", "https://ws.example.test:8443", f"http://127.0.0.1:{workspace.host_port}"):
+        refused = requests.post(form, headers={**proxied, "Origin": origin}, timeout=30)
+        assert refused.status_code == 403 and REFUSAL in refused.text, origin
+    # JupyterHub's proxy says "ws" for a websocket from an http:// page.
+    connection = websocket.create_connection(workspace.ws_url(f"tools/port/{ECHO_PORT}/ws"), timeout=30,
+                                             cookie=cookie_header(log_in(workspace)), origin=workspace.origin(),
+                                             header=["X-Forwarded-Proto: ws"])
+    connection.close()
+    workspace.container.exec_run(["rm", "-f", "/tmp/posts-reached"])
+
+
 def test_the_refusal_is_logged_with_the_origin(workspace):
     requests.post(workspace.url + "api/contents", headers={"Origin": "http://refused.example"}, timeout=30)
     workspace.wait_for_log(r"refused POST /api/contents from another origin \(http://refused\.example; this workspace "

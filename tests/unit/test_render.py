@@ -12,6 +12,8 @@ VARIANTS = {
     "default": {},
     "prefix": {"WORKSPACE_BASE_URL": "/team/a.b+c/ws"},
     "open": {"AUTHENTICATE_VIA_JUPYTER": "false", "WORKSPACE_PORT": "9000"},
+    "tls": {"WORKSPACE_SSL_ENABLED": "true", "AUTHENTICATE_VIA_JUPYTER": "false",
+            "WORKSPACE_ALLOWED_HOSTS": "ws.example.test,.corp.test,[fe80::1]"},
     "hub": {"JUPYTERHUB_API_TOKEN": "secret", "JUPYTERHUB_USER": "alice", "JUPYTERHUB_BASE_URL": "/",
             "JUPYTERHUB_SERVICE_PREFIX": "/user/alice/", "JUPYTERHUB_SERVICE_URL": "http://0.0.0.0:8888/user/alice/",
             "JUPYTERHUB_API_URL": "http://jupyterhub:8081/hub/api"},
@@ -86,11 +88,16 @@ def test_image_nginx_accepts_every_rendered_variant(docker_client, image, tmp_pa
     for name, env in VARIANTS.items():
         (tmp_path / f"{name}.conf").write_text(render.render("nginx.conf.j2", load(env)))
     render.make_nginx_temp_dirs(tmp_path)
-    script = "for f in /run/workbench/*.conf; do nginx -t -q -e stderr -c $f || { echo FAILED $f; exit 1; }; done"
+    # The TLS variant's certificate, made as the workspace makes its self-signed one.
+    make_certificate = ("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+                        "-subj /CN=localhost -keyout /run/workbench/tls-key.pem -out /run/workbench/tls-cert.pem "
+                        "2>/dev/null")
+    script = (make_certificate + " && for f in /run/workbench/*.conf; do nginx -t -q -e stderr -c $f "
+              "|| { echo FAILED $f; exit 1; }; done")
     output = docker_client.containers.run(
         image, entrypoint=["/bin/sh", "-c", script], remove=True, stderr=True,
         volumes={str(tmp_path): {"bind": "/run/workbench", "mode": "rw"}}, labels={TEST_LABEL: "1"})
-    assert b"FAILED" not in output
+    assert b"FAILED" not in output, output
 
 
 def test_tool_commands_quote_every_value_for_supervisord():

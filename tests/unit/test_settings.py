@@ -29,6 +29,25 @@ def test_a_given_token_is_used_and_not_printed_in_the_login_url():
     assert "token" not in settings.login_url()
 
 
+@pytest.mark.parametrize("env, message", [
+    ({"WORKSPACE_SSL_ENABLED": "true", "WORKSPACE_SSL_CERT": "/c.pem"}, "must come with WORKSPACE_SSL_KEY"),
+    ({"WORKSPACE_SSL_ENABLED": "true", "WORKSPACE_SSL_KEY": "/k.pem"}, "must come with WORKSPACE_SSL_CERT"),
+    ({"WORKSPACE_SSL_ENABLED": "true", "WORKSPACE_SSL_CERT": "c.pem", "WORKSPACE_SSL_KEY": "/k.pem"},
+     "must be the absolute path of a PEM file"),
+])
+def test_a_certificate_needs_its_key_and_absolute_paths(env, message):
+    with pytest.raises(ConfigError, match=message):
+        load(env)
+
+
+def test_tls_turns_the_login_url_to_https():
+    settings = load({"WORKSPACE_SSL_ENABLED": "yes"})
+    assert settings.tls and settings.tls_cert is None
+    assert load({"GEN_CERT": "yes"}).tls  # docker-stacks' name
+    assert settings.login_url().startswith("https://localhost:8080/?token=")
+    assert settings.healthz_url() == "http://127.0.0.1:8080/healthz"  # probes speak HTTP; it answers on both
+
+
 def test_the_hosts_answered_are_any_with_a_token_and_only_local_ones_without():
     own = ("c0ffee123456",)
     assert load({}).answered_hosts(own) == ()
@@ -57,6 +76,8 @@ BAD_VALUES = [
     ("WORKSPACE_ALLOWED_HOSTS", "evil.example/path"), ("WORKSPACE_ALLOWED_HOSTS", "a b"),
     ("WORKSPACE_ALLOWED_HOSTS", "host:8080"), ("WORKSPACE_ALLOWED_HOSTS", "-lead.example"),
     ("WORKSPACE_ALLOWED_HOSTS", "*.*.example"), ("WORKSPACE_ALLOWED_HOSTS", "a;b"),
+    ("WORKSPACE_SSL_ENABLED", "sometimes"), ("WORKSPACE_SSL_CERT", "/certs/cert.pem"),
+    ("WORKSPACE_SSL_KEY", "/certs/key.pem"),
     ("WORKSPACE_BASE_URL", ""), ("WORKSPACE_BASE_URL", "ws"), ("WORKSPACE_BASE_URL", "/a//b"),
     ("WORKSPACE_BASE_URL", "/a/../b"), ("WORKSPACE_BASE_URL", "/a b"), ("WORKSPACE_BASE_URL", "/a?b"),
     ("WORKSPACE_BASE_URL", "/" + "x" * 250),
@@ -125,7 +146,7 @@ def test_a_spawner_decides_the_prefix_the_port_and_the_login():
 
 
 @pytest.mark.parametrize("variable", ["AUTHENTICATE_VIA_JUPYTER", "WORKSPACE_BASE_URL", "WORKSPACE_PORT",
-                                      "JUPYTER_PORT"])
+                                      "JUPYTER_PORT", "WORKSPACE_SSL_ENABLED"])
 def test_a_setting_the_hub_owns_is_refused_when_a_spawner_starts_the_workspace(variable):
     with pytest.raises(ConfigError) as refused:
         load({**SPAWNED, variable: "x"})

@@ -34,7 +34,7 @@ def test_start_sh_and_any_other_command_run_instead_of_the_workspace(argv, progr
     ("--port=9999", "WORKSPACE_PORT"), ("--ServerApp.port=9999", "WORKSPACE_PORT"), ("--ip=0.0.0.0", "WORKSPACE_PORT"),
     ("--NotebookApp.ip=*", "WORKSPACE_PORT"), ("--sock=/tmp/j.sock", "WORKSPACE_PORT"),
     ("--ServerApp.base_url=/x/", "WORKSPACE_BASE_URL"), ("--IdentityProvider.token=abc", "AUTHENTICATE_VIA_JUPYTER"),
-    ("--NotebookApp.token=", "AUTHENTICATE_VIA_JUPYTER"), ("--ServerApp.certfile=/c.pem", "WORKSPACE_PORT"),
+    ("--NotebookApp.token=", "AUTHENTICATE_VIA_JUPYTER"), ("--ServerApp.certfile=/c.pem", "WORKSPACE_SSL_CERT"),
 ])
 def test_arguments_that_would_move_the_door_are_refused_naming_the_setting(arg, setting):
     with pytest.raises(ArgumentError) as refused:

@@ -178,7 +178,10 @@
         const auth = token ? `-H "Authorization: token ${token}" ` : "";
         document.getElementById("ssh-hub-token").hidden = !hubToken;
         if (hubToken) document.getElementById("ssh-hub-token-link").href = sshInfo.hub_token_url;
-        document.getElementById("ssh-command").textContent = `curl -fsS ${auth}"${base}${sshInfo.setup_path}" | sh`;
+        // A self-signed certificate cannot be checked the first time (-k); the script pins it for what follows.
+        const insecure = sshInfo.self_signed_tls ? "k" : "";
+        document.getElementById("ssh-command").textContent =
+          `curl -fsS${insecure} ${auth}"${base}${sshInfo.setup_path}" | sh`;
         document.getElementById("ssh-alias").textContent = sshInfo.alias;
       }
       const keys = await (await api("api/workbench/ssh/keys")).json();

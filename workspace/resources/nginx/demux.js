@@ -1,6 +1,7 @@
-// Port 8080 speaks HTTP and SSH. SSH clients announce themselves with "SSH-" as soon as they connect; anything
-// else (HTTP, TLS) is the web. A client that stays silent is taken for an SSH client waiting for the server's
-// banner (sslh does the same).
+// Port 8080 speaks HTTP, HTTPS and SSH. SSH clients announce themselves with "SSH-" as soon as they connect; a TLS
+// client's first byte is a handshake record (0x16); anything else is plain HTTP. A client that stays silent is taken
+// for an SSH client waiting for the server's banner (sslh does the same).
+var TLS_HANDSHAKE = 0x16;
 var SILENT_CLIENT_MS = 3000;
 
 function preread(s) {
@@ -21,7 +22,9 @@ function preread(s) {
 
     s.on('upload', function (data, flags) {
         received += data;
-        if (received.length >= 4 || flags.last) {
+        if (received.length > 0 && received.charCodeAt(0) === TLS_HANDSHAKE) {
+            decide('tls');
+        } else if (received.length >= 4 || flags.last) {
             decide(received.startsWith('SSH-') ? 'ssh' : 'http');
         }
     });

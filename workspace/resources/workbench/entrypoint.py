@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import __version__, home, hooks, paths, render, ssh_keys, start_command, tools
+from . import __version__, home, hooks, paths, render, ssh_keys, start_command, tls, tools
 from .account import AccountError, check_workspace_writable, current_account, drop_privileges, prepare_as_root
 from .settings import ConfigError, Settings, load
 from .start_command import ArgumentError
@@ -134,6 +134,8 @@ def main(argv: list[str]) -> int:
         failed_hooks += hooks.run(hooks.BEFORE_START_HOOKS)
         check_workspace_writable(account)
         clear_run_dir(account.uid, account.gid)
+        if settings.tls_cert:  # still as root where the start is: a mounted key is often readable by root alone
+            tls.serve_own(settings, account.uid, account.gid)
         if os.geteuid() == 0:
             hand_over_log_streams(account.uid, account.gid)
             drop_privileges(account)
@@ -141,6 +143,9 @@ def main(argv: list[str]) -> int:
             os.umask(settings.nb_umask)
         os.environ.setdefault("DISPLAY", tools.DISPLAY)
         render.write_configs(settings)
+        if settings.tls and not settings.tls_cert:
+            prepare_state_dir()
+            tls.serve_self_signed(account.uid, account.gid)
         paths.HEALTHZ_URL_FILE.write_text(settings.healthz_url() + "\n")
         check_config(["nginx", "-t", "-q", "-e", "stderr", "-c", str(paths.RUN_DIR / "nginx.conf")], "nginx")
         if command.starts_workspace:
@@ -151,7 +156,7 @@ def main(argv: list[str]) -> int:
             home.install_defaults(Path.home())
             failed_hooks += hooks.run(hooks.WORKSPACE_HOOKS)
             paths.HOOK_FAILURES_FILE.write_text(json.dumps(failed_hooks) + "\n")
-    except (ConfigError, AccountError, ArgumentError, RenderError) as error:
+    except (ConfigError, AccountError, ArgumentError, RenderError, tls.TlsError) as error:
         return fail(str(error))
 
     os.chdir(paths.WORKSPACE_DIR)

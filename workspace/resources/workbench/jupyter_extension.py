@@ -17,7 +17,8 @@ from jupyter_server.utils import url_path_join
 from tornado import iostream, web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
-from . import __version__, announce, health, on_demand, paths, render, settings, ssh_keys, supervisor_client, tools, usage
+from . import (__version__, announce, health, on_demand, paths, render, settings, ssh_keys, supervisor_client, tls,
+               tools, usage)
 
 IN_HUB = settings.in_hub(os.environ)
 # Read through one websocket message at a time: SSH's own packets are at most 32 KiB plus framing.
@@ -164,6 +165,8 @@ class SshInfoHandler(APIHandler):
             "transport": ssh_transport(self),
             "hub_token_url": url_path_join(hub_prefix, "hub/token") if hub_prefix else None,
             "xsrf_token": self.xsrf_token.decode() if isinstance(self.xsrf_token, bytes) else self.xsrf_token,
+            # curl cannot check a self-signed certificate the first time; the setup script then pins it.
+            "self_signed_tls": bool(tls.self_signed_served()),
         }))
 
 
@@ -192,7 +195,7 @@ class SshSetupHandler(APIHandler):
                                      "hub's Token page and fetch this with 'Authorization: token <it>'")
         script = render.ssh_setup_script(
             alias=alias, url=url, token=token, host=host, port=int(port), user=os.environ.get("USER", ""),
-            host_keys=ssh_keys.host_public_keys(), transport=ssh_transport(self))
+            host_keys=ssh_keys.host_public_keys(), transport=ssh_transport(self), tls_pin=tls.self_signed_served())
         self.set_header("Content-Type", "text/x-shellscript; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.finish(script)

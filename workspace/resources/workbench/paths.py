@@ -36,8 +36,16 @@ STATE_DIR = WORKSPACE_DIR / ".workbench"
 SSH_STATE_DIR = STATE_DIR / "ssh"  # host keys and the managed authorized_keys, readable by the user only
 AUTHORIZED_KEYS = SSH_STATE_DIR / "authorized_keys"
 START_AUTHORIZED_KEYS = RUN_DIR / "authorized_keys_from_start"  # SSH_AUTHORIZED_KEYS, rewritten at every start
+# WORKSPACE_SSL_ENABLED without a certificate of the user's: the one made at the first start, kept for the next ones
+# (so that a browser's exception for it survives re-creating the container).
+SELF_SIGNED_DIR = STATE_DIR / "tls"
+# The certificate and key nginx serves, copied at every start from the user's files or the self-signed ones.
+SERVED_TLS_CERT = RUN_DIR / "tls-cert.pem"
+SERVED_TLS_KEY = RUN_DIR / "tls-key.pem"
 # Behind the public port, where nginx tells SSH from HTTP by the first bytes a client sends (nginx/demux.js).
 NGINX_PORT = 18080
+# Where the web server takes HTTPS (WORKSPACE_SSL_ENABLED); NGINX_PORT then only sends browsers there.
+NGINX_TLS_PORT = 18443
 SSHD_PORT = 2222
 # Where nginx takes the PROXY protocol's client address off SSH connections, which sshd cannot read.
 SSH_HOP_PORT = 2223

@@ -58,6 +58,10 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
         "nginx_port": paths.NGINX_PORT,
         "sshd_port": paths.SSHD_PORT,
         "ssh_hop_port": paths.SSH_HOP_PORT,
+        "tls": settings.tls,
+        "nginx_tls_port": paths.NGINX_TLS_PORT,
+        "tls_cert": str(run_dir / paths.SERVED_TLS_CERT.name),
+        "tls_key": str(run_dir / paths.SERVED_TLS_KEY.name),
         "allowed_hosts": settings.answered_hosts((socket.gethostname().lower(),)),
         "guess_leak_seconds": round(guesses.Guesses.LEAK_SECONDS),
         "host_keys": [str(ssh_keys.host_key_path(kind)) for kind in ssh_keys.HOST_KEY_TYPES],
@@ -101,13 +105,14 @@ def render(template: str, settings: Settings, run_dir: Path = paths.RUN_DIR,
 
 
 def ssh_setup_script(*, alias: str, url: str, token: str, host: str, port: int, user: str,
-                     host_keys: list[str], transport: str = "direct") -> str:
-    """The client's setup script; with transport "websocket" ssh reaches sshd through url + tools/ssh."""
+                     host_keys: list[str], transport: str = "direct", tls_pin: str = "") -> str:
+    """The client's setup script; with transport "websocket" ssh reaches sshd through url + tools/ssh. tls_pin: the
+    self-signed certificate the workspace serves, which the script keeps and checks its own requests against."""
     tunnel_url = re.sub(r"^http", "ws", url) + "tools/ssh"
     return _environment().get_template("ssh-setup.sh.j2").render(
         alias=alias, url=url, token=token, host=host, port=port, user=user, host_keys=host_keys,
         remote_python=paths.VENV_DIR / "bin" / "python", transport=transport, tunnel_url=tunnel_url,
-        proxy_helper=paths.SSH_PROXY_HELPER.read_text() if transport == "websocket" else "")
+        proxy_helper=paths.SSH_PROXY_HELPER.read_text() if transport == "websocket" else "", tls_pin=tls_pin)
 
 
 def tool_starting_page(tool: tools.Tool, base_url: str, timeout: float, xsrf_token: str) -> str:

@@ -12,7 +12,7 @@ from typing import Mapping
 from urllib.parse import urlsplit
 
 from . import ssh_keys, tools
-from .paths import IMAGE_USER, NGINX_PORT, SSH_HOP_PORT, SSHD_PORT
+from .paths import IMAGE_USER, NGINX_PORT, NGINX_TLS_PORT, SSH_HOP_PORT, SSHD_PORT
 
 # 16 characters: beyond what the door's throttle lets anyone guess (a few per minute per address).
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9._~-]{16,256}")
@@ -44,7 +44,8 @@ HUB_MARKER = "JUPYTERHUB_API_TOKEN"
 # docker-stacks' name for the port Jupyter listens on: here the one port, so an alias of WORKSPACE_PORT.
 PORT_ALIAS = "JUPYTER_PORT"
 # What the spawner decides in hub mode; setting them as well is a mistake worth stopping for.
-HUB_OWNED = ("AUTHENTICATE_VIA_JUPYTER", "WORKSPACE_BASE_URL", "WORKSPACE_PORT", PORT_ALIAS)
+HUB_OWNED = ("AUTHENTICATE_VIA_JUPYTER", "WORKSPACE_BASE_URL", "WORKSPACE_PORT", PORT_ALIAS, "WORKSPACE_SSL_ENABLED",
+             "GEN_CERT")
 # chown options that CHOWN_HOME_OPTS and CHOWN_EXTRA_OPTS may carry (docker-stacks passes them to chown as they are).
 CHOWN_OPTION = re.compile(r"-[RHLPhcfv]+|--(recursive|no-dereference|dereference|changes|silent|quiet|verbose)")
 ENV_NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -88,6 +89,10 @@ class Settings:
     # WORKSPACE_ALLOWED_HOSTS: host names answered besides LOCAL_HOSTS; None: any ("*"). Unset, () with
     # authentication off (only this machine's names) and None with it on.
     allowed_hosts: tuple[str, ...] | None = None
+    tls: bool = False  # WORKSPACE_SSL_ENABLED: HTTPS on the one port
+    # WORKSPACE_SSL_CERT / WORKSPACE_SSL_KEY: the user's certificate (chain) and key; None: a self-signed one
+    tls_cert: str | None = None
+    tls_key: str | None = None
 
     @property
     def tools_at_start(self) -> bool:
@@ -104,7 +109,7 @@ class Settings:
         return tuple(dict.fromkeys(LOCAL_HOSTS + own_names + self.allowed_hosts))
 
     def login_url(self, host: str = "localhost") -> str:
-        url = f"http://{host}:{self.port}{self.base_url}"
+        url = f"{'https' if self.tls else 'http'}://{host}:{self.port}{self.base_url}"
         if self.token_generated:
             url += f"?token={self.token}"
         return url
@@ -197,7 +202,7 @@ def parse_authorized_keys(raw: str) -> tuple[ssh_keys.PublicKey, ...]:
 
 def inside_ports() -> set[int]:
     """The loopback ports the workspace itself uses behind its one door."""
-    return tools.loopback_ports() | {NGINX_PORT, SSHD_PORT, SSH_HOP_PORT}
+    return tools.loopback_ports() | {NGINX_PORT, NGINX_TLS_PORT, SSHD_PORT, SSH_HOP_PORT}
 
 
 def parse_allowed_hosts(raw: str) -> tuple[str, ...] | None:
@@ -211,6 +216,26 @@ def parse_allowed_hosts(raw: str) -> tuple[str, ...] | None:
                               "ws.example.com, .example.com (and its subdomains), 10.0.0.5 or [::1], comma-separated, "
                               "or * for any")
     return hosts
+
+
+def parse_tls(environ: Mapping[str, str]) -> tuple[bool, str | None, str | None]:
+    """WORKSPACE_SSL_ENABLED, and the certificate and key files it serves (both or neither)."""
+    # GEN_CERT=yes is docker-stacks' way to ask for HTTPS with a self-signed certificate.
+    enabled = (parse_bool("WORKSPACE_SSL_ENABLED", environ.get("WORKSPACE_SSL_ENABLED", "false"))
+               or parse_bool("GEN_CERT", environ.get("GEN_CERT", "no")))
+    cert, key = environ.get("WORKSPACE_SSL_CERT"), environ.get("WORKSPACE_SSL_KEY")
+    for name, value, other in (("WORKSPACE_SSL_CERT", cert, key), ("WORKSPACE_SSL_KEY", key, cert)):
+        if value is None:
+            continue
+        if not enabled:
+            raise ConfigError(name, value, "must be used with WORKSPACE_SSL_ENABLED=true")
+        if other is None:
+            raise ConfigError(name, value, "must come with "
+                              + ("WORKSPACE_SSL_KEY" if name == "WORKSPACE_SSL_CERT" else "WORKSPACE_SSL_CERT"))
+        if not value.startswith("/") or not value.isprintable() or value.endswith("/"):
+            raise ConfigError(name, value, "must be the absolute path of a PEM file in the container, e.g. "
+                                           "/certs/" + ("fullchain.pem" if name == "WORKSPACE_SSL_CERT" else "key.pem"))
+    return enabled, cert, key
 
 
 def parse_port(raw: str, name: str = "WORKSPACE_PORT") -> int:
@@ -285,7 +310,7 @@ def parse_hub(environ: Mapping[str, str]) -> tuple[Hub, str, int]:
     for name in HUB_OWNED:
         if name in environ:
             raise ConfigError(name, environ[name], "is not used when JupyterHub starts the workspace (the hub sets "
-                                                   "the login, the URL prefix and the port); remove it")
+                                                   "the login, the URL prefix, the port and TLS); remove it")
     for name in ("JUPYTERHUB_USER", "JUPYTERHUB_SERVICE_PREFIX", "JUPYTERHUB_SERVICE_URL", "JUPYTERHUB_API_URL"):
         if not environ.get(name):
             raise ConfigError(name, "", f"must be set when {HUB_MARKER} is (JupyterHub 2 or later sets both)")
@@ -313,11 +338,13 @@ def load(environ: Mapping[str, str]) -> Settings:
     if in_hub(environ):
         hub, base_url, port = parse_hub(environ)
         token, generated = None, False
+        tls, tls_cert, tls_key = False, None, None
     else:
         hub = None
         token, generated = parse_token(environ.get("AUTHENTICATE_VIA_JUPYTER"))
         base_url = parse_base_url(environ.get("WORKSPACE_BASE_URL"))
         port = parse_public_port(environ)
+        tls, tls_cert, tls_key = parse_tls(environ)
     return Settings(
         token=token,
         token_generated=generated,
@@ -345,4 +372,7 @@ def load(environ: Mapping[str, str]) -> Settings:
         notebook_args=parse_notebook_args(environ.get("NOTEBOOK_ARGS", "")),
         allowed_hosts=(parse_allowed_hosts(environ["WORKSPACE_ALLOWED_HOSTS"]) if "WORKSPACE_ALLOWED_HOSTS" in environ
                        else None if token is not None or hub is not None else ()),
+        tls=tls,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
     )

@@ -29,7 +29,7 @@ DOOR_OPTIONS = {
     "port": "WORKSPACE_PORT", "port-retries": "WORKSPACE_PORT", "ip": "WORKSPACE_PORT", "sock": "WORKSPACE_PORT",
     "sock-mode": "WORKSPACE_PORT", "base-url": "WORKSPACE_BASE_URL", "base_url": "WORKSPACE_BASE_URL",
     "token": "AUTHENTICATE_VIA_JUPYTER", "password": "AUTHENTICATE_VIA_JUPYTER",
-    "hashed_password": "AUTHENTICATE_VIA_JUPYTER", "certfile": "WORKSPACE_PORT", "keyfile": "WORKSPACE_PORT",
+    "hashed_password": "AUTHENTICATE_VIA_JUPYTER", "certfile": "WORKSPACE_SSL_CERT", "keyfile": "WORKSPACE_SSL_KEY",
 }
 DOOR_OPTION_PATTERN = re.compile(r"--(?:(?:ServerApp|NotebookApp|SingleUserNotebookApp|IdentityProvider|"
                                  r"PasswordIdentityProvider)\.)?(?P<name>[A-Za-z_-]+)(?:=.*)?")
