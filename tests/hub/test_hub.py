@@ -31,11 +31,12 @@ SOCKETS = {"desktop": ("tools/desktop/websockify", ["binary"]), "ssh": ("tools/s
                       None)}
 
 
-def open_socket(hub, owner, path: str, subprotocols=None, token: str | None = None, cookies=None):
+def open_socket(hub, owner, path: str, subprotocols=None, token: str | None = None, cookies=None,
+                origin: str | None = None):
     headers = [f"Authorization: token {token}"] if token else []
     cookie = "; ".join(f"{name}={value}" for name, value in (cookies or {}).items()) or None
     return websocket.create_connection(hub.user_server(owner).ws_url(path), header=headers, cookie=cookie,
-                                       origin=hub.url, subprotocols=subprotocols, timeout=30)
+                                       origin=origin or hub.url, subprotocols=subprotocols, timeout=30)
 
 
 def user_cookies(hub, user) -> dict:
@@ -118,6 +119,20 @@ def test_a_users_hub_login_cannot_open_another_users_websockets(hub, alice, bob,
     # Bob's own token opens it: the refusal above was about Alice.
     channel = open_socket(hub, bob, path, subprotocols, token=bob.token)
     channel.close()
+
+
+@pytest.mark.parametrize("socket_name", sorted(SOCKETS) + ["kernel"])
+def test_a_page_on_another_origin_cannot_open_a_users_websockets_with_their_hub_login(hub, bob, socket_name):
+    if socket_name == "kernel":
+        path, subprotocols = f"api/kernels/{start_kernel(hub.user_server(bob))}/channels", None
+    else:
+        path, subprotocols = SOCKETS[socket_name]
+    cookies = user_cookies(hub, bob)  # a yes for these cookies was just kept by the door
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        open_socket(hub, bob, path, subprotocols, cookies=cookies, origin="http://evil.example")
+    assert refused.value.status_code == 403
+    assert b"another web origin" in refused.value.resp_body
+    open_socket(hub, bob, path, subprotocols, cookies=cookies).close()  # from the hub's own origin it opens
 
 
 def test_anonymous_visitor_gets_the_hub_login(hub, bob):
