@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import os
 import secrets
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ from jupyter_core.paths import jupyter_runtime_dir
 from jupyter_server.auth.identity import PasswordIdentityProvider, User
 from tornado import web
 
+from . import render
 from .guesses import Guesses
 
 # Tornado refuses a signed cookie older than this anyway (get_secure_cookie's max_age_days); an ended session needs
@@ -48,9 +48,7 @@ class EndedSessions:
         self.ended = {known: at for known, at in self.ended.items() if now - at < COOKIE_DAYS * 86400}
         self.ended[session] = now
         temporary = self.path.with_suffix(".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump(self.ended, out)
+        render.write_private(temporary, json.dumps(self.ended))
         temporary.replace(self.path)
 
 

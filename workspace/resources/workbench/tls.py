@@ -4,12 +4,11 @@ owned by the user it runs as: a mounted key is often root's and readable by root
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 from pathlib import Path
 
-from . import paths
+from . import paths, render
 from .settings import Settings
 
 SELF_SIGNED_CERT = paths.SELF_SIGNED_DIR / "cert.pem"
@@ -22,8 +21,8 @@ class TlsError(Exception):
     pass
 
 
-def openssl(*arguments: str, input_text: str | None = None) -> str:
-    result = subprocess.run(["openssl", *arguments], input=input_text, capture_output=True, text=True)
+def openssl(*arguments: str) -> str:
+    result = subprocess.run(["openssl", *arguments], capture_output=True, text=True)
     if result.returncode != 0:
         raise TlsError(" ".join(result.stderr.split()) or f"openssl {arguments[0]} failed")
     return result.stdout
@@ -57,8 +56,7 @@ def check_pair(cert: str, key: str, cert_name: str = "WORKSPACE_SSL_CERT", key_n
 
 def serve(cert: str | Path, key: str | Path, uid: int, gid: int) -> None:
     for source, target in ((cert, paths.SERVED_TLS_CERT), (key, paths.SERVED_TLS_KEY)):
-        shutil.copyfile(source, target)
-        target.chmod(0o600)
+        render.write_private(target, Path(source).read_text())
         if os.geteuid() == 0:
             os.chown(target, uid, gid)
 
