@@ -54,3 +54,12 @@ def screenshot(request):
 def ready_tile(tool: str) -> str:
     """The landing tile once it can be opened: running, or (a tool that starts when opened) not running yet."""
     return f'.tile[data-tool="{tool}"] .state:is([data-state="RUNNING"], [data-state="IDLE"])'
+
+
+def log_in(page, workspace):
+    """The login form, as a person uses it: open the workspace, be sent to the form, type the token, land back."""
+    page.goto(workspace.url)
+    assert "/login?next=" in page.url
+    page.fill("#password_input", workspace.token)
+    page.click("#login_submit")
+    page.wait_for_url(workspace.url)

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import docker
@@ -42,6 +44,15 @@ def image(pytestconfig, docker_client) -> str:
         build.build(args)
     docker_client.images.get(tag)
     return tag
+
+
+@pytest.fixture
+def short_home():
+    """ssh's control sockets live in ~/.ssh, and a unix socket path must stay under 108 bytes: pytest's tmp_path
+    is too deep for that."""
+    home = Path(tempfile.mkdtemp(prefix="home-", dir="/tmp"))
+    yield home
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture

@@ -149,6 +149,26 @@ class Workspace:
         return f"{parts.scheme}://{parts.netloc}"
 
 
+def login(workspace: Workspace, token: str) -> requests.Session:
+    """The browser flow without a browser: open a page, get sent to the login form, submit the token, land where we
+    went. The cookie it gets has never been asked about by nginx."""
+    session = requests.Session()
+    redirect = session.get(workspace.url + "lab", headers={"Accept": "text/html"}, allow_redirects=False)
+    form = session.get(workspace.origin() + redirect.headers["Location"])
+    assert form.status_code == 200 and 'name="password"' in form.text
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form.text).group(1)
+    submitted = session.post(workspace.origin() + redirect.headers["Location"],
+                             data={"password": token, "_xsrf": xsrf}, allow_redirects=False)
+    assert submitted.status_code == 302, submitted.text
+    assert submitted.headers["Location"] == workspace.base_url + "lab"
+    return session
+
+
+def cookie_header(session: requests.Session) -> str:
+    """The session's cookies as a Cookie header, for a websocket client."""
+    return "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+
+
 def wait_for_status(workspace: Workspace, condition, timeout: float = 60) -> dict:
     """Poll the landing page's status endpoint until condition(status) holds; return that status. The endpoint is
     Jupyter's: while Jupyter restarts it does not answer, which is waited through too."""

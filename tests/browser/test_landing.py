@@ -1,26 +1,15 @@
 """A person with the token: logs in on the landing page, sees the tools running, opens them."""
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
-from browsers import ready_tile
+from browsers import log_in, ready_tile
 from workbench_client import ON_DEMAND_TOOLS
 
 pytestmark = pytest.mark.container
-
-
-def log_in(page, workspace):
-    page.goto(workspace.url)
-    assert "/login?next=" in page.url
-    page.fill("#password_input", workspace.token)
-    page.click("#login_submit")
-    page.wait_for_url(workspace.url)
 
 
 def open_tile(page, workspace, tool: str):
@@ -158,34 +147,30 @@ def test_netdata_tile_shows_live_charts(workspace, page, screenshot):
     screenshot(netdata, "netdata")
 
 
-def test_ssh_command_on_the_landing_page_sets_up_a_working_ssh_host(workspace, page, screenshot):
+def test_ssh_command_on_the_landing_page_sets_up_a_working_ssh_host(workspace, page, screenshot, short_home):
     """What a user does: copy the command from the landing page, paste it in a shell, then ssh."""
     log_in(page, workspace)
     page.wait_for_function("document.getElementById('ssh-command').textContent.startsWith('curl ')")
     command = page.inner_text("#ssh-command")
     alias = page.inner_text("#ssh-alias")
     assert command.endswith('api/workbench/ssh/setup" | sh') and workspace.token in command
-    home = Path(tempfile.mkdtemp(prefix="home-", dir="/tmp"))  # short: ssh's control socket lives in ~/.ssh
-    try:
-        env = {**os.environ, "HOME": str(home)}
-        setup = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True, timeout=120)
-        assert setup.returncode == 0, setup.stderr
-        login = subprocess.run(["ssh", "-F", str(home / ".ssh" / "config"), "-o", "ControlMaster=no", alias, "whoami"],
-                               env=env, capture_output=True, text=True, timeout=60)
-        assert login.stdout == "jovyan\n", login.stderr
-        # The new key is listed on the page, with a button to revoke it.
-        page.reload()
-        revoke = page.wait_for_selector("#ssh-keys tbody tr button", timeout=30_000)
-        screenshot(page, "ssh")
-        # Revoking it from the page (the DELETE carries Jupyter's XSRF token) locks that client out.
-        page.once("dialog", lambda dialog: dialog.accept())
-        revoke.click()
-        page.wait_for_selector("#ssh-keys tbody tr", state="detached", timeout=30_000)
-        refused = subprocess.run(["ssh", "-F", str(home / ".ssh" / "config"), "-o", "ControlMaster=no", alias,
-                                  "whoami"], env=env, capture_output=True, text=True, timeout=60)
-        assert refused.returncode == 255 and "Permission denied" in refused.stderr
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    env = {**os.environ, "HOME": str(short_home)}
+    setup = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True, timeout=120)
+    assert setup.returncode == 0, setup.stderr
+    login = subprocess.run(["ssh", "-F", str(short_home / ".ssh" / "config"), "-o", "ControlMaster=no", alias,
+                            "whoami"], env=env, capture_output=True, text=True, timeout=60)
+    assert login.stdout == "jovyan\n", login.stderr
+    # The new key is listed on the page, with a button to revoke it.
+    page.reload()
+    revoke = page.wait_for_selector("#ssh-keys tbody tr button", timeout=30_000)
+    screenshot(page, "ssh")
+    # Revoking it from the page (the DELETE carries Jupyter's XSRF token) locks that client out.
+    page.once("dialog", lambda dialog: dialog.accept())
+    revoke.click()
+    page.wait_for_selector("#ssh-keys tbody tr", state="detached", timeout=30_000)
+    refused = subprocess.run(["ssh", "-F", str(short_home / ".ssh" / "config"), "-o", "ControlMaster=no", alias,
+                              "whoami"], env=env, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 255 and "Permission denied" in refused.stderr
 
 
 def test_an_environment_made_with_workbench_env_is_in_the_jupyterlab_launcher(workspace, page, screenshot):

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from browsers import ready_tile
+from browsers import log_in, ready_tile
 from workbench_client import Workspace
 
 pytestmark = pytest.mark.browser
@@ -28,11 +28,7 @@ def test_every_tile_opens_over_https(workspaces, host_workspace, browser, screen
     context = browser.new_context(viewport={"width": 1280, "height": 800}, ignore_https_errors=True)
     try:
         page = context.new_page()
-        page.goto(workspace.url)
-        assert page.url.startswith(workspace.url + "login?next=")
-        page.fill("#password_input", workspace.token)
-        page.click("#login_submit")
-        page.wait_for_url(workspace.url)
+        log_in(page, workspace)
         assert all(cookie["secure"] for cookie in context.cookies() if cookie["name"].startswith("username-"))
         page.wait_for_selector("#ssh-command")
         page.wait_for_function("document.getElementById('ssh-command').textContent.startsWith('curl -fsSk ')")

@@ -1,11 +1,10 @@
 """One token guards everything: without it nothing but healthz and the login page is served."""
-import re
 
 import pytest
 import requests
 import websocket
 
-from workbench_client import execute, open_every_tool, open_kernel_channels, start_kernel
+from workbench_client import cookie_header, execute, login, open_every_tool, open_kernel_channels, start_kernel
 
 pytestmark = pytest.mark.container
 
@@ -67,26 +66,12 @@ def test_token_in_the_header_opens_the_api(workspace):
     assert status["user"] == "jovyan"
 
 
-def login(workspace, token) -> requests.Session:
-    """The browser flow: open a page, get sent to the login form, submit the token, land where we went."""
-    session = requests.Session()
-    redirect = session.get(workspace.url + "lab", headers={"Accept": "text/html"}, allow_redirects=False)
-    form = session.get(workspace.origin() + redirect.headers["Location"])
-    assert form.status_code == 200 and 'name="password"' in form.text
-    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form.text).group(1)
-    submitted = session.post(workspace.origin() + redirect.headers["Location"],
-                             data={"password": token, "_xsrf": xsrf}, allow_redirects=False)
-    assert submitted.status_code == 302, submitted.text
-    assert submitted.headers["Location"] == "/lab"
-    return session
-
-
 def test_login_form_sets_a_cookie_that_opens_every_path_and_websocket(workspace):
     session = login(workspace, workspace.token)
     assert "<title>Workbench</title>" in session.get(workspace.url).text
     assert "<title>JupyterLab</title>" in session.get(workspace.url + "lab").text
     assert "Jupyter Notebook" in session.get(workspace.url + "tree").text
-    cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+    cookie = cookie_header(session)
     kernel_id = start_kernel(workspace)
     channel = open_kernel_channels(workspace, kernel_id, headers={}, cookie=cookie)
     channel.close()

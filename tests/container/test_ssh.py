@@ -3,11 +3,9 @@ setup command (run with a fresh HOME), then a shell, SFTP, a tunnel and a remote
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -46,15 +44,6 @@ class Client:
     def ssh(self, *arguments: str, timeout: float = 60) -> subprocess.CompletedProcess:
         return subprocess.run(["ssh", "-F", str(self.config), *arguments], env=self.env, capture_output=True,
                               text=True, timeout=timeout)
-
-
-@pytest.fixture
-def short_home():
-    """ssh's control sockets live in ~/.ssh, and a unix socket path must stay under 108 bytes: pytest's tmp_path
-    is too deep for that."""
-    home = Path(tempfile.mkdtemp(prefix="home-", dir="/tmp"))
-    yield home
-    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture
@@ -161,7 +150,6 @@ def test_local_forward_reaches_the_vnc_server(client, workspace):
 
 KERNEL_CHECK = """
 import sys
-import tempfile
 from jupyter_client.manager import KernelManager
 manager = KernelManager(kernel_name=sys.argv[1])
 manager.start_kernel()

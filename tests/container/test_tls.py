@@ -2,10 +2,8 @@
 user's own; plain HTTP sent to HTTPS; SSH still on the same port."""
 import os
 import re
-import shutil
 import ssl
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -30,14 +28,6 @@ def curl(*arguments: str) -> subprocess.CompletedProcess:
 
 def served_certificate(workspace: Workspace) -> str:
     return ssl.get_server_certificate(("127.0.0.1", workspace.host_port))
-
-
-@pytest.fixture
-def short_home():
-    """ssh's control sockets must have short paths (pytest's tmp_path is too deep)."""
-    home = Path(tempfile.mkdtemp(prefix="home-", dir="/tmp"))
-    yield home
-    shutil.rmtree(home, ignore_errors=True)
 
 
 def test_self_signed_https_works_redirects_http_keeps_ssh_and_survives_recreation(workspaces, host_workspace,

@@ -9,8 +9,8 @@ import pytest
 import requests
 import websocket
 
-from workbench_client import (USER_APP_PORT, open_kernel_channels, open_tool, start_kernel, start_user_app,
-                              tool_state, wait_for_status)
+from workbench_client import (USER_APP_PORT, cookie_header, login, open_kernel_channels, open_tool, start_kernel,
+                              start_user_app, tool_state, wait_for_status)
 
 pytestmark = pytest.mark.container
 
@@ -22,10 +22,6 @@ def log_in(workspace) -> requests.Session:
     assert session.get(workspace.url + f"?token={workspace.token}", timeout=30).status_code == 200
     session.get(workspace.url + "lab", timeout=30)
     return session
-
-
-def cookie_header(session: requests.Session) -> str:
-    return "; ".join(f"{name}={value}" for name, value in session.cookies.items())
 
 
 ECHO_PORT = USER_APP_PORT
@@ -143,10 +139,7 @@ def test_a_cross_origin_read_with_a_cookie_nginx_never_asked_about_is_a_403(work
     """Jupyter refuses a cookie's API request from another origin with a 404, which nginx's auth check used to turn
     into a 500."""
     # A cookie from the login form, never yet asked about (one from ?token= may be a kept answer's, already asked).
-    session = requests.Session()
-    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', session.get(workspace.url + "login", timeout=30).text).group(1)
-    assert session.post(workspace.url + "login", data={"password": workspace.token, "_xsrf": xsrf},
-                        allow_redirects=False, timeout=30).status_code == 302
+    session = login(workspace, workspace.token)
     response = session.get(workspace.url + "api/workbench/status", headers={"Origin": "http://evil.example"},
                            timeout=30)
     assert response.status_code == 403 and '"services"' not in response.text

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -164,13 +162,11 @@ class SshClient:
 
 
 @pytest.fixture
-def alice_ssh(hub, alice):
-    home = Path(tempfile.mkdtemp(prefix="home-", dir="/tmp"))  # short: ssh's control sockets live there
-    client = SshClient(home, hub, alice)
+def alice_ssh(hub, alice, short_home):
+    client = SshClient(short_home, hub, alice)
     result = client.setup()
     assert result.returncode == 0, result.stderr
-    yield client
-    shutil.rmtree(home, ignore_errors=True)
+    return client
 
 
 def test_ssh_over_the_websocket_reaches_the_users_own_workspace_only(hub, alice, bob, alice_ssh):
