@@ -8,6 +8,7 @@ Commands:
   run    run the workspace like the README's quick start (builds the image first if missing)
   lock   re-resolve a flavor's pinned Python requirements inside the base image
   hub    build the JupyterHub image that spawns workspaces for many users (deploy/docker)
+  package  build a SageMaker job image from a folder of code (deploy/sagemaker): train, serve, process
   test   prepare this machine (Docker engine, base image, test tools), build, and run the tests
   bench  measure start-up, idle memory, image sizes and the front door's cost (benchmarks/run.py)
 
@@ -318,20 +319,22 @@ def build(args: argparse.Namespace, source: ImageSource = WORKSPACE_IMAGE) -> st
 def stage_wheels(wheelhouse: Path) -> None:
     """Hard-link (or copy) the wheelhouse into the build context for one build."""
     wheels = sorted(wheelhouse.glob("*.whl"))
+    # What PyPI has only as source (SageMaker's training toolkit, inotify_simple) is built in the builder stage.
+    sources = sorted(wheelhouse.glob("*.tar.gz"))
     if not wheels:
         raise BuildError(f"--wheelhouse: {wheelhouse} has no .whl files (fill it with: pip download -d {wheelhouse} "
                          "-r workspace/requirements/<flavor>.txt --no-deps)")
-    for wheel in wheels:
+    for wheel in wheels + sources:
         try:
             os.link(wheel, BUILD_WHEELS_DIR / wheel.name)
         except OSError:
             shutil.copyfile(wheel, BUILD_WHEELS_DIR / wheel.name)
-    say(f"building offline from {len(wheels)} wheels in {wheelhouse}")
+    say(f"building offline from {len(wheels)} wheels and {len(sources)} source packages in {wheelhouse}")
 
 
 def remove_staged_wheels() -> None:
-    for wheel in BUILD_WHEELS_DIR.glob("*.whl"):
-        wheel.unlink()
+    for package in [*BUILD_WHEELS_DIR.glob("*.whl"), *BUILD_WHEELS_DIR.glob("*.tar.gz")]:
+        package.unlink()
 
 
 def size_report(tag: str, count: int = 8) -> str:
@@ -448,6 +451,54 @@ def lock_flavor(flavor: str, args: argparse.Namespace) -> None:
                f"--flavor {flavor}", on_top)
 
 
+# ---------------------------------------------------------------- package
+
+JOB_IMAGE_DOCKERFILE = ROOT / "deploy" / "sagemaker" / "Dockerfile"
+# Never part of a job's code: version control, editors' and Jupyter's leftovers, the workspace's own state.
+NOT_CODE = shutil.ignore_patterns(".git", "__pycache__", ".ipynb_checkpoints", ".workbench", ".venv", "*.pyc")
+
+
+def default_program(code: Path) -> str:
+    """The script `train` runs and `serve` loads: train.py, else the folder's only Python file, else none."""
+    scripts = sorted(path.name for path in code.glob("*.py"))
+    if "train.py" in scripts:
+        return "train.py"
+    return scripts[0] if len(scripts) == 1 else ""
+
+
+def package_tag(code: Path) -> str:
+    return (re.sub(r"[^a-z0-9._-]+", "-", code.resolve().name.lower()).strip(".-_") or "job") + ":latest"
+
+
+def package(args: argparse.Namespace) -> str:
+    """A thin image on workbench:<flavor> with the folder's code in /opt/ml/code (deploy/sagemaker/Dockerfile)."""
+    code = Path(args.directory)
+    if not code.is_dir():
+        raise BuildError(f"{args.directory} is not a folder")
+    program = default_program(code) if args.program is None else args.program
+    if program and not (code / program).is_file():
+        raise BuildError(f"--program: {program} is not a file in {code}")
+    base = image_tags(args.flavor, None)[0]
+    tag = args.tag or package_tag(code)
+    cmd = ["docker", "build", "--force-rm", "--build-arg", f"WORKBENCH_IMAGE={base}", "--build-arg",
+           f"SAGEMAKER_PROGRAM={program}", "--label", f"org.opencontainers.image.base.name={base}", "--tag", tag]
+    if args.dry_run:
+        print(f"$ DOCKER_BUILDKIT=0 {shlex.join(cmd + ['CONTEXT'])}")
+        return tag
+    ensure_engine()
+    if not image_exists(base):
+        raise BuildError(f"{base} is missing: build it first with python3 build.py build --flavor {args.flavor}")
+    with tempfile.TemporaryDirectory(prefix="workbench-package-") as context:
+        shutil.copytree(code, Path(context) / "code", ignore=NOT_CODE, symlinks=False)
+        (Path(context) / "build-ca").mkdir()
+        if args.ca_cert:
+            shutil.copyfile(args.ca_cert, Path(context) / "build-ca" / "build-ca.pem")
+        shutil.copyfile(JOB_IMAGE_DOCKERFILE, Path(context) / "Dockerfile")
+        run(cmd + [context], env={"DOCKER_BUILDKIT": "0"}, progress=True)
+    say(f"built {tag} from {code} (SAGEMAKER_PROGRAM={program or 'unset'}): try it with docker run ... {tag} train")
+    return tag
+
+
 # ---------------------------------------------------------------- run
 
 def wait_for_login_url(container: str, host_port: int, timeout: float = 120) -> str:
@@ -502,14 +553,17 @@ def run_workspace(args: argparse.Namespace) -> None:
 # ---------------------------------------------------------------- test
 
 def ensure_test_environment(args: argparse.Namespace) -> Path:
-    """Debian's Chromium for the browser tests, the OpenSSH client for the SSH tests, and a virtual environment
-    with the test tools (reused when it is already complete)."""
+    """Debian's Chromium for the browser tests, the OpenSSH client for the SSH tests, Docker Compose for SageMaker's
+    local mode, and a virtual environment with the test tools (reused when it is already complete)."""
     if not Path(CHROMIUM).exists():
         say("Chromium not found: installing Debian's chromium for the browser tests")
         apt_install("chromium")
     if not (shutil.which("ssh") and shutil.which("sftp")):
         say("OpenSSH client not found: installing it for the SSH tests")
         apt_install("openssh-client")
+    if not (shutil.which("docker-compose") or capture(["docker", "compose", "version"]).returncode == 0):
+        say("Docker Compose not found: installing Debian's docker-compose for SageMaker's local mode tests")
+        apt_install("docker-compose")
     python = TEST_VENV / "bin" / "python"
     stamp = TEST_VENV / ".requirements"
     wanted = TEST_REQUIREMENTS.read_text()
@@ -627,6 +681,18 @@ def parser() -> argparse.ArgumentParser:
     add_build_options(hub_cmd)
     hub_cmd.add_argument("--dry-run", action="store_true", help="print the docker commands instead of running them")
 
+    package_cmd = commands.add_parser("package", help="build a SageMaker job image from a folder of code",
+                                      description="A thin image FROM workbench:<flavor> with DIRECTORY's code in "
+                                                  "/opt/ml/code and its requirements.txt installed: `train`, `serve` "
+                                                  "and processing jobs, ready to push to a registry such as ECR.")
+    package_cmd.add_argument("directory", metavar="DIRECTORY", help="the folder with the job's code")
+    add_build_options(package_cmd)
+    package_cmd.add_argument("--tag", metavar="NAME:TAG", help="image name (default: the folder's name, :latest)")
+    package_cmd.add_argument("--program", metavar="SCRIPT",
+                             help="the script train runs and serve loads, relative to DIRECTORY (default: train.py, "
+                                  "or the only .py file; '' to leave SAGEMAKER_PROGRAM unset)")
+    package_cmd.add_argument("--dry-run", action="store_true", help="print the docker command instead of running it")
+
     bench_cmd = commands.add_parser("bench", help="measure start-up, memory, sizes and the front door's cost",
                                     description="Runs benchmarks/run.py (builds minimal first if it is missing).")
     add_build_options(bench_cmd)
@@ -672,6 +738,8 @@ def main(argv: list[str] | None = None) -> int:
             build(args, HUB_IMAGE)
         elif args.command == "lock":
             lock(args)
+        elif args.command == "package":
+            package(args)
         elif args.command == "run":
             run_workspace(args)
         elif args.command == "test":

@@ -2,7 +2,6 @@
 import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
 import uuid
@@ -13,6 +12,7 @@ import pytest
 import requests
 
 import build
+from workbench_client import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -133,12 +133,6 @@ def test_base_dry_run_shows_debootstrap_and_import():
     assert "docker import" in result.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.container
 def test_run_starts_the_workspace_and_prints_a_working_login_url(image, docker_client, tmp_path):
     folder = tmp_path / "project"
@@ -161,3 +155,22 @@ def test_run_starts_the_workspace_and_prints_a_working_login_url(image, docker_c
         assert again.returncode == 1 and f"a container named {name} already exists" in again.stderr
     finally:
         subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+
+
+def test_package_names_the_script_and_refuses_what_is_not_there(tmp_path):
+    code = tmp_path / "My Model"
+    code.mkdir()
+    (code / "train.py").write_text("print('training')\n")
+    (code / "helpers.py").write_text("")
+    dry = build_py("package", str(code), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "--build-arg WORKBENCH_IMAGE=workbench:minimal --build-arg SAGEMAKER_PROGRAM=train.py" in dry.stdout
+    assert "--tag my-model:latest" in dry.stdout
+    chosen = build_py("package", str(code), "--program", "helpers.py", "--tag", "churn:2", "--dry-run")
+    assert "SAGEMAKER_PROGRAM=helpers.py" in chosen.stdout and "--tag churn:2" in chosen.stdout
+    for args, message in ((["--program", "nope.py"], f"--program: nope.py is not a file in {code}"),
+                          ([], None)):
+        target = str(code) if message else str(tmp_path / "missing")
+        result = build_py("package", target, *args, "--dry-run")
+        assert result.returncode == 1
+        assert result.stderr.strip() == f"build.py: error: {message or f'{target} is not a folder'}"

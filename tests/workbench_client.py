@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -147,6 +148,28 @@ class Workspace:
     def origin(self) -> str:
         parts = urlsplit(self.url)
         return f"{parts.scheme}://{parts.netloc}"
+
+
+def free_port() -> int:
+    """A host port nothing listens on now (for a client's own tunnel or server)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until(check, timeout: float = 60, interval: float = 0.2):
+    """check()'s first true value; a connection refused meanwhile counts as not yet."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = check()
+            if result:
+                return result
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} s: {getattr(check, '__name__', check)}")
+        time.sleep(interval)
 
 
 def login(workspace: Workspace, token: str) -> requests.Session:

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from workbench_client import wait_for_tool
+from workbench_client import free_port, wait_for_tool
 
 pytestmark = pytest.mark.container
 
@@ -120,12 +120,6 @@ def test_sftp_uploads_into_the_workspace_folder(client, workspace, tmp_path):
     assert result.returncode == 0, result.stderr
     host_folder = Path(next(m["Source"] for m in workspace.container.attrs["Mounts"] if m["Destination"] == "/workspace"))
     assert (host_folder / "uploaded.txt").read_text() == "sent over sftp\n"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_local_forward_reaches_the_vnc_server(client, workspace):

@@ -49,3 +49,9 @@ def test_arguments_that_would_move_the_door_are_refused_naming_the_setting(arg, 
                                  "--ServerApp.token_refresh=1", "--debug", "--ContentsManager.allow_hidden=True"])
 def test_other_jupyter_arguments_pass(arg):
     assert parse(["start-singleuser.sh", arg]).jupyter_args == (arg,)
+
+
+def test_run_runs_a_notebook_or_script_job_as_the_user():
+    command = parse(["run", "report.ipynb", "-p", "alpha", "1"])
+    assert command.program == ("/opt/venv/bin/python", "-m", "workbench.notebook_job", "report.ipynb", "-p", "alpha",
+                               "1")

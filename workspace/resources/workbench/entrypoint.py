@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import __version__, home, hooks, paths, render, ssh_keys, start_command, tls, tools
+from . import __version__, home, hooks, jobs, paths, render, ssh_keys, start_command, tls, tools
 from .account import AccountError, check_workspace_writable, current_account, drop_privileges, prepare_as_root
 from .settings import ConfigError, Settings, load
 from .start_command import ArgumentError
@@ -121,6 +121,9 @@ def write_jupyter_args(args: tuple[str, ...]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    job = jobs.job_of(argv)
+    if job:  # SageMaker's train or serve: none of the workspace
+        return jobs.main(job)
     if supervisor_running():
         return fail("the workspace is already running in this container; open it in the browser (docker logs show "
                     "the address), or restart the container to start it afresh")

@@ -52,3 +52,13 @@ SSH_HOP_PORT = 2223
 # The client side of SSH over a websocket (tools/ssh): the setup script installs it as the ssh ProxyCommand.
 # Found next to the package (not under INSTALL_DIR) so that the setup script renders outside the image too.
 SSH_PROXY_HELPER = Path(__file__).resolve().parent.parent / "ssh" / "workbench-ssh-proxy"
+# SageMaker's container contract (workbench/jobs.py): where a job's inputs, code, model and outputs live.
+ML_DIR = Path("/opt/ml")
+ML_CODE_DIR = ML_DIR / "code"
+ML_MODEL_DIR = ML_DIR / "model"
+ML_CONFIG_DIR = ML_DIR / "input" / "config"
+ML_FAILURE_FILE = ML_DIR / "output" / "failure"
+# Where SageMaker sends requests to a model server (`serve`), unless SAGEMAKER_BIND_TO_PORT says otherwise.
+SERVE_PORT = 8080
+# Where nginx reaches the model server's workers (gunicorn) in serve mode.
+MODEL_SERVER_SOCKET = RUN_DIR / "model-server.sock"

@@ -115,6 +115,13 @@ def ssh_setup_script(*, alias: str, url: str, token: str, host: str, port: int, 
         proxy_helper=paths.SSH_PROXY_HELPER.read_text() if transport == "websocket" else "", tls_pin=tls_pin)
 
 
+def serve_nginx_config(*, port: int, timeout: int, max_payload_mb: int) -> str:
+    """nginx for `serve` (workbench/serving.py): SageMaker's port, in front of the model server's socket."""
+    return _environment().get_template("serve-nginx.conf.j2").render(
+        port=port, timeout=timeout, max_payload_mb=max_payload_mb, ipv6=ipv6_available(), run_dir=str(paths.RUN_DIR),
+        model_server_socket=str(paths.MODEL_SERVER_SOCKET))
+
+
 def tool_starting_page(tool: tools.Tool, base_url: str, timeout: float, xsrf_token: str) -> str:
     return _environment().get_template("tool-starting.html.j2").render(
         name=tool.name, title=tool.title, base_url=base_url, timeout=timeout, xsrf_token=xsrf_token)

@@ -1,5 +1,5 @@
 """What `docker run IMAGE [COMMAND...]` asks for: the workspace (with arguments for Jupyter), or a command run as
-the user once the account is fitted.
+the user once the account is fitted. (SageMaker's `train` and `serve` never get here: workbench/jobs.py.)
 
 The names are jupyter/docker-stacks' (and JupyterHub's), so that commands, spawners and habits written for those
 images start the whole workspace here: `start-notebook.py ARGS` and friends pass ARGS to Jupyter Server, `start.sh
@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .paths import INSTALL_DIR
+from .paths import INSTALL_DIR, VENV_DIR
 
 # Each starts the workspace; what follows it are Jupyter Server's arguments. docker-stacks' scripts are links to the
 # entrypoint in the image; jupyterhub-singleuser is JupyterHub's own program, and reaches the entrypoint as the
@@ -20,6 +20,8 @@ DOCKER_STACKS_STARTERS = ("start-notebook.py", "start-notebook.sh", "start-singl
 WORKSPACE_COMMANDS = DOCKER_STACKS_STARTERS + ("jupyterhub-singleuser",)
 # docker-stacks' start.sh: fit the account, then run the rest of the command line as the user.
 RUN_AS_USER_COMMAND = "start.sh"
+# A notebook or script run once as a job, as the user (workbench/notebook_job.py).
+RUN_JOB_COMMAND = "run"
 # The entrypoint's own name, and the names above installed as links to it (see the Dockerfile).
 ENTRYPOINT = "workbench-start"
 
@@ -61,6 +63,8 @@ def check_jupyter_args(args: tuple[str, ...], source: str) -> tuple[str, ...]:
 def parse(argv: list[str], notebook_args: tuple[str, ...] = ()) -> StartCommand:
     """argv is what follows the entrypoint; notebook_args come from NOTEBOOK_ARGS and go before argv's own."""
     name = argv[0].rsplit("/", 1)[-1] if argv else ENTRYPOINT
+    if name == RUN_JOB_COMMAND:
+        return StartCommand(program=(str(VENV_DIR / "bin" / "python"), "-m", "workbench.notebook_job", *argv[1:]))
     if name == RUN_AS_USER_COMMAND and len(argv) > 1:
         return StartCommand(program=tuple(argv[1:]))
     if name not in (ENTRYPOINT, RUN_AS_USER_COMMAND) + WORKSPACE_COMMANDS:
