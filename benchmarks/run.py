@@ -1,6 +1,6 @@
-"""Benchmarks: how fast the workspace is ready, how much memory it takes idle, how big the images are, and what
-the front door (port 8080) costs, each against a baseline measured in the same run. Prints tables; asserts
-nothing (the machines are noisy). Run it with: python3 build.py bench [--repeat N] [--flavor F ...]"""
+"""Benchmarks: how fast the workspace is ready, how much memory it takes idle, how big the images are, what
+the front door (port 8080) costs, and how fast jobs serve and start (benchmarks/jobs.py), each against a baseline
+measured in the same run. Prints tables; asserts nothing (the machines are noisy). Run it with: python3 build.py bench [--repeat N] [--flavor F ...]"""
 from __future__ import annotations
 
 import argparse
@@ -41,6 +41,12 @@ def wait_until(check, timeout: float = 180) -> float:
             pass
         time.sleep(0.05)
     raise TimeoutError("not ready in time")
+
+
+def remove_benchmark_containers(client) -> None:
+    """Every container a benchmark started, whatever stopped it."""
+    for container in client.containers.list(all=True, filters={"label": LABEL}):
+        container.remove(force=True)
 
 
 def memory_bytes(container) -> int:
@@ -290,9 +296,10 @@ def main(argv: list[str]) -> int:
         print(table(f"Front-door cost ({images[0]}): port 8080 (nginx stream + nginx + auth check) vs Jupyter's "
                     "socket, inside the container", rows))
         print(table("Image sizes", image_sizes(client, ["minimal", "full", "gpu"])))
+        import jobs  # here: benchmarks/jobs.py takes its helpers from this module
+        print(table(jobs.TITLE.format(image=images[0]), jobs.measure(client, images[0], args.repeat)))
     finally:
-        for container in client.containers.list(all=True, filters={"label": LABEL}):
-            container.remove(force=True)
+        remove_benchmark_containers(client)
     return 0
 
 

@@ -50,7 +50,7 @@ def test_train_runs_the_script_as_sagemaker_does(trained):
     assert status == 0, log
     assert (ml / "model" / "model.joblib").stat().st_size > 0
     assert "running a SageMaker training job (`train`); the workspace" in log
-    assert "trained on 400 rows" in log
+    assert "trained LogisticRegression on 400 rows" in log
     assert not (ml / "output" / "failure").exists()
     seen = json.loads((ml / "output" / "data" / "seen.json").read_text())
     assert seen["args"] == {"strength": 0.5, "mode": "fit", "note": "two words"}
@@ -65,6 +65,15 @@ def test_train_runs_the_script_as_sagemaker_does(trained):
     # As SageMaker runs it: root, and nothing of the workspace beside the job.
     assert seen["uid"] == 0
     assert not {"supervisord", "nginx", "sshd", "jupyter-server", "Xvnc"} & set(seen["processes"]), seen["processes"]
+
+
+@pytest.mark.flavor("full")
+def test_train_fits_xgboost_on_the_full_flavor(factory, tmp_path):
+    ml = ml_tree(tmp_path, {"mode": "xgboost"})
+    status, log = finish(run_job(factory, ml, ["train"], train_env()))
+    assert status == 0, log
+    assert "trained XGBClassifier on 400 rows" in log
+    assert (ml / "model" / "model.joblib").stat().st_size > 0
 
 
 def test_a_failing_script_fails_the_job_with_its_message(factory, tmp_path):

@@ -1,0 +1,183 @@
+"""Jobs: `serve` against the model server users hand-write today (benchmarks/reference-serve: AWS's
+scikit_bring_your_own layout, nginx + gunicorn + Flask, built here on the same image), and what `train` adds to
+starting the same script with python directly. Part of `build.py bench`; alone: python3 benchmarks/jobs.py [IMAGE]"""
+from __future__ import annotations
+
+import http.client
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import docker
+
+from run import LABEL, ROOT, host_port, remove_benchmark_containers, spread, table, wait_until
+
+sys.path.insert(0, str(ROOT / "tests"))
+from ml_jobs import training_data  # noqa: E402  (the tests' data and /opt/ml layout)
+
+REFERENCE = Path(__file__).resolve().parent / "reference-serve"
+REFERENCE_TAG = "workbench-benchmark-reference-serve:latest"
+HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+CLIENTS = 4
+REQUESTS_PER_CLIENT = 500
+TRAIN_MODEL = '''
+import joblib, numpy as np
+from sklearn.linear_model import LogisticRegression
+data = np.loadtxt("/opt/ml/input/data/train/train.csv", delimiter=",")
+joblib.dump(LogisticRegression().fit(data[:, 1:], data[:, 0]), "/opt/ml/model/model.joblib")
+'''
+NOOP_SCRIPT = "print('nothing to train')\n"
+TITLE = (f"Jobs ({{image}}): serve against nginx + gunicorn + Flask (AWS's example), {CLIENTS} clients x "
+         f"{REQUESTS_PER_CLIENT} requests each; train against python job.py")
+
+
+def build_reference(client, image: str) -> str:
+    """The hand-written stack, built FROM the image under test (pip trusts this host's CA for Flask)."""
+    with tempfile.TemporaryDirectory(prefix="reference-serve-") as context:
+        shutil.copytree(REFERENCE, context, dirs_exist_ok=True)
+        (Path(context) / "build-ca").mkdir()
+        if HOST_CA_BUNDLE.is_file():
+            shutil.copyfile(HOST_CA_BUNDLE, Path(context) / "build-ca" / "host-ca.pem")
+        client.images.build(path=context, tag=REFERENCE_TAG, buildargs={"WORKBENCH_IMAGE": image}, rm=True,
+                            forcerm=True)
+    return REFERENCE_TAG
+
+
+def ml_folder(parent: Path, script: str = NOOP_SCRIPT) -> Path:
+    ml = parent / "ml"
+    for folder in ("input/config", "input/data/train", "code", "model", "output/data"):
+        (ml / folder).mkdir(parents=True, exist_ok=True)
+    (ml / "input" / "config" / "hyperparameters.json").write_text("{}")
+    (ml / "input" / "config" / "inputdataconfig.json").write_text(json.dumps({"train": {"TrainingInputMode": "File"}}))
+    (ml / "input" / "config" / "resourceconfig.json").write_text(json.dumps({"current_host": "algo-1",
+                                                                             "hosts": ["algo-1"]}))
+    (ml / "input" / "data" / "train" / "train.csv").write_text(training_data())
+    (ml / "code" / "job.py").write_text(script)
+    return ml
+
+
+def run_to_exit(client, image: str, ml: Path, **options) -> float:
+    """Seconds from docker run to the container's exit."""
+    start = time.monotonic()
+    container = client.containers.run(image, detach=True, labels={LABEL: "1"}, hostname="algo-1",
+                                      volumes={str(ml): {"bind": "/opt/ml", "mode": "rw"}}, **options)
+    try:
+        status = container.wait(timeout=300)["StatusCode"]
+        elapsed = time.monotonic() - start
+        assert status == 0, container.logs().decode()[-2000:]
+        return elapsed
+    finally:
+        container.remove(force=True)
+
+
+def train_overhead(client, image: str, repeat: int, results: dict) -> None:
+    with tempfile.TemporaryDirectory() as parent:
+        ml = ml_folder(Path(parent))
+        for _ in range(repeat):
+            results["train: docker run to exit, script that does nothing (s)"].append(
+                run_to_exit(client, image, ml, command=["train"], environment={"SAGEMAKER_PROGRAM": "job.py"}))
+            results["python job.py: docker run to exit, same script (s)"].append(
+                run_to_exit(client, image, ml, entrypoint=["/opt/venv/bin/python", "/opt/ml/code/job.py"]))
+
+
+def load(port: int, body: str, clients: int = CLIENTS, per_client: int = REQUESTS_PER_CLIENT) -> tuple[float, list[float]]:
+    """clients threads, each with its own keep-alive connection: requests per second and every latency."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def client_thread():
+        connection, mine = http.client.HTTPConnection("127.0.0.1", port, timeout=60), []
+        for _ in range(per_client):
+            start = time.perf_counter()
+            try:
+                connection.request("POST", "/invocations", body=body,
+                                   headers={"Content-Type": "text/csv", "Accept": "text/csv"})
+                response = connection.getresponse()
+                response.read()
+            except (http.client.HTTPException, OSError):  # a server that closes kept-alive connections
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                continue
+            assert response.status == 200, response.status
+            mine.append(time.perf_counter() - start)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client_thread) for _ in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(latencies) / (time.perf_counter() - start), sorted(latencies)
+
+
+def serve_throughput(client, image: str, reference: str, repeat: int, results: dict) -> None:
+    with tempfile.TemporaryDirectory() as parent:
+        ml = ml_folder(Path(parent))
+        run_to_exit(client, image, ml, entrypoint=["/opt/venv/bin/python", "-c", TRAIN_MODEL])
+        model = {str(ml / "model"): {"bind": "/opt/ml/model", "mode": "ro"}}
+        for name, server_image, command in (("serve", image, ["serve"]), ("reference", reference, None)):
+            for _ in range(repeat):
+                container = client.containers.run(server_image, command, detach=True, labels={LABEL: "1"},
+                                                  volumes=model, ports={"8080/tcp": ("127.0.0.1", None)})
+                try:
+                    port = host_port(container)
+                    wait_until(lambda: ping(port), timeout=120)
+                    load(port, "5,5\n", per_client=50)  # warm up every worker
+                    for rows, body in (("1 row", "5,5\n"), ("100 rows", "5,5\n-5,-5\n" * 50)):
+                        per_second, latencies = load(port, body)
+                        results[f"{name}: requests/s, {rows}"].append(per_second)
+                        results[f"{name}: p50 ms, {rows}"].append(statistics.median(latencies) * 1e3)
+                        results[f"{name}: p99 ms, {rows}"].append(latencies[int(0.99 * len(latencies))] * 1e3)
+                finally:
+                    container.remove(force=True)
+
+
+def ping(port: int) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", "/ping")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+def measure(client, image: str, repeat: int) -> list[tuple[str, str]]:
+    results: dict[str, list[float]] = defaultdict(list)
+    reference = build_reference(client, image)
+    serve_throughput(client, image, reference, repeat, results)
+    train_overhead(client, image, repeat, results)
+    rows = [(name, spread(values)) for name, values in results.items()]
+    for rows_label in ("1 row", "100 rows"):
+        for measure_name in ("requests/s", "p50 ms", "p99 ms"):
+            key = f"{measure_name}, {rows_label}"
+            rows.append((f"ratio {key}: serve / reference",
+                         f"{statistics.median(results['serve: ' + key]) / statistics.median(results['reference: ' + key]):.2f}x"))
+    train, direct = (statistics.median(results[key]) for key in (
+        "train: docker run to exit, script that does nothing (s)", "python job.py: docker run to exit, same script (s)"))
+    rows.append(("train's own start-up: train - python job.py (s)", f"{train - direct:.2f}"))
+    return rows
+
+
+def main(argv: list[str]) -> int:
+    client = docker.from_env(timeout=300)
+    image = argv[0] if argv else "workbench:minimal"
+    try:
+        print(table(TITLE.format(image=image), measure(client, image, 3)))
+    finally:
+        remove_benchmark_containers(client)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
