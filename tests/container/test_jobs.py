@@ -244,6 +244,18 @@ def test_bad_serving_input_is_one_clear_line(factory, trained, case, expected):
     assert expected in log
 
 
+def test_an_inference_script_that_cannot_load_stops_serve_with_its_error(factory, trained, tmp_path):
+    ml, _, _ = trained
+    (tmp_path / "inference.py").write_text("def model_fn(model_dir):\n    raise RuntimeError('model file is corrupt')\n")
+    container = factory.create({"SAGEMAKER_PROGRAM": "inference.py"}, command=["serve"],
+                               volumes_extra={str(ml / "model"): {"bind": "/opt/ml/model", "mode": "ro"},
+                                              str(tmp_path): {"bind": "/opt/ml/code", "mode": "ro"}})
+    status, log = finish(container, timeout=120)
+    assert status == 1
+    assert "RuntimeError: model file is corrupt" in log
+    assert log.strip().splitlines()[-1].startswith("workbench: error: serve: the model server (gunicorn) stopped")
+
+
 # ---------------------------------------------------------------------------------------------------- processing
 
 PREPROCESS = '''
