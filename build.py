@@ -17,6 +17,7 @@ Only the Python standard library is used, so this file runs on a bare Debian hos
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -470,6 +471,17 @@ def package_tag(code: Path) -> str:
     return (re.sub(r"[^a-z0-9._-]+", "-", code.resolve().name.lower()).strip(".-_") or "job") + ":latest"
 
 
+@contextlib.contextmanager
+def context_with_ca(ca_cert: str | None):
+    """A build context for an image FROM a workspace image (deploy/sagemaker, the benchmark's reference server):
+    build-ca/ca.pem is the CA bundle pip trusts during that build; the Dockerfile deletes it, nothing trusts it after."""
+    with tempfile.TemporaryDirectory(prefix="workbench-context-") as context:
+        (Path(context) / "build-ca").mkdir()
+        if ca_cert:
+            shutil.copyfile(ca_cert, Path(context) / "build-ca" / "ca.pem")
+        yield Path(context)
+
+
 def package(args: argparse.Namespace) -> str:
     """A thin image on workbench:<flavor> with the folder's code in /opt/ml/code (deploy/sagemaker/Dockerfile)."""
     code = Path(args.directory)
@@ -488,13 +500,10 @@ def package(args: argparse.Namespace) -> str:
     ensure_engine()
     if not image_exists(base):
         raise BuildError(f"{base} is missing: build it first with python3 build.py build --flavor {args.flavor}")
-    with tempfile.TemporaryDirectory(prefix="workbench-package-") as context:
-        shutil.copytree(code, Path(context) / "code", ignore=NOT_CODE, symlinks=False)
-        (Path(context) / "build-ca").mkdir()
-        if args.ca_cert:
-            shutil.copyfile(args.ca_cert, Path(context) / "build-ca" / "build-ca.pem")
-        shutil.copyfile(JOB_IMAGE_DOCKERFILE, Path(context) / "Dockerfile")
-        run(cmd + [context], env={"DOCKER_BUILDKIT": "0"}, progress=True)
+    with context_with_ca(args.ca_cert) as context:
+        shutil.copytree(code, context / "code", ignore=NOT_CODE, symlinks=False)
+        shutil.copyfile(JOB_IMAGE_DOCKERFILE, context / "Dockerfile")
+        run(cmd + [str(context)], env={"DOCKER_BUILDKIT": "0"}, progress=True)
     say(f"built {tag} from {code} (SAGEMAKER_PROGRAM={program or 'unset'}): try it with docker run ... {tag} train")
     return tag
 

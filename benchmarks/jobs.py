@@ -3,8 +3,8 @@ scikit_bring_your_own layout, nginx + gunicorn + Flask, built here on the same i
 starting the same script with python directly. Part of `build.py bench`; alone: python3 benchmarks/jobs.py [IMAGE]"""
 from __future__ import annotations
 
+import argparse
 import http.client
-import json
 import shutil
 import statistics
 import sys
@@ -18,12 +18,13 @@ import docker
 
 from run import LABEL, ROOT, host_port, remove_benchmark_containers, spread, table, wait_until
 
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
-from ml_jobs import training_data  # noqa: E402  (the tests' data and /opt/ml layout)
+import build  # noqa: E402  (the build context with the CA its builds trust)
+from ml_jobs import answers_ping, ml_tree  # noqa: E402  (the tests' /opt/ml layout and readiness check)
 
 REFERENCE = Path(__file__).resolve().parent / "reference-serve"
 REFERENCE_TAG = "workbench-benchmark-reference-serve:latest"
-HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 CLIENTS = 4
 REQUESTS_PER_CLIENT = 500
 TRAIN_MODEL = '''
@@ -38,28 +39,17 @@ TITLE = (f"Jobs ({{image}}): serve against nginx + gunicorn + Flask (AWS's examp
 
 
 def build_reference(client, image: str) -> str:
-    """The hand-written stack, built FROM the image under test (pip trusts this host's CA for Flask)."""
-    with tempfile.TemporaryDirectory(prefix="reference-serve-") as context:
+    """The hand-written stack, built FROM the image under test (pip trusts what build.py's builds trust)."""
+    with build.context_with_ca(build.build_ca(argparse.Namespace())) as context:
         shutil.copytree(REFERENCE, context, dirs_exist_ok=True)
-        (Path(context) / "build-ca").mkdir()
-        if HOST_CA_BUNDLE.is_file():
-            shutil.copyfile(HOST_CA_BUNDLE, Path(context) / "build-ca" / "host-ca.pem")
-        client.images.build(path=context, tag=REFERENCE_TAG, buildargs={"WORKBENCH_IMAGE": image}, rm=True,
+        client.images.build(path=str(context), tag=REFERENCE_TAG, buildargs={"WORKBENCH_IMAGE": image}, rm=True,
                             forcerm=True)
     return REFERENCE_TAG
 
 
-def ml_folder(parent: Path, script: str = NOOP_SCRIPT) -> Path:
-    ml = parent / "ml"
-    for folder in ("input/config", "input/data/train", "code", "model", "output/data"):
-        (ml / folder).mkdir(parents=True, exist_ok=True)
-    (ml / "input" / "config" / "hyperparameters.json").write_text("{}")
-    (ml / "input" / "config" / "inputdataconfig.json").write_text(json.dumps({"train": {"TrainingInputMode": "File"}}))
-    (ml / "input" / "config" / "resourceconfig.json").write_text(json.dumps({"current_host": "algo-1",
-                                                                             "hosts": ["algo-1"]}))
-    (ml / "input" / "data" / "train" / "train.csv").write_text(training_data())
-    (ml / "code" / "job.py").write_text(script)
-    return ml
+def job_folder(parent: Path) -> Path:
+    """/opt/ml as the tests lay it out, with a script that does nothing as the job."""
+    return ml_tree(parent, {}, program="job.py", script=NOOP_SCRIPT)
 
 
 def run_to_exit(client, image: str, ml: Path, **options) -> float:
@@ -78,7 +68,7 @@ def run_to_exit(client, image: str, ml: Path, **options) -> float:
 
 def train_overhead(client, image: str, repeat: int, results: dict) -> None:
     with tempfile.TemporaryDirectory() as parent:
-        ml = ml_folder(Path(parent))
+        ml = job_folder(Path(parent))
         for _ in range(repeat):
             results["train: docker run to exit, script that does nothing (s)"].append(
                 run_to_exit(client, image, ml, command=["train"], environment={"SAGEMAKER_PROGRAM": "job.py"}))
@@ -121,7 +111,7 @@ def load(port: int, body: str, clients: int = CLIENTS, per_client: int = REQUEST
 
 def serve_throughput(client, image: str, reference: str, repeat: int, results: dict) -> None:
     with tempfile.TemporaryDirectory() as parent:
-        ml = ml_folder(Path(parent))
+        ml = job_folder(Path(parent))
         run_to_exit(client, image, ml, entrypoint=["/opt/venv/bin/python", "-c", TRAIN_MODEL])
         model = {str(ml / "model"): {"bind": "/opt/ml/model", "mode": "ro"}}
         for name, server_image, command in (("serve", image, ["serve"]), ("reference", reference, None)):
@@ -130,7 +120,7 @@ def serve_throughput(client, image: str, reference: str, repeat: int, results: d
                                                   volumes=model, ports={"8080/tcp": ("127.0.0.1", None)})
                 try:
                     port = host_port(container)
-                    wait_until(lambda: ping(port), timeout=120)
+                    wait_until(lambda: answers_ping(f"http://127.0.0.1:{port}"), timeout=120)
                     load(port, "5,5\n", per_client=50)  # warm up every worker
                     for rows, body in (("1 row", "5,5\n"), ("100 rows", "5,5\n-5,-5\n" * 50)):
                         per_second, latencies = load(port, body)
@@ -139,17 +129,6 @@ def serve_throughput(client, image: str, reference: str, repeat: int, results: d
                         results[f"{name}: p99 ms, {rows}"].append(latencies[int(0.99 * len(latencies))] * 1e3)
                 finally:
                     container.remove(force=True)
-
-
-def ping(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        connection.request("GET", "/ping")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
 
 
 def measure(client, image: str, repeat: int) -> list[tuple[str, str]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import requests
+
 # One script for both jobs, as SageMaker's scikit-learn examples write it: training under __main__, model_fn for
 # serving. The modes are hyperparameters, so every training test runs the same code.
 SCRIPT = '''
@@ -78,7 +80,8 @@ def ml_tree(parent: Path, hyperparameters: dict, program: str = "train.py", scri
     ml = parent / "ml"
     config = ml / "input" / "config"
     config.mkdir(parents=True)
-    (config / "hyperparameters.json").write_text(json.dumps({name: str(value) for name, value in hyperparameters.items()}))
+    strings = {name: str(value) for name, value in hyperparameters.items()}
+    (config / "hyperparameters.json").write_text(json.dumps(strings))
     (config / "inputdataconfig.json").write_text(json.dumps(
         {"train": {"TrainingInputMode": "File", "S3DistributionType": "FullyReplicated", "RecordWrapperType": "None"}}))
     (config / "resourceconfig.json").write_text(json.dumps(
@@ -90,3 +93,11 @@ def ml_tree(parent: Path, hyperparameters: dict, program: str = "train.py", scri
     for folder in ("model", "output/data", "checkpoints"):
         (ml / folder).mkdir(parents=True)
     return ml
+
+
+def answers_ping(url: str) -> bool:
+    """A model server's readiness as SageMaker asks it: GET /ping is 200."""
+    try:
+        return requests.get(f"{url}/ping", timeout=5).status_code == 200
+    except requests.ConnectionError:
+        return False

@@ -11,6 +11,12 @@ from workbench_client import Workspace
 TEST_LABEL = "workbench-test"
 
 
+def exit_status_and_log(container, timeout: float = 60) -> tuple[int, str]:
+    """For a container that does its work and stops: its exit status and everything it logged."""
+    status = container.wait(timeout=timeout)["StatusCode"]
+    return status, container.logs().decode()
+
+
 def user_folder(parent: Path) -> Path:
     """A host folder for /workspace, owned like a typical user's folder (uid 1000, gid 100)."""
     folder = parent / "workspace"

@@ -2,6 +2,8 @@
 workspace."""
 import pytest
 
+from workspaces import exit_status_and_log
+
 pytestmark = pytest.mark.container
 
 BAD = [
@@ -30,9 +32,7 @@ BAD = [
 
 
 def run_to_exit(workspaces, env, **options) -> tuple[int, str]:
-    container = workspaces.create(env, **options)
-    status = container.wait(timeout=60)["StatusCode"]
-    return status, container.logs().decode()
+    return exit_status_and_log(workspaces.create(env, **options))
 
 
 @pytest.mark.parametrize("variable, value", BAD)

@@ -10,20 +10,18 @@ from pathlib import Path
 import pytest
 import requests
 
-from ml_jobs import CLASSES, POINTS, ml_tree, training_data
+from ml_jobs import CLASSES, POINTS, answers_ping, ml_tree, training_data
 from workbench_client import wait_until
-from workspaces import WorkspaceFactory
+from workspaces import WorkspaceFactory, exit_status_and_log
 
 pytestmark = pytest.mark.container
+# A training job on a busy machine: the toolkit, the script, the model file.
+JOB_SECONDS = 300
+
 
 def run_job(factory: WorkspaceFactory, ml: Path, command: list[str], env: dict | None = None, **options):
     return factory.create(env or {}, command=command, hostname="algo-1",
                           volumes_extra={str(ml): {"bind": "/opt/ml", "mode": "rw"}}, **options)
-
-
-def finish(container, timeout: float = 300) -> tuple[int, str]:
-    status = container.wait(timeout=timeout)["StatusCode"]
-    return status, container.logs().decode()
 
 
 def train_env() -> dict:
@@ -41,7 +39,7 @@ def factory(docker_client, image):
 def trained(factory, tmp_path_factory) -> tuple[Path, int, str]:
     """One training job for the module: its /opt/ml, exit status and log."""
     ml = ml_tree(tmp_path_factory.mktemp("train"), {"strength": 0.5, "mode": "fit", "note": "two words"})
-    status, log = finish(run_job(factory, ml, ["train"], train_env()))
+    status, log = exit_status_and_log(run_job(factory, ml, ["train"], train_env()), timeout=JOB_SECONDS)
     return ml, status, log
 
 
@@ -70,7 +68,7 @@ def test_train_runs_the_script_as_sagemaker_does(trained):
 @pytest.mark.flavor("full")
 def test_train_fits_xgboost_on_the_full_flavor(factory, tmp_path):
     ml = ml_tree(tmp_path, {"mode": "xgboost"})
-    status, log = finish(run_job(factory, ml, ["train"], train_env()))
+    status, log = exit_status_and_log(run_job(factory, ml, ["train"], train_env()), timeout=JOB_SECONDS)
     assert status == 0, log
     assert "trained XGBClassifier on 400 rows" in log
     assert (ml / "model" / "model.joblib").stat().st_size > 0
@@ -78,7 +76,7 @@ def test_train_fits_xgboost_on_the_full_flavor(factory, tmp_path):
 
 def test_a_failing_script_fails_the_job_with_its_message(factory, tmp_path):
     ml = ml_tree(tmp_path, {"mode": "fail"})
-    status, log = finish(run_job(factory, ml, ["train"], train_env()))
+    status, log = exit_status_and_log(run_job(factory, ml, ["train"], train_env()), timeout=JOB_SECONDS)
     assert status != 0
     failure = (ml / "output" / "failure").read_text()
     assert "ValueError: the learning rate must be positive" in failure
@@ -109,9 +107,10 @@ def test_bad_training_input_is_one_clear_line(factory, tmp_path, case, expected)
         env["SAGEMAKER_PROGRAM"] = "nope.py"
     elif case == "no program":
         env = {}
-    container = factory.create(env, command=["train"], hostname="elsewhere" if case == "unresolvable host" else "algo-1",
+    hostname = "elsewhere" if case == "unresolvable host" else "algo-1"
+    container = factory.create(env, command=["train"], hostname=hostname,
                                volumes_extra={str(ml): {"bind": "/opt/ml", "mode": "rw"}})
-    status, log = finish(container)
+    status, log = exit_status_and_log(container, timeout=JOB_SECONDS)
     assert status != 0
     assert log.strip().splitlines() == [log.strip()], log
     assert log.startswith(f"workbench: error: train: {expected}"), log
@@ -130,15 +129,8 @@ def server(factory, trained):
                                               str(ml / "code"): {"bind": "/opt/ml/code", "mode": "ro"}})
     container.reload()
     url = f"http://127.0.0.1:{container.ports['8080/tcp'][0]['HostPort']}"
-    wait_until(lambda: pinged(url), timeout=120)
+    wait_until(lambda: answers_ping(url), timeout=120)
     return container, url
-
-
-def pinged(url: str) -> bool:
-    try:
-        return requests.get(f"{url}/ping", timeout=5).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 def as_csv(points) -> str:
@@ -220,7 +212,7 @@ def test_sigterm_stops_serve_cleanly(factory, trained):
                                                                                          "mode": "ro"}})
     container.reload()
     url = f"http://127.0.0.1:{container.ports['8080/tcp'][0]['HostPort']}"
-    wait_until(lambda: pinged(url), timeout=120)  # no script: the default model_fn loads model.joblib
+    wait_until(lambda: answers_ping(url), timeout=120)  # no script: the default model_fn loads model.joblib
     assert requests.post(f"{url}/invocations", data=as_csv(POINTS), headers={"Content-Type": "text/csv"}).json() \
         == CLASSES
     container.stop(timeout=30)
@@ -238,7 +230,7 @@ def test_bad_serving_input_is_one_clear_line(factory, trained, case, expected):
     env = {"SAGEMAKER_PROGRAM": "nope.py"} if case == "missing program" else \
         {"SAGEMAKER_MODEL_SERVER_WORKERS": "many"} if case == "bad workers" else {}
     volumes = {} if case == "no model" else {str(ml / "model"): {"bind": "/opt/ml/model", "mode": "ro"}}
-    status, log = finish(factory.create(env, command=["serve"], volumes_extra=volumes), timeout=60)
+    status, log = exit_status_and_log(factory.create(env, command=["serve"], volumes_extra=volumes))
     assert status != 0
     assert log.strip().splitlines() == [f"workbench: error: {log.strip()[len('workbench: error: '):]}"], log
     assert expected in log
@@ -246,11 +238,12 @@ def test_bad_serving_input_is_one_clear_line(factory, trained, case, expected):
 
 def test_an_inference_script_that_cannot_load_stops_serve_with_its_error(factory, trained, tmp_path):
     ml, _, _ = trained
-    (tmp_path / "inference.py").write_text("def model_fn(model_dir):\n    raise RuntimeError('model file is corrupt')\n")
+    (tmp_path / "inference.py").write_text("def model_fn(model_dir):\n"
+                                           "    raise RuntimeError('model file is corrupt')\n")
     container = factory.create({"SAGEMAKER_PROGRAM": "inference.py"}, command=["serve"],
                                volumes_extra={str(ml / "model"): {"bind": "/opt/ml/model", "mode": "ro"},
                                               str(tmp_path): {"bind": "/opt/ml/code", "mode": "ro"}})
-    status, log = finish(container, timeout=120)
+    status, log = exit_status_and_log(container, timeout=120)
     assert status == 1
     assert "RuntimeError: model file is corrupt" in log
     assert log.strip().splitlines()[-1].startswith("workbench: error: serve: the model server (gunicorn) stopped")
@@ -277,7 +270,7 @@ def test_a_processing_job_runs_as_script_processor_starts_it(factory, tmp_path):
     # ScriptProcessor's ContainerEntrypoint replaces the image's entrypoint: python3 and the script.
     container = factory.create({}, entrypoint=["python3", "/opt/ml/processing/input/code/preprocess.py"],
                                volumes_extra={str(processing): {"bind": "/opt/ml/processing", "mode": "rw"}})
-    status, log = finish(container)
+    status, log = exit_status_and_log(container, timeout=JOB_SECONDS)
     assert status == 0, log
     assert "split 400 rows" in log
     assert len((processing / "output" / "train" / "part.csv").read_text().splitlines()) == 200
@@ -310,7 +303,7 @@ def test_run_executes_a_notebook_with_parameters(workspaces, host_workspace):
                         "print('doubled', alpha * 2)"))
     container = workspaces.create({}, workspace_dir=host_workspace,
                                   command=["run", "analysis/report.ipynb", "-p", "alpha", "21", "-p", "label", "run"])
-    status, log = finish(container)
+    status, log = exit_status_and_log(container, timeout=JOB_SECONDS)
     assert status == 0, log
     assert (folder / "result.txt").read_text() == "run:42"
     texts = ["".join(output.get("text", "")) for cell in outputs(folder / "report.output.ipynb") for output in cell]
@@ -324,7 +317,7 @@ def test_run_fails_with_the_failing_cells_error(workspaces, host_workspace):
     shutil.chown(host_workspace / "out", 1000, 100)
     container = workspaces.create({}, workspace_dir=host_workspace,
                                   command=["run", "broken.ipynb", "-o", "out/broken-run.ipynb"])
-    status, log = finish(container)
+    status, log = exit_status_and_log(container, timeout=JOB_SECONDS)
     assert status != 0
     assert "run: error: cell 2 of broken.ipynb failed: ZeroDivisionError: division by zero" in log
     executed = outputs(host_workspace / "out" / "broken-run.ipynb")
@@ -334,6 +327,7 @@ def test_run_fails_with_the_failing_cells_error(workspaces, host_workspace):
 
 def test_run_runs_a_script_with_its_arguments(workspaces, host_workspace):
     (host_workspace / "hello.py").write_text("import sys, os\nprint('args', sys.argv[1:], 'uid', os.getuid())\n")
-    status, log = finish(workspaces.create({}, workspace_dir=host_workspace, command=["run", "hello.py", "a b", "-c"]))
+    container = workspaces.create({}, workspace_dir=host_workspace, command=["run", "hello.py", "a b", "-c"])
+    status, log = exit_status_and_log(container, timeout=JOB_SECONDS)
     assert status == 0, log
     assert "args ['a b', '-c'] uid 1000" in log

@@ -51,18 +51,6 @@ def hand_over_log_streams(uid: int, gid: int) -> None:
             pass
 
 
-class RenderError(Exception):
-    """The rendered configuration is broken: a bug in the image, not in the user's settings."""
-
-
-def check_config(command: list[str], program: str) -> None:
-    """The program's own check of its rendered configuration."""
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RenderError(f"the rendered {program} configuration is invalid (please report this): "
-                          f"{' '.join((result.stderr or result.stdout).split())}")
-
-
 def prepare_state_dir() -> None:
     """/workspace/.workbench holds what the workspace keeps for the user (host keys, pip --user packages, extra
     environments): private to the user, and ignored by git when /workspace is a repository."""
@@ -84,7 +72,7 @@ def prepare_ssh(settings: Settings) -> None:
     except (OSError, subprocess.CalledProcessError) as error:
         raise AccountError(f"cannot create the SSH host keys in {paths.SSH_STATE_DIR}: {error}") from None
     ssh_keys.write_start_keys(list(settings.ssh_authorized_keys))
-    check_config(["/usr/sbin/sshd", "-t", "-f", str(paths.RUN_DIR / "sshd_config")], "sshd")
+    render.check_config(["/usr/sbin/sshd", "-t", "-f", str(paths.RUN_DIR / "sshd_config")], "sshd")
 
 
 def gpu_note() -> str | None:
@@ -150,7 +138,7 @@ def main(argv: list[str]) -> int:
             prepare_state_dir()
             tls.serve_self_signed(account.uid, account.gid)
         paths.HEALTHZ_URL_FILE.write_text(settings.healthz_url() + "\n")
-        check_config(["nginx", "-t", "-q", "-e", "stderr", "-c", str(paths.RUN_DIR / "nginx.conf")], "nginx")
+        render.check_config(["nginx", "-t", "-q", "-e", "stderr", "-c", str(paths.RUN_DIR / "nginx.conf")], "nginx")
         if command.starts_workspace:
             write_jupyter_args(command.jupyter_args)
             prepare_state_dir()
@@ -159,7 +147,7 @@ def main(argv: list[str]) -> int:
             home.install_defaults(Path.home())
             failed_hooks += hooks.run(hooks.WORKSPACE_HOOKS)
             paths.HOOK_FAILURES_FILE.write_text(json.dumps(failed_hooks) + "\n")
-    except (ConfigError, AccountError, ArgumentError, RenderError, tls.TlsError) as error:
+    except (ConfigError, AccountError, ArgumentError, render.RenderError, tls.TlsError) as error:
         return fail(str(error))
 
     os.chdir(paths.WORKSPACE_DIR)

@@ -45,7 +45,7 @@ def create(name: str, packages: list[str]) -> Path:
     ENVS_DIR.mkdir(parents=True, exist_ok=True)
     try:
         # Without its own pip: the workspace's pip, reached through the link below, installs into this prefix.
-        subprocess.run([str(paths.VENV_DIR / "bin" / "python"), "-m", "venv", "--without-pip", str(env)], check=True)
+        subprocess.run([str(paths.VENV_PYTHON), "-m", "venv", "--without-pip", str(env)], check=True)
         (site_packages(env) / "_workbench_base.pth").write_text(
             f"import site; site.addsitedir({str(BASE_SITE_PACKAGES)!r})\n")
         write_pip_wrapper(env)

@@ -16,12 +16,11 @@ import socket
 import sys
 from pathlib import Path
 
-from . import __version__, paths, serving
+from . import __version__, paths, render, serving
 
 TRAIN = "train"
 SERVE = "serve"
 COMMANDS = (TRAIN, SERVE)
-VENV_PYTHON = paths.VENV_DIR / "bin" / "python"
 CONFIG_FILES = ("hyperparameters.json", "inputdataconfig.json", "resourceconfig.json")
 
 
@@ -118,11 +117,11 @@ def main(job: str) -> int:
             check_training()
             announce(job)
             os.environ["PYTHONUNBUFFERED"] = "1"  # the toolkit relays the script's output line by line
-            os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), "-m", "workbench.training"])
+            os.execv(str(paths.VENV_PYTHON), [str(paths.VENV_PYTHON), "-m", "workbench.training"])
         settings = serving.check(dict(os.environ))
         announce(job)
         return serving.serve(settings)
-    except (JobError, serving.ServeError) as error:
+    except (JobError, serving.ServeError, render.RenderError) as error:
         message = f"{job}: {error}"
         if job == TRAIN:
             report_failure(message)

@@ -24,6 +24,8 @@ SUDOERS_FILE = Path("/etc/sudoers.d/workbench")
 # The account created at build time; renamed or renumbered at start when NB_USER/NB_UID/NB_GID ask for it.
 IMAGE_USER = "jovyan"
 VENV_DIR = Path("/opt/venv")
+# The image's Python environment: Jupyter, kernels, jobs and the user's libraries.
+VENV_PYTHON = VENV_DIR / "bin" / "python"
 # Node 24 for code-server, kept out of PATH so that it never shadows a Node.js the user installs.
 NODE = Path("/opt/workbench-node/bin/node")
 CODE_SERVER = Path("/opt/code-server/node_modules/code-server/out/node/entry.js")

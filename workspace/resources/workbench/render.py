@@ -6,6 +6,7 @@ import os
 import re
 import shlex
 import socket
+import subprocess
 from pathlib import Path
 
 import jinja2
@@ -111,7 +112,7 @@ def ssh_setup_script(*, alias: str, url: str, token: str, host: str, port: int, 
     tunnel_url = re.sub(r"^http", "ws", url) + "tools/ssh"
     return _environment().get_template("ssh-setup.sh.j2").render(
         alias=alias, url=url, token=token, host=host, port=port, user=user, host_keys=host_keys,
-        remote_python=paths.VENV_DIR / "bin" / "python", transport=transport, tunnel_url=tunnel_url,
+        remote_python=paths.VENV_PYTHON, transport=transport, tunnel_url=tunnel_url,
         proxy_helper=paths.SSH_PROXY_HELPER.read_text() if transport == "websocket" else "", tls_pin=tls_pin)
 
 
@@ -125,6 +126,18 @@ def serve_nginx_config(*, port: int, timeout: int, max_payload_mb: int) -> str:
 def tool_starting_page(tool: tools.Tool, base_url: str, timeout: float, xsrf_token: str) -> str:
     return _environment().get_template("tool-starting.html.j2").render(
         name=tool.name, title=tool.title, base_url=base_url, timeout=timeout, xsrf_token=xsrf_token)
+
+
+class RenderError(Exception):
+    """The rendered configuration is broken: a bug in the image, not in the user's settings."""
+
+
+def check_config(command: list[str], program: str) -> None:
+    """The program's own check of its rendered configuration."""
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RenderError(f"the rendered {program} configuration is invalid (please report this): "
+                          f"{' '.join((result.stderr or result.stdout).split())}")
 
 
 def write_private(path: Path, text: str) -> None:

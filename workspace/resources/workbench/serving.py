@@ -139,9 +139,7 @@ def check(environ: dict[str, str]) -> ServeSettings:
 def serve(settings: ServeSettings) -> int:
     prepare_run_dir()
     nginx_config = write_nginx_config(settings)
-    result = subprocess.run(["nginx", "-t", "-q", "-c", nginx_config], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise ServeError(f"the rendered nginx configuration is invalid (please report this): {result.stderr.strip()}")
+    render.check_config(["nginx", "-t", "-q", "-e", "stderr", "-c", nginx_config], "nginx")
     print(f"serve: {settings.workers} workers, timeout {settings.timeout} s, payloads up to {settings.max_payload_mb} MB, "
           f"on port {settings.port}", flush=True)
     services = Services(settings, nginx_config)

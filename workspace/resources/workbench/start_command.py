@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .paths import INSTALL_DIR, VENV_DIR
+from .paths import INSTALL_DIR, VENV_PYTHON
 
 # Each starts the workspace; what follows it are Jupyter Server's arguments. docker-stacks' scripts are links to the
 # entrypoint in the image; jupyterhub-singleuser is JupyterHub's own program, and reaches the entrypoint as the
@@ -64,7 +64,7 @@ def parse(argv: list[str], notebook_args: tuple[str, ...] = ()) -> StartCommand:
     """argv is what follows the entrypoint; notebook_args come from NOTEBOOK_ARGS and go before argv's own."""
     name = argv[0].rsplit("/", 1)[-1] if argv else ENTRYPOINT
     if name == RUN_JOB_COMMAND:
-        return StartCommand(program=(str(VENV_DIR / "bin" / "python"), "-m", "workbench.notebook_job", *argv[1:]))
+        return StartCommand(program=(str(VENV_PYTHON), "-m", "workbench.notebook_job", *argv[1:]))
     if name == RUN_AS_USER_COMMAND and len(argv) > 1:
         return StartCommand(program=tuple(argv[1:]))
     if name not in (ENTRYPOINT, RUN_AS_USER_COMMAND) + WORKSPACE_COMMANDS:
