@@ -185,6 +185,7 @@ def test_a_payload_over_the_limit_is_refused_before_a_worker_sees_it(server):
     _, url = server
     answer = requests.post(f"{url}/invocations", data="5,5\n" * 300_000, headers={"Content-Type": "text/csv"})
     assert answer.status_code == 413
+    assert answer.json()["message"] == "the body is larger than SAGEMAKER_MAX_PAYLOAD_IN_MB (1 MB)"
 
 
 def worker_pids(container) -> list[str]:
