@@ -59,7 +59,8 @@ if __name__ == "__main__":
         model = LogisticRegression(C=args.strength)
     model.fit(data[:, 1:], data[:, 0])
     joblib.dump(model, os.path.join(os.environ["SM_MODEL_DIR"], "model.joblib"))
-    print("trained", type(model).__name__, "on", len(data), "rows", flush=True)
+    # One write: the toolkit relays output in chunks, and unbuffered print() writes each argument on its own.
+    print(f"trained {type(model).__name__} on {len(data)} rows", flush=True)
 '''
 # Two clusters far apart: any sensible model puts (-5, -5) in class 0 and (5, 5) in class 1.
 POINTS = [(-5.0, -5.0), (5.0, 5.0), (-4.0, -6.0), (6.0, 4.0)]
