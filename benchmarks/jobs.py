@@ -16,12 +16,10 @@ from pathlib import Path
 
 import docker
 
-from run import LABEL, ROOT, host_port, remove_benchmark_containers, spread, table, wait_until
+from run import LABEL, host_port, remove_benchmark_containers, spread, table, wait_until
 
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-import build  # noqa: E402  (the build context with the CA its builds trust)
-from ml_jobs import answers_ping, ml_tree  # noqa: E402  (the tests' /opt/ml layout and readiness check)
+import build  # the build context with the CA its builds trust (on the path through run.py)
+from ml_jobs import answers_ping, ml_tree  # the tests' /opt/ml layout and readiness check
 
 REFERENCE = Path(__file__).resolve().parent / "reference-serve"
 REFERENCE_TAG = "workbench-benchmark-reference-serve:latest"

@@ -19,6 +19,9 @@ import requests
 TOKEN = "benchmark-token-0123456789"
 LABEL = "workbench-benchmark"
 ROOT = Path(__file__).resolve().parent.parent
+# The tests' helpers and the runtime package (the tool declarations), as pytest.ini's pythonpath gives them to tests.
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "workspace" / "resources")]
+from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES  # noqa: E402
 
 
 def spread(values: list[float]) -> str:
@@ -70,8 +73,7 @@ def start_bare_jupyter(client, image: str):
 
 
 # The tools that start when first opened, and the page a user's first visit asks for.
-ON_DEMAND_PAGES = {"vscode": "tools/vscode/?folder=/workspace", "desktop": "tools/desktop/vnc.html",
-                   "tensorboard": "tools/tensorboard/", "netdata": "tools/netdata/"}
+ON_DEMAND_PAGES = {name: TOOL_PAGES[name][0] for name in ON_DEMAND_TOOLS}
 AUTH = {"Authorization": f"token {TOKEN}"}
 # Long enough for start-up work (JupyterLab's first build check, Netdata's first collection) to settle.
 SETTLE_SECONDS = 10

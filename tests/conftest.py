@@ -1,28 +1,26 @@
-"""Fixtures: one image build per session, and containers on free host ports that are always removed."""
+"""Fixtures: one image build per session, and containers on free host ports that are always removed.
+
+Docker's client, Playwright and the HTTP clients are imported where a fixture needs them, so that tests/unit runs
+with the runtime's own dependencies alone (pytest.ini's pythonpath puts the runtime package and tests/ on the path).
+"""
 from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
-import docker
 import pytest
 
+import build
 from browsers import FAILED, browser, page, screenshot  # noqa: F401  (one Chromium for the session: Playwright's sync API allows one)
-from workbench_client import Workspace
-from workspaces import TEST_LABEL, WorkspaceFactory, user_folder
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "workspace" / "resources"))  # the runtime package, for the unit tests
-
-import build  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def docker_client():
+    import docker
+    from workspaces import TEST_LABEL
+
     client = docker.from_env(timeout=300)
     yield client
     # Containers of a crashed earlier session, or of a test killed half-way, are removed too.
@@ -57,20 +55,26 @@ def short_home():
 
 @pytest.fixture
 def host_workspace(tmp_path) -> Path:
+    from workspaces import user_folder
+
     return user_folder(tmp_path)
 
 
 @pytest.fixture
 def workspaces(docker_client, image):
     """Start workspaces inside one test; every one is removed afterwards, pass or fail."""
+    from workspaces import WorkspaceFactory
+
     factory = WorkspaceFactory(docker_client, image)
     yield factory
     factory.remove_all()
 
 
 @pytest.fixture(scope="module")
-def workspace(docker_client, image, tmp_path_factory) -> Workspace:
+def workspace(docker_client, image, tmp_path_factory):
     """A workspace started as the README says (random token), shared by a module's read-only tests."""
+    from workspaces import WorkspaceFactory, user_folder
+
     folder = user_folder(tmp_path_factory.mktemp("shared"))
     factory = WorkspaceFactory(docker_client, image)
     try:

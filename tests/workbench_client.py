@@ -15,17 +15,7 @@ import websocket
 from docker.models.containers import Container
 from jupyter_client.session import Session
 
-# Each tool's page: path -> text that only that tool serves.
-TOOL_PAGES = {
-    "vscode": ("tools/vscode/?folder=/workspace", 'id="vscode-workbench-web-configuration"'),
-    "desktop": ("tools/desktop/vnc.html", "noVNC_container"),
-    "tensorboard": ("tools/tensorboard/", "<tb-webapp></tb-webapp>"),
-    "netdata": ("tools/netdata/", "<title>netdata dashboard</title>"),
-    "terminal": ("terminals/1", "<title>Jupyter Notebook - Terminal</title>"),
-}
-
-# Tools with programs of their own: they start when first opened (WORKSPACE_TOOLS_START=on-demand, the default).
-ON_DEMAND_TOOLS = ("vscode", "desktop", "tensorboard", "netdata")
+from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES
 
 READY_LINE = "Workbench is ready; open it at:"
 LOGIN_URL_PATTERN = re.compile(r"https?://localhost:\d+(/\S*?)\?token=([A-Za-z0-9._~-]+)")

@@ -7,7 +7,8 @@ import time
 import pytest
 
 from browsers import log_in, ready_tile
-from workbench_client import ON_DEMAND_TOOLS
+from tool_pages import ON_DEMAND_TOOLS
+from workbench import tools
 
 pytestmark = pytest.mark.container
 
@@ -22,6 +23,10 @@ def open_tile(page, workspace, tool: str):
 
 
 def test_token_login_leads_to_landing_page_with_live_tiles(workspace, page, screenshot):
+    icons = []
+    page.on("response", lambda response: icons.append((response.url.rsplit("/", 1)[1], response.status,
+                                                       response.headers.get("content-type")))
+            if "/workbench/icons/" in response.url else None)
     log_in(page, workspace)
     for tool in ("lab", "notebook", "terminal"):
         page.wait_for_selector(f'.tile[data-tool="{tool}"] .state[data-state="RUNNING"]', timeout=90_000)
@@ -38,6 +43,13 @@ def test_token_login_leads_to_landing_page_with_live_tiles(workspace, page, scre
     assert re.fullmatch(r"[\d.]+ [KMGT]?B of [\d.]+ [KMGT]?B", page.inner_text("[data-resource=memory] .detail"))
     assert re.fullmatch(r"[\d.]+ [KMGT]?B free of [\d.]+ [KMGT]?B", page.inner_text("[data-resource=disk] .detail"))
     assert "SSH" in page.inner_text("#ssh-heading") and page.is_visible("#ssh")
+    # Each tile draws its icon, a file the door serves from the tool's declaration.
+    masks = page.eval_on_selector_all(".tile .icon", "icons => icons.map(icon => getComputedStyle(icon).maskImage)")
+    assert len(masks) == len(tools.TOOLS), masks
+    assert all(re.fullmatch(r'url\(".*/workbench/icons/[a-z-]+\.svg"\)', mask) for mask in masks), masks
+    page.wait_for_function(f"performance.getEntriesByType('resource').filter(e => e.name.includes('/icons/')).length"
+                           f" >= {len(masks)}")
+    assert {status for _, status, _ in icons} == {200} and {kind for _, _, kind in icons} == {"image/svg+xml"}, icons
     screenshot(page, "landing")
 
 

@@ -10,7 +10,8 @@ import pytest
 import requests
 import websocket
 
-from workbench_client import TOOL_PAGES as PAGES
+from tool_pages import TOOL_PAGES as PAGES
+from workbench import tools
 from workbench_client import open_every_tool, tool_state, wait_for_page, wait_for_status, wait_for_tool
 
 pytestmark = pytest.mark.container
@@ -100,15 +101,10 @@ def service(status: dict, name: str) -> dict:
     return next(s for s in status["services"] if s["name"] == name)
 
 
-# program killed -> the tool it belongs to, and what proves the tool is back
-KILLED = {
-    "jupyter": "terminal",  # JupyterLab, Notebook and the terminal are Jupyter's
-    "vscode": "vscode",
-    "desktop-display": "desktop",  # Xvnc: the session dies with it and both come back
-    "desktop": "desktop",  # websockify
-    "tensorboard": "tensorboard",
-    "netdata": "netdata",
-}
+# program killed -> the tool whose page (or for the desktop, its VNC websocket) proves it is back: every program
+# declared but the desktop's session, which ends with its display and comes back with it; Jupyter for its own tools.
+KILLED = {"jupyter": "terminal", **{program.name: tool.name for tool in tools.with_programs()
+                                    for program in tool.programs if program.name != "desktop-session"}}
 
 
 @pytest.mark.parametrize("program", sorted(KILLED))
@@ -133,10 +129,13 @@ def test_killed_tool_process_comes_back_and_the_landing_status_shows_it(workspac
 
 def test_landing_status_reports_each_tool_and_the_resources(workspace):
     status = open_every_tool(workspace)
-    tools = {tool["name"]: tool for tool in status["tools"]}
-    assert set(tools) == {"lab", "notebook", "terminal", "vscode", "desktop", "tensorboard", "netdata"}
-    assert tools["desktop"]["services"] == ["desktop-display", "desktop-session", "desktop"]
-    assert tools["netdata"]["path"] == "tools/netdata/"
+    listed = {tool["name"]: tool for tool in status["tools"]}
+    assert list(listed) == [tool.name for tool in tools.TOOLS]
+    assert listed["desktop"]["services"] == ["desktop-display", "desktop-session", "desktop-websockify"]
+    assert listed["netdata"]["path"] == "tools/netdata/" and listed["netdata"]["icon"] == "workbench/icons/netdata.svg"
+    icon = workspace.get(listed["netdata"]["icon"])
+    assert icon.headers["Content-Type"] == "image/svg+xml" and icon.text.startswith("<svg ")
+    assert status["states"]["IDLE"] == {"class": "idle", "label": "starts when opened"}
     resources = status["resources"]
     assert 0 < resources["cpu"]["cores"] <= 1024
     assert resources["cpu"]["percent"] is not None and 0 <= resources["cpu"]["percent"] <= 100 * 1.05

@@ -12,13 +12,13 @@ import zipfile
 import pytest
 import requests
 
-from workbench import paths
+from workbench import tools
 from workbench_client import Workspace
 from workspaces import TEST_LABEL
 
 pytestmark = pytest.mark.container
 
-CODE_SERVER = f"{paths.NODE} {paths.CODE_SERVER}"  # the image's code-server, as its command line
+CODE_SERVER = "{node} {code_server}".format(**dict(tools.by_name("vscode").values))  # the image's code-server
 VSCODE_USER = "/home/jovyan/.local/share/code-server/User"
 EXTENSION_ID = "workbench-tests.kept-extension"
 LAB_THEME = "lab/api/settings/@jupyterlab/apputils-extension:themes"

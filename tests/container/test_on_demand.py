@@ -9,14 +9,15 @@ import pytest
 import requests
 import websocket
 
-from workbench_client import ON_DEMAND_TOOLS, TOOL_PAGES, tool_state, wait_for_status
+from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES
+from workbench import tools
+from workbench_client import tool_state, wait_for_status
 from workspaces import WorkspaceFactory
 
 pytestmark = pytest.mark.container
 
-PROGRAMS = {"vscode": ["vscode"], "desktop": ["desktop-display", "desktop-session", "desktop"],
-            "tensorboard": ["tensorboard"], "netdata": ["netdata"]}
-PORTS = {"vscode": 13337, "desktop": 6080, "tensorboard": 6006, "netdata": 19999}
+PROGRAMS = {tool.name: tool.program_names for tool in tools.with_programs()}
+PORTS = {port for tool in tools.with_programs() for port in tool.ports}
 SHORT_IDLE = 6  # seconds
 
 
@@ -48,7 +49,7 @@ def test_heavy_tools_wait_idle_until_opened(fresh):
                       **{name: ("IDLE", True) for name in ON_DEMAND_TOOLS}}
     services = {service["name"]: service["state"] for service in status["services"]}
     assert {services[program] for name in ON_DEMAND_TOOLS for program in PROGRAMS[name]} == {"STOPPED"}
-    assert not listening_ports(fresh) & (set(PORTS.values()) | {5901})
+    assert not listening_ports(fresh) & PORTS
 
 
 def test_a_scripts_first_request_starts_the_tool_and_gets_its_answer(fresh):
@@ -124,7 +125,7 @@ def test_an_unused_tool_stops_after_the_idle_time_and_starts_again_when_opened(w
     # The stopper looks every few seconds: on a busy machine it finds the tool unused for longer than the timeout.
     unused_for = wait_for_log(workspace, r"stopping VS Code: not used for (\d+) s")
     assert int(unused_for.group(1)) >= SHORT_IDLE
-    assert PORTS["vscode"] not in listening_ports(workspace)
+    assert tools.by_name("vscode").port not in listening_ports(workspace)
     assert text in workspace.get(path, timeout=150).text
 
 

@@ -3,6 +3,7 @@ import time
 
 import pytest
 
+from workbench import paths, settings, tools
 from workbench_client import execute, open_every_tool
 
 pytestmark = pytest.mark.container
@@ -59,17 +60,16 @@ def test_only_port_8080_listens_beyond_loopback(workspace):
     listeners = {line.split()[3] for line in output.splitlines()}
     exposed = {address for address in listeners if not address.startswith(("127.", "[::1]"))}
     assert exposed in ({"0.0.0.0:8080"}, {"0.0.0.0:8080", "[::]:8080"}), output  # IPv6 where the kernel has it
-    # Behind 8080, on loopback: the web server, sshd and its hop, code-server, websockify, Xvnc, TensorBoard, Netdata.
-    assert {f"127.0.0.1:{port}" for port in (18080, 2222, 2223, 13337, 6080, 5901, 6006, 19999)} <= listeners, output
+    # Behind 8080, on loopback: the web server, sshd and its hop, and every tool's ports.
+    assert {f"127.0.0.1:{port}" for port in settings.inside_ports() - {paths.NGINX_TLS_PORT}} <= listeners, output
 
 
 def test_supervisord_is_controlled_through_its_socket(workspace):
     open_every_tool(workspace)
     result = workspace.container.exec_run(["supervisorctl", "status"], user="jovyan")
     lines = result.output.decode().splitlines()
-    assert sorted(line.split()[0] for line in lines) == ["desktop", "desktop-display", "desktop-session", "jupyter",
-                                                         "netdata", "nginx", "sshd", "tensorboard",
-                                                         "vscode"]
+    assert sorted(line.split()[0] for line in lines) == sorted(
+        ["jupyter", "nginx", "sshd"] + [program.name for tool in tools.with_programs() for program in tool.programs])
     assert all(line.split()[1] == "RUNNING" for line in lines), lines
 
 

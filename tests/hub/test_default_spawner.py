@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from hubs import Hub, HubUser
-from workbench_client import TOOL_PAGES, open_page_like_a_browser
+from tool_pages import TOOL_PAGES
+from workbench_client import open_page_like_a_browser
 
 pytestmark = pytest.mark.container
 

@@ -16,13 +16,13 @@ import websocket
 
 from browsers import ready_tile
 from hubs import browser_session
-from workbench_client import (TOOL_PAGES, execute, open_page_like_a_browser, start_kernel, wait_for_status,
-                              wait_for_tool)
+from tool_pages import TOOL_PAGES
+from workbench_client import execute, open_page_like_a_browser, start_kernel, wait_for_status, wait_for_tool
 
 pytestmark = pytest.mark.container
 
 # What a signed-in user opens: the landing page, JupyterLab and every tool's own page.
-PAGES = {"landing": ("", "<title>Workbench</title>"), "lab": ("lab", "<title>JupyterLab</title>"), **TOOL_PAGES}
+PAGES = {"landing": ("", "<title>Workbench</title>"), **TOOL_PAGES}
 # Websockets of the tools (path under the user's prefix, subprotocols).
 SOCKETS = {"desktop": ("tools/desktop/websockify", ["binary"]), "ssh": ("tools/ssh", None),
            "vscode": (f"tools/vscode/?reconnectionToken={uuid.uuid4()}&reconnection=false&skipWebSocketFrames=false",

@@ -1,23 +1,13 @@
-"""Rendering: the configuration nginx and Jupyter get, checked by the image's own nginx (nginx -t)."""
+"""Rendering: the configuration nginx, Jupyter and supervisord get (the image's own nginx checks it too:
+tests/container/test_rendered_configs.py)."""
 import ast
 import re
 
 import pytest
 
+from render_variants import VARIANTS
 from workbench import render, tools
-from workspaces import TEST_LABEL
 from workbench.settings import load
-
-VARIANTS = {
-    "default": {},
-    "prefix": {"WORKSPACE_BASE_URL": "/team/a.b+c/ws"},
-    "open": {"AUTHENTICATE_VIA_JUPYTER": "false", "WORKSPACE_PORT": "9000"},
-    "tls": {"WORKSPACE_SSL_ENABLED": "true", "AUTHENTICATE_VIA_JUPYTER": "false",
-            "WORKSPACE_ALLOWED_HOSTS": "ws.example.test,.corp.test,[fe80::1]"},
-    "hub": {"JUPYTERHUB_API_TOKEN": "secret", "JUPYTERHUB_USER": "alice", "JUPYTERHUB_BASE_URL": "/",
-            "JUPYTERHUB_SERVICE_PREFIX": "/user/alice/", "JUPYTERHUB_SERVICE_URL": "http://0.0.0.0:8888/user/alice/",
-            "JUPYTERHUB_API_URL": "http://jupyterhub:8081/hub/api"},
-}
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -83,23 +73,6 @@ def test_nginx_config_with_a_hub_opens_only_the_oauth_handshake():
     assert "return 302 /user/alice/api/workbench/login?next=$raw_path;" in blocks["@denied"]
 
 
-@pytest.mark.container
-def test_image_nginx_accepts_every_rendered_variant(docker_client, image, tmp_path):
-    for name, env in VARIANTS.items():
-        (tmp_path / f"{name}.conf").write_text(render.render("nginx.conf.j2", load(env)))
-    render.make_nginx_temp_dirs(tmp_path)
-    # The TLS variant's certificate, made as the workspace makes its self-signed one.
-    make_certificate = ("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
-                        "-subj /CN=localhost -keyout /run/workbench/tls-key.pem -out /run/workbench/tls-cert.pem "
-                        "2>/dev/null")
-    script = (make_certificate + " && for f in /run/workbench/*.conf; do nginx -t -q -e stderr -c $f "
-              "|| { echo FAILED $f; exit 1; }; done")
-    output = docker_client.containers.run(
-        image, entrypoint=["/bin/sh", "-c", script], remove=True, stderr=True,
-        volumes={str(tmp_path): {"bind": "/run/workbench", "mode": "rw"}}, labels={TEST_LABEL: "1"})
-    assert b"FAILED" not in output, output
-
-
 def test_tool_commands_quote_every_value_for_supervisord():
     settings = load({"TENSORBOARD_LOGDIR": "/workspace/my runs/100%", "WORKSPACE_BASE_URL": "/ws"})
     tensorboard = tools.by_name("tensorboard")
@@ -121,7 +94,7 @@ def test_each_program_of_each_tool_gets_a_supervisord_program_and_each_tool_a_lo
     settings = load({})
     written = render.write_configs(settings, tmp_path)
     nginx = written["nginx.conf"].read_text()
-    for declared in tools.own_services():
+    for declared in tools.with_programs():
         values = render.command_values(declared, settings)
         for program in declared.programs:
             text = (tmp_path / "supervisor" / f"{program.name}.conf").read_text()
@@ -133,7 +106,7 @@ def test_each_program_of_each_tool_gets_a_supervisord_program_and_each_tool_a_lo
 
 
 def test_program_names_are_unique_and_ports_distinct():
-    names = [program.name for declared in tools.own_services() for program in declared.programs]
+    names = [program.name for declared in tools.with_programs() for program in declared.programs]
     assert len(names) == len(set(names)) and "jupyter" not in names and "nginx" not in names
-    ports = [declared.port for declared in tools.own_services()] + [tools.VNC_PORT]
+    ports = [declared.port for declared in tools.with_programs()] + [tools.VNC_PORT]
     assert len(ports) == len(set(ports))

@@ -114,11 +114,11 @@ def test_bad_value_names_the_variable_and_what_is_allowed(variable, value):
 
 @pytest.mark.parametrize("raw", ["1600x900", "320x320", "8192x8192", "1024x768"])
 def test_vnc_resolution_accepts_width_by_height(raw):
-    assert load({"VNC_RESOLUTION": raw}).vnc_resolution == raw
+    assert load({"VNC_RESOLUTION": raw}).tool_settings["VNC_RESOLUTION"] == raw
 
 
 def test_vnc_resolution_defaults_to_1600x900():
-    assert load({}).vnc_resolution == "1600x900"
+    assert load({}).tool_settings["VNC_RESOLUTION"] == "1600x900"
 
 
 def test_heavy_tools_start_when_opened_and_stop_after_an_hour_unused_by_default():

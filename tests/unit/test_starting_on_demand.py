@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from workbench import on_demand, paths, tools
+from workbench import activity, on_demand, paths, tools
 
 VSCODE = tools.by_name("vscode")
 
@@ -54,13 +54,13 @@ def test_open_connections_count_the_tools_side_of_established_connections():
         server.bind(("127.0.0.1", 0))
         server.listen()
         port = server.getsockname()[1]
-        assert on_demand.open_connections((port,)) == 0  # listening is not a connection
+        assert activity.open_connections((port,)) == 0  # listening is not a connection
         with socket.create_connection(("127.0.0.1", port)):
             accepted, _ = server.accept()
             with accepted:
                 # Once, though the table lists both ends: the client's end has the port as its remote one.
-                assert on_demand.open_connections((port,)) == 1
-        assert on_demand.open_connections((port,)) == 0
+                assert activity.open_connections((port,)) == 1
+        assert activity.open_connections((port,)) == 0
 
 
 @pytest.mark.parametrize("timeout, interval", [(1, 1.0), (6, 1.0), (60, 6.0), (3600, 30.0)])
@@ -70,10 +70,10 @@ def test_idleness_is_checked_often_enough_to_stop_within_a_tenth_of_the_timeout(
 
 def test_an_activity_file_that_grows_big_is_emptied_and_keeps_its_time(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "ACTIVITY_DIR", tmp_path)
-    assert on_demand.last_request(VSCODE) == 0.0
-    activity = tmp_path / "vscode.log"
-    activity.write_bytes(b"1.0\n" * (on_demand.ACTIVITY_FILE_LIMIT // 4 + 1))
-    os.utime(activity, (1000.0, 1000.0))
-    assert on_demand.last_request(VSCODE) == 1000.0
-    assert activity.stat().st_size == 0
-    assert on_demand.last_request(VSCODE) == 1000.0  # emptying it is not a request
+    assert activity.last_request(VSCODE) == 0.0
+    log = tmp_path / "vscode.log"
+    log.write_bytes(b"1.0\n" * (activity.ACTIVITY_FILE_LIMIT // 4 + 1))
+    os.utime(log, (1000.0, 1000.0))
+    assert activity.last_request(VSCODE) == 1000.0
+    assert log.stat().st_size == 0
+    assert activity.last_request(VSCODE) == 1000.0  # emptying it is not a request

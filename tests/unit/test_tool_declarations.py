@@ -1,7 +1,16 @@
-"""The tool declarations: the state a tile shows, and where a tool's health is probed."""
+"""The tool declarations: the state a tile shows, where a tool's health is probed, and that everything derived from
+a declaration (its icon, its page test, the README's tables) is there for every tool."""
+import re
+from pathlib import Path
+
 import pytest
 
-from workbench import tools
+from tool_pages import TOOL_PAGES
+from workbench import settings, tools
+
+ROOT = Path(__file__).resolve().parents[2]
+ICONS = ROOT / "workspace" / "landing" / "icons"
+README = (ROOT / "README.md").read_text()
 
 DESKTOP = tools.by_name("desktop")
 TENSORBOARD = tools.by_name("tensorboard")
@@ -12,7 +21,7 @@ def states(**by_program):
 
 
 def test_a_tool_runs_when_all_its_programs_run_and_it_answers():
-    running = states(desktop_display="RUNNING", desktop_session="RUNNING", desktop="RUNNING")
+    running = states(desktop_display="RUNNING", desktop_session="RUNNING", desktop_websockify="RUNNING")
     assert tools.tool_state(DESKTOP, running) == "RUNNING"
     assert tools.tool_state(DESKTOP, running, healthy=False) == "STARTING"
 
@@ -25,16 +34,16 @@ def test_a_tool_runs_when_all_its_programs_run_and_it_answers():
 ])
 def test_a_tool_shows_the_worst_state_of_its_programs(display, session, expected):
     assert tools.tool_state(DESKTOP, states(desktop_display=display, desktop_session=session,
-                                            desktop="RUNNING")) == expected
+                                            desktop_websockify="RUNNING")) == expected
 
 
 def test_a_program_supervisord_does_not_know_makes_the_tool_unknown():
-    assert tools.tool_state(DESKTOP, states(desktop="RUNNING")) == "UNKNOWN"
+    assert tools.tool_state(DESKTOP, states(desktop_websockify="RUNNING")) == "UNKNOWN"
 
 
 def test_jupyter_served_tools_follow_jupyter():
     lab = tools.TOOLS[0]
-    assert lab.services == ("jupyter",) and lab.name == "lab"
+    assert lab.program_names == ("jupyter",) and lab.name == "lab"
     assert tools.tool_state(lab, {"jupyter": "RUNNING"}) == "RUNNING"
     assert tools.probe_url(lab, "/") is None
 
@@ -51,14 +60,15 @@ def test_with_state_lists_every_tool_with_its_programs():
     by_name = {tool["name"]: tool for tool in listed}
     assert [tool["name"] for tool in listed] == [tool.name for tool in tools.TOOLS]
     assert by_name["lab"]["state"] == "RUNNING" and by_name["tensorboard"]["state"] == "STARTING"
-    assert by_name["desktop"]["services"] == ["desktop-display", "desktop-session", "desktop"]
+    assert by_name["desktop"]["services"] == ["desktop-display", "desktop-session", "desktop-websockify"]
+    assert by_name["vscode"]["icon"] == "workbench/icons/vscode.svg"
 
 
 def test_a_tool_that_starts_when_opened_waits_idle_until_then():
-    stopped = states(desktop_display="STOPPED", desktop_session="STOPPED", desktop="STOPPED")
+    stopped = states(desktop_display="STOPPED", desktop_session="STOPPED", desktop_websockify="STOPPED")
     assert tools.tool_state(DESKTOP, stopped) == "IDLE"
     # Partly stopped is not waiting to be opened: something went wrong or it is on its way down.
-    assert tools.tool_state(DESKTOP, {**stopped, "desktop": "RUNNING"}) == "STOPPED"
+    assert tools.tool_state(DESKTOP, {**stopped, "desktop-websockify": "RUNNING"}) == "STOPPED"
 
 
 def test_only_tools_with_programs_of_their_own_start_when_opened():
@@ -70,3 +80,37 @@ def test_only_tools_with_programs_of_their_own_start_when_opened():
 
 def test_the_desktop_is_in_use_while_something_holds_its_vnc_port():
     assert DESKTOP.ports == (6080, tools.VNC_PORT) and TENSORBOARD.ports == (6006,)
+
+
+def test_every_declared_tool_has_a_page_test():
+    assert set(TOOL_PAGES) == {tool.name for tool in tools.TOOLS}
+    for tool in tools.TOOLS:
+        path, text = TOOL_PAGES[tool.name]
+        assert path.startswith(tool.path) and text, tool.name
+
+
+def test_every_declared_tool_has_its_icon_and_no_icon_is_left_over():
+    assert {path.name for path in ICONS.iterdir()} == {tool.icon for tool in tools.TOOLS}
+    for tool in tools.TOOLS:
+        assert (ICONS / tool.icon).read_text().startswith('<svg xmlns="http://www.w3.org/2000/svg"'), tool.icon
+
+
+def test_names_are_unique_and_fit_urls_and_program_names():
+    names = [tool.name for tool in tools.TOOLS]
+    assert len(names) == len(set(names))
+    with pytest.raises(ValueError, match="must match"):
+        tools.Tool("My Tool", "T", "d", "t.svg", "tools/t/")
+
+
+def test_every_state_a_program_or_tool_can_be_in_is_presented():
+    assert set(tools.STATES) >= set(tools._STATE_SEVERITY) | {"RUNNING", "IDLE", *tools.GIVEN_UP}
+    assert {state.css_class for state in tools.STATES.values()} == {"running", "starting", "idle", "failed"}
+
+
+def test_the_readme_lists_every_port_used_inside_and_every_tool_url():
+    listed = re.search(r"not one of the loopback ports used inside \(([0-9, ]+)\)", README).group(1)
+    assert [int(port) for port in listed.split(", ")] == sorted(settings.inside_ports())
+    for tool in tools.with_programs():
+        assert re.search(rf"P {re.escape(tool.path)} +.* on 127\.0\.0\.1:{tool.port}\b", README), tool.name
+    for setting in tools.all_settings():
+        assert f"| `{setting.variable}` | `{setting.default}` |" in README, setting.variable

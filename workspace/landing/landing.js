@@ -3,18 +3,8 @@
 (function () {
   const STATUS_URL = "api/workbench/status";
   const REFRESH_MS = 5000;
-  const ICONS = {
-    lab: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><path d="M9 3h6M10 3v6l-5 9a2 2 0 0 0 1.7 3h10.6a2 2 0 0 0 1.7-3l-5-9V3"/><path d="M7.5 15h9"/></svg>',
-    notebook: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><rect x="5" y="3" width="14" height="18" rx="2"/><path d="M9 8h6M9 12h6M9 16h4"/></svg>',
-    vscode: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><path d="m16 3 5 2.5v13L16 21 6 12l10-9Z"/><path d="M16 3v18M6 12l-3 2.5V9.5L6 12"/></svg>',
-    tensorboard: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><path d="M3 3v18h18"/><path d="m7 15 4-5 3 3 5-7"/></svg>',
-    desktop: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><rect x="2" y="4" width="20" height="13" rx="2"/><path d="M8 21h8M12 17v4M6 8h5v5H6z"/></svg>',
-    netdata: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><path d="M3 12h4l3-8 4 16 3-8h4"/></svg>',
-    terminal: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><rect x="3" y="4" width="18" height="16" rx="2"/><path d="m7 9 3 3-3 3M12 15h5"/></svg>',
-  };
-  // IDLE: a tool that starts when opened and is not running now; its programs show as STOPPED.
-  const STATE_CLASS = { RUNNING: "running", STARTING: "starting", BACKOFF: "starting", STOPPING: "starting",
-                        IDLE: "idle", STOPPED: "idle", FATAL: "failed", EXITED: "failed", UNKNOWN: "failed" };
+  // How each state is shown (its dot's class and its words): the status endpoint says, from workbench/tools.py.
+  let states = {};
 
   // Logging in with ?token= already set the session cookie: keep the token out of history and bookmarks.
   if (new URLSearchParams(location.search).has("token")) {
@@ -44,9 +34,9 @@
     location.assign(location.pathname);
   }
 
-  function stateLabel(state) {
-    return { RUNNING: "running", STARTING: "starting…", BACKOFF: "restarting…", IDLE: "starts when opened" }[state]
-      || state.toLowerCase();
+  function stateBadge(state, attributes) {
+    const shown = states[state] || { class: "failed", label: state.toLowerCase() };
+    return element("span", { class: `state ${shown.class}`, ...(attributes || {}) }, shown.label);
   }
 
   function element(tag, attributes, text) {
@@ -61,9 +51,12 @@
     container.replaceChildren(...tools.map((tool) => {
       const tile = element("a", { class: "tile", href: tool.path, "data-tool": tool.name, target: "_blank", rel: "noopener" });
       const top = element("div", { class: "top" });
-      top.innerHTML = ICONS[tool.icon] || "";
-      top.append(element("span", { class: `state ${STATE_CLASS[tool.state] || "failed"}`, "data-state": tool.state },
-                         stateLabel(tool.state)));
+      // A mask, so that the icon takes the page's colour as an inline SVG would.
+      const icon = element("span", { class: "icon", "aria-hidden": "true" });
+      const iconUrl = `url("${new URL(tool.icon, document.baseURI)}")`;
+      icon.style.maskImage = iconUrl;
+      icon.style.webkitMaskImage = iconUrl;
+      top.append(icon, stateBadge(tool.state, { "data-state": tool.state }));
       tile.append(top, element("h3", {}, tool.title), element("p", {}, tool.description));
       return tile;
     }));
@@ -78,9 +71,8 @@
   function renderServices(services) {
     document.querySelector("#services tbody").replaceChildren(...services.map((service) => {
       const row = element("tr", { "data-service": service.name });
-      const state = element("span", { class: `state ${STATE_CLASS[service.state] || "failed"}` }, stateLabel(service.state));
       const stateCell = element("td");
-      stateCell.append(state);
+      stateCell.append(stateBadge(service.state));
       row.append(element("td", {}, service.name), stateCell, element("td", {}, formatUptime(service.uptime_seconds)));
       return row;
     }));
@@ -149,6 +141,7 @@
       if (!response.ok) throw new Error(`status endpoint answered ${response.status}`);
       sessionStorage.removeItem("workbench-login-retry");
       const status = await response.json();
+      states = status.states;
       renderTiles(status.tools);
       renderServices(status.services);
       renderResources(status.resources);

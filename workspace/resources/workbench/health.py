@@ -25,6 +25,6 @@ async def probe(tool: tools.Tool, base_url: str) -> bool:
 async def probe_running_tools(services: list[dict], base_url: str) -> dict[str, bool]:
     """Whether each tool whose programs all run also answers on its port."""
     running = {service["name"] for service in services if service["state"] == "RUNNING"}
-    candidates = [tool for tool in tools.own_services() if set(tool.services) <= running]
+    candidates = [tool for tool in tools.with_programs() if set(tool.program_names) <= running]
     results = await asyncio.gather(*(probe(tool, base_url) for tool in candidates))
     return {tool.name: healthy for tool, healthy in zip(candidates, results)}

@@ -15,17 +15,18 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import paths
+from . import paths, tools
 from .mounts import has_mount_within, inside_a_mount, mount_points
 
 KEPT_HOME = paths.STATE_DIR / "home"
 # What the image last gave as defaults for settings files the user may edit (see merge_json_defaults).
 DEFAULTS_RECORD_DIR = paths.STATE_DIR / "home-defaults"
 # Folders and files kept from the first start on.
-KEPT_FOLDERS = (".config", ".local/share/code-server", ".jupyter", ".ipython", ".ssh")
+KEPT_FOLDERS = (".config", ".jupyter", ".ipython", ".ssh") + tuple(folder for tool in tools.TOOLS
+                                                                     for folder in tool.kept_in_home)
 KEPT_FILES = (".gitconfig", ".git-credentials", ".bash_history", ".python_history", ".bashrc", ".profile")
 # Settings the image gives as defaults, merged into the user's file at every start (kept-home path -> image file).
-JSON_DEFAULTS = {Path(".local/share/code-server/User/settings.json"): paths.VSCODE_USER_SETTINGS}
+JSON_DEFAULTS = {Path(home_path): image_file for tool in tools.TOOLS for home_path, image_file in tool.home_defaults}
 
 
 def note(message: str) -> None:

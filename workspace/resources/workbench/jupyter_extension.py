@@ -72,6 +72,7 @@ class StatusHandler(APIHandler):
             "base_url": self.base_url,
             "services": services,
             "tools": tools.with_state(services, healthy),
+            "states": {name: {"class": state.css_class, "label": state.label} for name, state in tools.STATES.items()},
             "resources": usage.summary(StatusHandler.cpu_meter, paths.WORKSPACE_DIR),
             "failed_hooks": StatusHandler.failed_hooks,
             "error": error,
@@ -323,6 +324,6 @@ def _load_jupyter_server_extension(serverapp) -> None:
         (url_path_join(base_url, "api/workbench/ssh/info"), SshInfoHandler),
         (url_path_join(base_url, "api/workbench/auth"), AuthCheckHandler),
         (url_path_join(base_url, "api/workbench/login"), HubLoginHandler),
-        (url_path_join(base_url, r"api/workbench/tools/([a-z]+)/wake"), ToolWakeHandler),
+        (url_path_join(base_url, rf"api/workbench/tools/({tools.NAME_PATTERN})/wake"), ToolWakeHandler),
         (url_path_join(base_url, "tools/ssh"), SshTunnelHandler),
     ])

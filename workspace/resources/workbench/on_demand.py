@@ -1,34 +1,21 @@
 """Tools that start when they are first opened and stop when nobody uses them.
 
 nginx turns to Jupyter when a tool's port refuses a connection (see nginx.conf.j2); `wake` starts the tool's programs
-and waits until it answers. `IdleStopper` stops a tool after WORKSPACE_TOOLS_IDLE_TIMEOUT seconds without use. Use
-is any of: a request that nginx finished for the tool (it appends a line to the tool's activity file), a connection
-open to one of the tool's ports now (an editor's or a desktop's websocket, an SSH tunnel to VNC), or for the
-desktop something of the user's that stopping it would close (desktop_in_use).
+and waits until it answers. `IdleStopper` stops a tool after WORKSPACE_TOOLS_IDLE_TIMEOUT seconds without use (what
+counts as use: workbench/activity.py).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import re
-import subprocess
 import time
-from pathlib import Path
 from typing import Mapping
 from urllib.parse import unquote
 
-from . import health, paths, supervisor_client, tools
+from . import activity, health, supervisor_client, tools
 
-# nginx appends one short line per request; emptied now and then so that a tool used for weeks leaves no big file.
-ACTIVITY_FILE_LIMIT = 1 << 20
 # How long a request waits for a tool to start before it gets a 503.
 WAKE_TIMEOUT_SECONDS = 120.0
-# The states after which waiting longer will not help.
-GIVEN_UP = ("FATAL", "EXITED")
-TCP_ESTABLISHED = "01"
-# Windows of the desktop itself (its background, the panel).
-DESKTOP_OWN_WINDOW_TYPES = ("_NET_WM_WINDOW_TYPE_DESKTOP", "_NET_WM_WINDOW_TYPE_DOCK")
 
 # Jupyter's own log once the extension loads (use_log), so that these lines appear in the container's log.
 log = logging.getLogger("workbench.on_demand")
@@ -74,88 +61,6 @@ def internal_redirect_target(original_uri: str) -> str:
     return decoded + question + query
 
 
-def last_request(tool: tools.Tool) -> float:
-    """When nginx last finished a request for the tool (a websocket finishes when it closes); 0 if never."""
-    path = paths.ACTIVITY_DIR / f"{tool.name}.log"
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return 0.0
-    if info.st_size > ACTIVITY_FILE_LIMIT:
-        os.truncate(path, 0)  # nginx appends (O_APPEND), so it goes on writing at the new end
-        os.utime(path, (info.st_atime, info.st_mtime))  # emptying it is not a request
-    return info.st_mtime
-
-
-def open_connections(ports: tuple[int, ...], tables: tuple[str, ...] = ("/proc/net/tcp", "/proc/net/tcp6")) -> int:
-    """Established TCP connections whose local end is one of the ports (the tool's side of them)."""
-    wanted = {f"{port:04X}" for port in ports}
-    count = 0
-    for table in tables:
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if len(fields) > 3 and fields[3] == TCP_ESTABLISHED and fields[1].rsplit(":", 1)[1] in wanted:
-                count += 1
-    return count
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(child) for child in (task / "children").read_text().split()]
-        except (OSError, ValueError):
-            continue
-    return found
-
-
-SHELLS = ("bash", "sh", "dash", "zsh", "fish")
-
-
-def is_shell(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip() in SHELLS
-    except OSError:
-        return False
-
-
-def desktop_in_use(display: str = tools.DISPLAY) -> bool:
-    """Whether stopping the desktop would close something of the user's: a window other than the desktop's own
-    (its background and panel) and the terminal and file manager it opens at start, or a command running in one
-    of its terminals (a shell there with a child process, or a terminal that runs a command rather than a shell)."""
-    environment = {**os.environ, "DISPLAY": display}
-
-    def xprop(*args: str) -> str:
-        return subprocess.run(["xprop", *args], capture_output=True, text=True, timeout=5, env=environment).stdout
-
-    try:
-        listed = xprop("-root", "_NET_CLIENT_LIST").partition("#")[2]
-        for window in (word.rstrip(",") for word in listed.split()):
-            properties = xprop("-id", window, "_NET_WM_WINDOW_TYPE", "WM_CLASS", "_NET_WM_PID")
-            if any(kind in properties for kind in DESKTOP_OWN_WINDOW_TYPES):
-                continue
-            if '"Xfce4-terminal"' in properties:
-                pid = int(re.search(r"_NET_WM_PID\(CARDINAL\) = ([0-9]+)", properties).group(1))
-                if any(children(child) or not is_shell(child) for child in children(pid)):
-                    return True
-            elif '"Thunar"' not in properties:
-                return True
-    except (OSError, ValueError, AttributeError, subprocess.SubprocessError):
-        return True  # when in doubt, keep it
-    return False
-
-
-def in_use(tool: tools.Tool) -> bool:
-    """Whether the tool is being used right now (beyond what its activity file says)."""
-    if open_connections(tool.ports):
-        return True
-    return tool.name == "desktop" and desktop_in_use()
-
-
 async def _services() -> list[dict]:
     return await asyncio.get_running_loop().run_in_executor(None, supervisor_client.services)
 
@@ -189,7 +94,7 @@ async def wake(tool: tools.Tool, base_url: str) -> bool:
 async def _start_and_wait(tool: tools.Tool, base_url: str) -> bool:
     log.info("starting %s: it was opened", tool.title)
     started = time.monotonic()
-    await asyncio.get_running_loop().run_in_executor(None, supervisor_client.start, tool.services)
+    await asyncio.get_running_loop().run_in_executor(None, supervisor_client.start, tool.program_names)
     states: list[str] = []
     while time.monotonic() - started < WAKE_TIMEOUT_SECONDS:
         states = tools.program_states(tool, tools.states_by_program(await _services()))
@@ -198,7 +103,7 @@ async def _start_and_wait(tool: tools.Tool, base_url: str) -> bool:
                 and await health.probe(tool, base_url)):
             log.info("%s answers, %.1f s after it was opened", tool.title, time.monotonic() - started)
             return True
-        if any(state in GIVEN_UP for state in states):
+        if any(state in tools.GIVEN_UP for state in states):
             break
         await asyncio.sleep(0.2)
     log.warning("%s did not start (%s); see the log above", tool.title, ", ".join(states))
@@ -223,20 +128,20 @@ class IdleStopper:
         now = time.time()
         stopped = []
         services = {service["name"]: service for service in await _services()}
-        for tool in tools.own_services():
-            own = [services.get(program) for program in tool.services]
+        for tool in tools.with_programs():
+            own = [services.get(program) for program in tool.program_names]
             if not all(service and service["state"] == "RUNNING" for service in own):
                 continue
             if tool.name in _starting and not _starting[tool.name].done():
                 continue
             running_since = now - min(service["uptime_seconds"] for service in own)
-            if await asyncio.get_running_loop().run_in_executor(None, in_use, tool):
+            if await asyncio.get_running_loop().run_in_executor(None, activity.in_use, tool):
                 self.last_seen_in_use[tool.name] = now
-            last_used = max(running_since, last_request(tool), self.last_seen_in_use.get(tool.name, 0.0))
+            last_used = max(running_since, activity.last_request(tool), self.last_seen_in_use.get(tool.name, 0.0))
             if now - last_used >= self.timeout:
                 log.info("stopping %s: not used for %d s (WORKSPACE_TOOLS_IDLE_TIMEOUT=%d); opening it starts it "
                          "again", tool.title, now - last_used, self.timeout)
-                await asyncio.get_running_loop().run_in_executor(None, supervisor_client.stop, tool.services)
+                await asyncio.get_running_loop().run_in_executor(None, supervisor_client.stop, tool.program_names)
                 stopped.append(tool.name)
         return stopped
 

@@ -26,13 +26,6 @@ IMAGE_USER = "jovyan"
 VENV_DIR = Path("/opt/venv")
 # The image's Python environment: Jupyter, kernels, jobs and the user's libraries.
 VENV_PYTHON = VENV_DIR / "bin" / "python"
-# Node 24 for code-server, kept out of PATH so that it never shadows a Node.js the user installs.
-NODE = Path("/opt/workbench-node/bin/node")
-CODE_SERVER = Path("/opt/code-server/node_modules/code-server/out/node/entry.js")
-# noVNC's web client (from Debian's package), served by websockify next to the VNC websocket.
-NOVNC_DIR = Path("/opt/novnc")
-# VS Code's first settings (dark theme, no telemetry, chat off, the workspace's Python), given to a user who has none.
-VSCODE_USER_SETTINGS = INSTALL_DIR / "vscode" / "user-settings.json"
 # What the workspace keeps for itself in the user's folder, so that it survives re-creating the container.
 STATE_DIR = WORKSPACE_DIR / ".workbench"
 SSH_STATE_DIR = STATE_DIR / "ssh"  # host keys and the managed authorized_keys, readable by the user only

@@ -78,18 +78,17 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
         "landing_dir": str(paths.LANDING_DIR),
         "install_dir": str(paths.INSTALL_DIR),
         "workspace_dir": str(paths.WORKSPACE_DIR),
-        "tools": tools.own_services(),
+        "tools": tools.with_programs(),
         "auth_cache_seconds": AUTH_CACHE_SECONDS,
     }
 
 
 def command_values(tool: tools.Tool, settings: Settings) -> dict[str, str]:
-    """What a program's command may refer to."""
-    values = {"venv": paths.VENV_DIR, "node": paths.NODE, "code_server": paths.CODE_SERVER,
-              "novnc": paths.NOVNC_DIR, "install_dir": paths.INSTALL_DIR, "workspace": paths.WORKSPACE_DIR,
-              "port": tool.port, "path_prefix": (settings.base_url + tool.path).rstrip("/"),
-              "display": tools.DISPLAY, "vnc_port": tools.VNC_PORT, "vnc_resolution": settings.vnc_resolution,
-              "tensorboard_logdir": settings.tensorboard_logdir}
+    """What a program's command may refer to (see tools.Program)."""
+    values = {"venv": paths.VENV_DIR, "install_dir": paths.INSTALL_DIR, "workspace": paths.WORKSPACE_DIR,
+              "port": tool.port, "path_prefix": (settings.base_url + tool.path).rstrip("/"), "display": tools.DISPLAY,
+              **dict(tool.values),
+              **{setting.placeholder: settings.tool_settings[setting.variable] for setting in tool.settings}}
     return {key: str(value) for key, value in values.items()}
 
 
@@ -125,7 +124,8 @@ def serve_nginx_config(*, port: int, timeout: int, max_payload_mb: int) -> str:
 
 def tool_starting_page(tool: tools.Tool, base_url: str, timeout: float, xsrf_token: str) -> str:
     return _environment().get_template("tool-starting.html.j2").render(
-        name=tool.name, title=tool.title, base_url=base_url, timeout=timeout, xsrf_token=xsrf_token)
+        name=tool.name, title=tool.title, base_url=base_url, timeout=timeout, xsrf_token=xsrf_token,
+        given_up=tools.GIVEN_UP)
 
 
 class RenderError(Exception):
@@ -159,7 +159,7 @@ def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str
         written[name] = target
     programs = run_dir / "supervisor"
     programs.mkdir(exist_ok=True)
-    for tool in tools.own_services():
+    for tool in tools.with_programs():
         values = command_values(tool, settings)
         for program in tool.programs:
             target = programs / f"{program.name}.conf"

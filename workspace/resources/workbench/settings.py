@@ -7,12 +7,15 @@ from __future__ import annotations
 import re
 import secrets
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 from urllib.parse import urlsplit
 
 from . import ssh_keys, tools
 from .paths import IMAGE_USER, NGINX_PORT, NGINX_TLS_PORT, SSH_HOP_PORT, SSHD_PORT
+from .validation import BOOLEAN_WORDS, ConfigError, parse_bool, parse_directory, parse_int
+
+__all__ = ["ConfigError", "Hub", "Settings", "load"]
 
 # 16 characters: beyond what the door's throttle lets anyone guess (a few per minute per address).
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9._~-]{16,256}")
@@ -23,20 +26,10 @@ ALLOWED_HOST_PATTERN = re.compile(r"(\*?\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 BASE_URL_SEGMENT = re.compile(r"[A-Za-z0-9._~@+-]+")
 USER_NAME_PATTERN = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
-BOOLEAN_WORDS = {"yes": True, "true": True, "1": True, "on": True,
-                 "no": False, "false": False, "0": False, "off": False}
 MAX_ID = 2**31 - 1
-# Xvnc's own limits are wider; beyond these a desktop is unusable or noVNC cannot draw it.
-MIN_SCREEN_SIDE, MAX_SCREEN_SIDE = 320, 8192
 TOOLS_START_CHOICES = ("on-demand", "at-start")
 # A day: longer than that, "never" (0) says it better.
 MAX_IDLE_TIMEOUT = 86400
-
-
-class ConfigError(Exception):
-    def __init__(self, variable: str, value: str, allowed: str):
-        super().__init__(f"{variable}={value!r} is not valid: {allowed}")
-        self.variable = variable
 
 
 # Set by a JupyterHub spawner; their presence means the hub, not a token, decides who gets in.
@@ -69,8 +62,6 @@ class Settings:
     nb_gid: int
     grant_sudo: bool
     grant_sudo_explicit: bool
-    tensorboard_logdir: str
-    vnc_resolution: str  # WIDTHxHEIGHT
     ssh_authorized_keys: tuple[ssh_keys.PublicKey, ...]
     hub: Hub | None = None
     # Tools with programs of their own start when first opened (on-demand) or with the container (at-start).
@@ -93,6 +84,8 @@ class Settings:
     # WORKSPACE_SSL_CERT / WORKSPACE_SSL_KEY: the user's certificate (chain) and key; None: a self-signed one
     tls_cert: str | None = None
     tls_key: str | None = None
+    # The variables the tools read (tools.Setting): variable -> its checked value, or its default.
+    tool_settings: dict[str, str] = field(default_factory=dict)
 
     @property
     def tools_at_start(self) -> bool:
@@ -145,19 +138,6 @@ def parse_base_url(raw: str | None) -> str:
     return "/" + "/".join(segments) + "/"
 
 
-def parse_int(name: str, raw: str, low: int, high: int, what: str = "") -> int:
-    if not re.fullmatch(r"[0-9]{1,10}", raw) or not low <= int(raw) <= high:
-        raise ConfigError(name, raw, f"must be a whole number from {low} to {high}{what}")
-    return int(raw)
-
-
-def parse_bool(name: str, raw: str) -> bool:
-    try:
-        return BOOLEAN_WORDS[raw.lower()]
-    except KeyError:
-        raise ConfigError(name, raw, "must be yes or no (also accepted: true/false, 1/0, on/off)") from None
-
-
 def parse_user_name(raw: str) -> str:
     if not USER_NAME_PATTERN.fullmatch(raw) or raw == "root":
         raise ConfigError("NB_USER", raw, "must be a Linux user name (a-z, 0-9, _ and -, starting with a letter "
@@ -165,24 +145,12 @@ def parse_user_name(raw: str) -> str:
     return raw
 
 
-def parse_directory(name: str, raw: str) -> str:
-    if not raw.startswith("/") or not raw.isprintable() or "/../" in raw + "/":
-        raise ConfigError(name, raw, "must be an absolute path inside the container, e.g. /workspace/logs")
-    return raw
-
-
-def parse_resolution(raw: str) -> str:
-    match = re.fullmatch(r"([0-9]{3,4})x([0-9]{3,4})", raw)
-    if not match or not all(MIN_SCREEN_SIDE <= int(side) <= MAX_SCREEN_SIDE for side in match.groups()):
-        raise ConfigError("VNC_RESOLUTION", raw, f"must be WIDTHxHEIGHT in pixels, each from {MIN_SCREEN_SIDE} "
-                                                 f"to {MAX_SCREEN_SIDE}, e.g. 1600x900")
-    return raw
-
-
 def parse_tools_start(raw: str) -> str:
     if raw not in TOOLS_START_CHOICES:
-        raise ConfigError("WORKSPACE_TOOLS_START", raw, "must be on-demand (VS Code, the desktop, TensorBoard and "
-                                                        "Netdata start when first opened) or at-start")
+        titles = [tool.title for tool in tools.with_programs()]
+        opened = f"{', '.join(titles[:-1])} and {titles[-1]}" if len(titles) > 1 else titles[0]
+        raise ConfigError("WORKSPACE_TOOLS_START", raw, f"must be on-demand ({opened} start when first opened) "
+                                                        "or at-start")
     return raw
 
 
@@ -356,8 +324,6 @@ def load(environ: Mapping[str, str]) -> Settings:
         nb_gid=parse_int("NB_GID", environ.get("NB_GID", "100"), 1, MAX_ID, " (0 would be root's group)"),
         grant_sudo=parse_bool("GRANT_SUDO", environ.get("GRANT_SUDO", "yes")),
         grant_sudo_explicit="GRANT_SUDO" in environ,
-        tensorboard_logdir=parse_directory("TENSORBOARD_LOGDIR", environ.get("TENSORBOARD_LOGDIR", "/workspace")),
-        vnc_resolution=parse_resolution(environ.get("VNC_RESOLUTION", "1600x900")),
         ssh_authorized_keys=parse_authorized_keys(environ.get("SSH_AUTHORIZED_KEYS", "")),
         tools_start=parse_tools_start(environ.get("WORKSPACE_TOOLS_START", "on-demand")),
         tools_idle_timeout=parse_idle_timeout(environ),
@@ -375,4 +341,6 @@ def load(environ: Mapping[str, str]) -> Settings:
         tls=tls,
         tls_cert=tls_cert,
         tls_key=tls_key,
+        tool_settings={setting.variable: setting.parse(setting.variable, environ.get(setting.variable, setting.default))
+                       for setting in tools.all_settings()},
     )

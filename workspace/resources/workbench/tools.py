@@ -1,13 +1,25 @@
-"""The tools a user opens from the landing page, each declared once here.
+"""The tools a user opens from the landing page, each declared once here: adding a tool is adding a declaration
+(and its icon file in landing/icons/).
 
-From a declaration follow: the landing tile and its live state, and, for a tool that runs its own programs,
-the supervisord programs (rendered into the run directory), the nginx location that proxies its URL path,
-behind the same auth check as everything else, and the health probe that tells "running" from "starting".
-Adding a tool is adding a declaration.
+From a declaration follow: the landing tile (title, description, icon, live state), and for a tool that runs its own
+programs the supervisord programs (rendered into the run directory, started when the tool is first opened), the nginx
+location that proxies its URL path behind the door's auth check, the route that wakes it, the health probe that tells
+"running" from "starting", what counts as its use (its ports, an optional hook) before it is stopped when idle, the
+environment variables it reads (validated with the rest at start), the home folders kept for it and the settings
+files it gets defaults for. The tests' and benchmarks' lists of tools, ports and programs are read from here too.
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+from . import desktop_session, paths
+from .validation import parse_directory, parse_screen_size
+
+# A tool's name is part of URLs, nginx location names, supervisord program names and file names.
+NAME_PATTERN = r"[a-z][a-z0-9-]{0,30}"
 
 # The desktop's display. Every program gets it as DISPLAY (entrypoint), so that a GUI window opened from a
 # terminal, a notebook or VS Code appears on the desktop.
@@ -17,8 +29,9 @@ VNC_PORT = 5901
 
 @dataclass(frozen=True)
 class Program:
-    """A supervisord program run as the user in /workspace; its command is formatted with
-    render.command_values, each value shell-quoted."""
+    """A supervisord program run as the user in /workspace. Its command is formatted with render.command_values: the
+    common values (venv, install_dir, workspace, port, path_prefix, display), the tool's `values`, and each of the
+    tool's settings under its variable's name in lower case; each value shell-quoted."""
     name: str
     command: str
     # True: the program keeps its files in a folder of its name in the run directory, made before it starts.
@@ -26,11 +39,24 @@ class Program:
 
 
 @dataclass(frozen=True)
+class Setting:
+    """An environment variable a tool reads; checked by `parse(variable, raw)` (a validation.ConfigError for a bad
+    value) when the workspace starts, with every other setting."""
+    variable: str
+    default: str
+    parse: Callable[[str, str], str]
+
+    @property
+    def placeholder(self) -> str:
+        return self.variable.lower()
+
+
+@dataclass(frozen=True)
 class Tool:
     name: str
     title: str
     description: str
-    icon: str
+    icon: str  # a file in landing/icons/, served by the door under workbench/icons/
     path: str  # relative to the base URL
     # What runs the tool; none: Jupyter serves it.
     programs: tuple[Program, ...] = ()
@@ -42,58 +68,85 @@ class Tool:
     health: str = ""
     # Other loopback ports whose connections are the tool's use (the desktop's VNC port, reached over SSH tunnels).
     extra_ports: tuple[int, ...] = ()
+    # Besides requests and open connections: whether stopping it now would close something of the user's.
+    in_use: Callable[[], bool] | None = None
+    # Environment variables it reads, and fixed values its commands refer to (install paths).
+    settings: tuple[Setting, ...] = ()
+    values: tuple[tuple[str, str], ...] = ()
+    # Home folders kept in /workspace across re-created containers (workbench/home.py), relative to the home.
+    kept_in_home: tuple[str, ...] = ()
+    # Settings files given the image's defaults at every start (home.merge_json_defaults): home path -> image file.
+    home_defaults: tuple[tuple[str, Path], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(NAME_PATTERN, self.name):
+            raise ValueError(f"tool name {self.name!r} must match {NAME_PATTERN}")
 
     @property
     def ports(self) -> tuple[int, ...]:
         return ((self.port,) if self.port is not None else ()) + self.extra_ports
 
     @property
-    def services(self) -> tuple[str, ...]:
+    def program_names(self) -> tuple[str, ...]:
+        """The supervisord programs whose state is the tool's: its own, or Jupyter's."""
         return tuple(program.name for program in self.programs) or ("jupyter",)
 
     @property
-    def has_own_service(self) -> bool:
+    def starts_on_demand(self) -> bool:
+        """A tool with programs of its own starts when its URL is first opened (unless WORKSPACE_TOOLS_START=at-start)
+        and stops when unused; Jupyter's own tools are always there."""
         return bool(self.programs)
 
     @property
-    def starts_on_demand(self) -> bool:
-        """Its programs start when its URL is first opened (unless WORKSPACE_TOOLS_START=at-start) and stop when
-        unused; Jupyter's own tools are always there."""
-        return self.has_own_service
+    def icon_url(self) -> str:
+        """Relative to the base URL."""
+        return f"workbench/icons/{self.icon}"
 
 
 JUPYTER_SERVED = (
-    Tool("lab", "JupyterLab", "Notebooks, consoles, files and extensions", "lab", "lab"),
-    Tool("notebook", "Notebook", "The classic single-document notebook (Notebook 7)", "notebook", "tree"),
-    Tool("terminal", "Terminal", "A full-page shell in /workspace", "terminal", "terminals/1"),
+    Tool("lab", "JupyterLab", "Notebooks, consoles, files and extensions", "lab.svg", "lab"),
+    Tool("notebook", "Notebook", "The classic single-document notebook (Notebook 7)", "notebook.svg", "tree"),
+    Tool("terminal", "Terminal", "A full-page shell in /workspace", "terminal.svg", "terminals/1"),
 )
 
 TOOLS = JUPYTER_SERVED + (
-    Tool("vscode", "VS Code", "Visual Studio Code in the browser, opened on /workspace", "vscode", "tools/vscode/",
+    Tool("vscode", "VS Code", "Visual Studio Code in the browser, opened on /workspace", "vscode.svg",
+         "tools/vscode/",
          programs=(Program("vscode", "{node} {code_server} --bind-addr 127.0.0.1:{port} --auth none "
                                      "--disable-telemetry --disable-update-check --disable-workspace-trust "
                                      "--disable-getting-started-override {workspace}"),),
-         port=13337, strip_path=True, health="healthz"),
+         port=13337, strip_path=True, health="healthz",
+         # Node 24 for code-server, kept out of PATH so that it never shadows a Node.js the user installs.
+         values=(("node", "/opt/workbench-node/bin/node"),
+                 ("code_server", "/opt/code-server/node_modules/code-server/out/node/entry.js")),
+         kept_in_home=(".local/share/code-server",),
+         # Dark theme, no telemetry, chat off, the workspace's Python: given to a user who has none.
+         home_defaults=((".local/share/code-server/User/settings.json",
+                         paths.INSTALL_DIR / "vscode" / "user-settings.json"),)),
     # Xvnc is the X server and the VNC server in one; websockify turns noVNC's websocket into the VNC
     # connection and serves noVNC's page; the XFCE session waits for the display before it starts. Xvnc's
     # blacklist is off: every client reaches it from 127.0.0.1 (websockify, SSH tunnels), so a few closed tabs
     # would lock everyone out, and the door's token is the credential.
-    Tool("desktop", "Desktop", "A Linux desktop (XFCE) for GUI applications, in the browser", "desktop",
+    Tool("desktop", "Desktop", "A Linux desktop (XFCE) for GUI applications, in the browser", "desktop.svg",
          "tools/desktop/",
          programs=(Program("desktop-display", "/usr/bin/Xvnc {display} -geometry {vnc_resolution} -depth 24 "
                                               "-localhost -rfbport {vnc_port} -SecurityTypes None -AlwaysShared "
                                               "-AcceptSetDesktopSize -desktop Workbench -nolisten tcp "
                                               "-BlacklistThreshold 1000000 -BlacklistTimeout 0"),
                    Program("desktop-session", "{install_dir}/bin/workbench-desktop-session {display}"),
-                   Program("desktop", "{venv}/bin/websockify --web {novnc} 127.0.0.1:{port} "
-                                      "127.0.0.1:{vnc_port}")),
-         port=6080, strip_path=True, extra_ports=(VNC_PORT,)),
+                   Program("desktop-websockify", "{venv}/bin/websockify --web {novnc} 127.0.0.1:{port} "
+                                                 "127.0.0.1:{vnc_port}")),
+         port=6080, strip_path=True, extra_ports=(VNC_PORT,),
+         in_use=lambda: desktop_session.in_use(DISPLAY),
+         settings=(Setting("VNC_RESOLUTION", "1600x900", parse_screen_size),),
+         # noVNC's web client, from Debian's package.
+         values=(("vnc_port", str(VNC_PORT)), ("novnc", "/opt/novnc"))),
     Tool("tensorboard", "TensorBoard", "Training curves and graphs from the event logs in your workspace",
-         "tensorboard", "tools/tensorboard/",
+         "tensorboard.svg", "tools/tensorboard/",
          programs=(Program("tensorboard", "{venv}/bin/tensorboard --logdir {tensorboard_logdir} --host 127.0.0.1 "
                                           "--port {port} --path_prefix {path_prefix} --reload_interval 15"),),
-         port=6006),
-    Tool("netdata", "Netdata", "Live CPU, memory, disk and network charts of this workspace", "netdata",
+         port=6006, settings=(Setting("TENSORBOARD_LOGDIR", str(paths.WORKSPACE_DIR), parse_directory),)),
+    Tool("netdata", "Netdata", "Live CPU, memory, disk and network charts of this workspace", "netdata.svg",
          "tools/netdata/",
          programs=(Program("netdata", "/usr/bin/env DO_NOT_TRACK=1 /usr/sbin/netdata -D "
                                       "-c {install_dir}/netdata/netdata.conf -i 127.0.0.1 -p {port}",
@@ -104,6 +157,27 @@ TOOLS = JUPYTER_SERVED + (
 )
 
 
+@dataclass(frozen=True)
+class State:
+    css_class: str  # running, starting, idle or failed: the colour of the dot
+    label: str
+
+
+# Every state a tile or a supervisord program shows, as the landing page and the starting page present it. The
+# tool states are supervisord's program states, and IDLE: a tool that starts when opened and is not running now.
+STATES = {
+    "RUNNING": State("running", "running"),
+    "STARTING": State("starting", "starting…"),
+    "BACKOFF": State("starting", "restarting…"),
+    "STOPPING": State("starting", "stopping"),
+    "IDLE": State("idle", "starts when opened"),
+    "STOPPED": State("idle", "stopped"),
+    "FATAL": State("failed", "fatal"),
+    "EXITED": State("failed", "exited"),
+    "UNKNOWN": State("failed", "unknown"),
+}
+# The states after which waiting longer for a tool to start will not help (the wake route and the starting page).
+GIVEN_UP = ("FATAL", "EXITED")
 # The order in which a tool with several programs reports the one that is worst off.
 _STATE_SEVERITY = ("FATAL", "BACKOFF", "EXITED", "STOPPED", "UNKNOWN", "STOPPING", "STARTING")
 
@@ -117,8 +191,13 @@ def by_name(name: str) -> Tool | None:
     return next((tool for tool in TOOLS if tool.name == name), None)
 
 
-def own_services() -> list[Tool]:
-    return [tool for tool in TOOLS if tool.has_own_service]
+def with_programs() -> list[Tool]:
+    """The tools that run programs of their own (and so start on demand)."""
+    return [tool for tool in TOOLS if tool.programs]
+
+
+def all_settings() -> tuple[Setting, ...]:
+    return tuple(setting for tool in TOOLS for setting in tool.settings)
 
 
 def probe_url(tool: Tool, base_url: str) -> str | None:
@@ -136,7 +215,7 @@ def states_by_program(services: list[dict]) -> dict[str, str]:
 
 def program_states(tool: Tool, states: dict[str, str]) -> list[str]:
     """The state of each of the tool's programs; UNKNOWN for one supervisord does not know."""
-    return [states.get(program, "UNKNOWN") for program in tool.services]
+    return [states.get(program, "UNKNOWN") for program in tool.program_names]
 
 
 def tool_state(tool: Tool, states: dict[str, str], healthy: bool = True) -> str:
@@ -155,7 +234,7 @@ def with_state(services: list[dict], healthy: dict[str, bool] | None = None) -> 
     STARTING while they run but the tool does not answer its health probe yet, IDLE while it waits to be opened."""
     states = states_by_program(services)
     healthy = healthy or {}
-    return [{"name": tool.name, "title": tool.title, "description": tool.description, "icon": tool.icon,
-             "path": tool.path, "services": list(tool.services), "on_demand": tool.starts_on_demand,
+    return [{"name": tool.name, "title": tool.title, "description": tool.description, "icon": tool.icon_url,
+             "path": tool.path, "services": list(tool.program_names), "on_demand": tool.starts_on_demand,
              "state": tool_state(tool, states, healthy.get(tool.name, True))}
             for tool in TOOLS]
