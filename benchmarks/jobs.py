@@ -1,6 +1,7 @@
 """Jobs: `serve` against the model server users hand-write today (benchmarks/reference-serve: AWS's
 scikit_bring_your_own layout, nginx + gunicorn + Flask, built here on the same image), and what `train` adds to
 starting the same script with python directly. Part of `build.py bench`; alone: python3 benchmarks/jobs.py [IMAGE]"""
+
 from __future__ import annotations
 
 import argparse
@@ -16,32 +17,34 @@ from pathlib import Path
 
 import docker
 
-from run import LABEL, host_port, remove_benchmark_containers, spread, table, wait_until
-
 import build  # the build context with the CA its builds trust (on the path through run.py)
 from ml_jobs import answers_ping, ml_tree  # the tests' /opt/ml layout and readiness check
+from run import LABEL, host_port, remove_benchmark_containers, spread, table, wait_until
 
 REFERENCE = Path(__file__).resolve().parent / "reference-serve"
 REFERENCE_TAG = "workbench-benchmark-reference-serve:latest"
 CLIENTS = 4
 REQUESTS_PER_CLIENT = 500
-TRAIN_MODEL = '''
+TRAIN_MODEL = """
 import joblib, numpy as np
 from sklearn.linear_model import LogisticRegression
 data = np.loadtxt("/opt/ml/input/data/train/train.csv", delimiter=",")
 joblib.dump(LogisticRegression().fit(data[:, 1:], data[:, 0]), "/opt/ml/model/model.joblib")
-'''
+"""
 NOOP_SCRIPT = "print('nothing to train')\n"
-TITLE = (f"Jobs ({{image}}): serve against nginx + gunicorn + Flask (AWS's example), {CLIENTS} clients x "
-         f"{REQUESTS_PER_CLIENT} requests each; train against python job.py")
+TITLE = (
+    f"Jobs ({{image}}): serve against nginx + gunicorn + Flask (AWS's example), {CLIENTS} clients x "
+    f"{REQUESTS_PER_CLIENT} requests each; train against python job.py"
+)
 
 
 def build_reference(client, image: str) -> str:
     """The hand-written stack, built FROM the image under test (pip trusts what build.py's builds trust)."""
     with build.context_with_ca(build.build_ca(argparse.Namespace())) as context:
         shutil.copytree(REFERENCE, context, dirs_exist_ok=True)
-        client.images.build(path=str(context), tag=REFERENCE_TAG, buildargs={"WORKBENCH_IMAGE": image}, rm=True,
-                            forcerm=True)
+        client.images.build(
+            path=str(context), tag=REFERENCE_TAG, buildargs={"WORKBENCH_IMAGE": image}, rm=True, forcerm=True
+        )
     return REFERENCE_TAG
 
 
@@ -53,8 +56,14 @@ def job_folder(parent: Path) -> Path:
 def run_to_exit(client, image: str, ml: Path, **options) -> float:
     """Seconds from docker run to the container's exit."""
     start = time.monotonic()
-    container = client.containers.run(image, detach=True, labels={LABEL: "1"}, hostname="algo-1",
-                                      volumes={str(ml): {"bind": "/opt/ml", "mode": "rw"}}, **options)
+    container = client.containers.run(
+        image,
+        detach=True,
+        labels={LABEL: "1"},
+        hostname="algo-1",
+        volumes={str(ml): {"bind": "/opt/ml", "mode": "rw"}},
+        **options,
+    )
     try:
         status = container.wait(timeout=300)["StatusCode"]
         elapsed = time.monotonic() - start
@@ -69,12 +78,16 @@ def train_overhead(client, image: str, repeat: int, results: dict) -> None:
         ml = job_folder(Path(parent))
         for _ in range(repeat):
             results["train: docker run to exit, script that does nothing (s)"].append(
-                run_to_exit(client, image, ml, command=["train"], environment={"SAGEMAKER_PROGRAM": "job.py"}))
+                run_to_exit(client, image, ml, command=["train"], environment={"SAGEMAKER_PROGRAM": "job.py"})
+            )
             results["python job.py: docker run to exit, same script (s)"].append(
-                run_to_exit(client, image, ml, entrypoint=["/opt/venv/bin/python", "/opt/ml/code/job.py"]))
+                run_to_exit(client, image, ml, entrypoint=["/opt/venv/bin/python", "/opt/ml/code/job.py"])
+            )
 
 
-def load(port: int, body: str, clients: int = CLIENTS, per_client: int = REQUESTS_PER_CLIENT) -> tuple[float, list[float]]:
+def load(
+    port: int, body: str, clients: int = CLIENTS, per_client: int = REQUESTS_PER_CLIENT
+) -> tuple[float, list[float]]:
     """clients threads, each with its own keep-alive connection: requests per second and every latency."""
     latencies: list[float] = []
     lock = threading.Lock()
@@ -84,8 +97,9 @@ def load(port: int, body: str, clients: int = CLIENTS, per_client: int = REQUEST
         for _ in range(per_client):
             start = time.perf_counter()
             try:
-                connection.request("POST", "/invocations", body=body,
-                                   headers={"Content-Type": "text/csv", "Accept": "text/csv"})
+                connection.request(
+                    "POST", "/invocations", body=body, headers={"Content-Type": "text/csv", "Accept": "text/csv"}
+                )
                 response = connection.getresponse()
                 response.read()
             except (http.client.HTTPException, OSError):  # a server that closes kept-alive connections
@@ -114,11 +128,17 @@ def serve_throughput(client, image: str, reference: str, repeat: int, results: d
         model = {str(ml / "model"): {"bind": "/opt/ml/model", "mode": "ro"}}
         for name, server_image, command in (("serve", image, ["serve"]), ("reference", reference, None)):
             for _ in range(repeat):
-                container = client.containers.run(server_image, command, detach=True, labels={LABEL: "1"},
-                                                  volumes=model, ports={"8080/tcp": ("127.0.0.1", None)})
+                container = client.containers.run(
+                    server_image,
+                    command,
+                    detach=True,
+                    labels={LABEL: "1"},
+                    volumes=model,
+                    ports={"8080/tcp": ("127.0.0.1", None)},
+                )
                 try:
                     port = host_port(container)
-                    wait_until(lambda: answers_ping(f"http://127.0.0.1:{port}"), timeout=120)
+                    wait_until(lambda port=port: answers_ping(f"http://127.0.0.1:{port}"), timeout=120)
                     load(port, "5,5\n", per_client=50)  # warm up every worker
                     for rows, body in (("1 row", "5,5\n"), ("100 rows", "5,5\n-5,-5\n" * 50)):
                         per_second, latencies = load(port, body)
@@ -138,10 +158,15 @@ def measure(client, image: str, repeat: int) -> list[tuple[str, str]]:
     for rows_label in ("1 row", "100 rows"):
         for measure_name in ("requests/s", "p50 ms", "p99 ms"):
             key = f"{measure_name}, {rows_label}"
-            rows.append((f"ratio {key}: serve / reference",
-                         f"{statistics.median(results['serve: ' + key]) / statistics.median(results['reference: ' + key]):.2f}x"))
-    train, direct = (statistics.median(results[key]) for key in (
-        "train: docker run to exit, script that does nothing (s)", "python job.py: docker run to exit, same script (s)"))
+            serve, reference = (statistics.median(results[f"{side}: {key}"]) for side in ("serve", "reference"))
+            rows.append((f"ratio {key}: serve / reference", f"{serve / reference:.2f}x"))
+    train, direct = (
+        statistics.median(results[key])
+        for key in (
+            "train: docker run to exit, script that does nothing (s)",
+            "python job.py: docker run to exit, same script (s)",
+        )
+    )
     rows.append(("train's own start-up: train - python job.py (s)", f"{train - direct:.2f}"))
     return rows
 

@@ -1,6 +1,8 @@
 """Benchmarks: how fast the workspace is ready, how much memory it takes idle, how big the images are, what
 the front door (port 8080) costs, and how fast jobs serve and start (benchmarks/jobs.py), each against a baseline
-measured in the same run. Prints tables; asserts nothing (the machines are noisy). Run it with: python3 build.py bench [--repeat N] [--flavor F ...]"""
+measured in the same run. Prints tables; asserts nothing (the machines are noisy). Run it with:
+python3 build.py bench [--repeat N] [--flavor F ...]"""
+
 from __future__ import annotations
 
 import argparse
@@ -59,17 +61,33 @@ def memory_bytes(container) -> int:
 
 
 def start_workspace(client, image: str, environment: dict | None = None):
-    return client.containers.run(image, detach=True, labels={LABEL: "1"},
-                                 environment={"AUTHENTICATE_VIA_JUPYTER": TOKEN, **(environment or {})},
-                                 ports={"8080/tcp": ("127.0.0.1", None)}, shm_size="2g")
+    return client.containers.run(
+        image,
+        detach=True,
+        labels={LABEL: "1"},
+        environment={"AUTHENTICATE_VIA_JUPYTER": TOKEN, **(environment or {})},
+        ports={"8080/tcp": ("127.0.0.1", None)},
+        shm_size="2g",
+    )
 
 
 def start_bare_jupyter(client, image: str):
     """The baseline: Jupyter Server alone in the same image, on the same port, nothing in front."""
     return client.containers.run(
-        image, detach=True, labels={LABEL: "1"}, ports={"8080/tcp": ("127.0.0.1", None)}, user="1000:100",
-        entrypoint=["/opt/venv/bin/jupyter-server", "--ip=0.0.0.0", "--port=8080", f"--IdentityProvider.token={TOKEN}",
-                    "--ServerApp.root_dir=/workspace", "--ServerApp.allow_remote_access=True"])
+        image,
+        detach=True,
+        labels={LABEL: "1"},
+        ports={"8080/tcp": ("127.0.0.1", None)},
+        user="1000:100",
+        entrypoint=[
+            "/opt/venv/bin/jupyter-server",
+            "--ip=0.0.0.0",
+            "--port=8080",
+            f"--IdentityProvider.token={TOKEN}",
+            "--ServerApp.root_dir=/workspace",
+            "--ServerApp.allow_remote_access=True",
+        ],
+    )
 
 
 # The tools that start when first opened, and the page a user's first visit asks for.
@@ -80,8 +98,10 @@ SETTLE_SECONDS = 10
 
 
 def all_running(base: str) -> bool:
-    return all(tool["state"] == "RUNNING" for tool in requests.get(
-        base + "api/workbench/status", headers=AUTH, timeout=5).json()["tools"])
+    return all(
+        tool["state"] == "RUNNING"
+        for tool in requests.get(base + "api/workbench/status", headers=AUTH, timeout=5).json()["tools"]
+    )
 
 
 @contextmanager
@@ -112,8 +132,7 @@ def measure_workspace(client, image: str, results: dict[str, list[float]]) -> No
             results[f"first open of {tool}: answered (s)"].append(time.monotonic() - opened)
         wait_until(lambda: all_running(base))
         # As if the tools had been opened one after another right at healthz: the settling pause is not counted.
-        results["every tool answering after docker run, opened in turn (s)"].append(
-            ready + time.monotonic() - opening)
+        results["every tool answering after docker run, opened in turn (s)"].append(ready + time.monotonic() - opening)
         time.sleep(SETTLE_SECONDS)
         results["idle memory, every tool opened once (MiB)"].append(memory_bytes(workspace) / 2**20)
 
@@ -155,7 +174,7 @@ def median_ratio(results: dict[str, list[float]], measured: str, baseline: str) 
 
 
 # Runs inside the workspace container: the same requests through port 8080 and straight to Jupyter's socket.
-PROXY_COST = r'''
+PROXY_COST = r"""
 import http.client, json, os, socket, statistics, sys, time
 TOKEN = sys.argv[1]
 class UnixConnection(http.client.HTTPConnection):
@@ -216,7 +235,8 @@ def round_trips(open_channel, n=100):
         channel.send(json.dumps(message, default=str))
         while True:
             reply = json.loads(channel.recv())
-            if reply["header"]["msg_type"] == "execute_reply" and reply["parent_header"].get("msg_id") == message["header"]["msg_id"]:
+            answered = reply["parent_header"].get("msg_id") == message["header"]["msg_id"]
+            if reply["header"]["msg_type"] == "execute_reply" and answered:
                 break
         times.append(time.perf_counter() - start)
     channel.close()
@@ -231,7 +251,7 @@ for name, open_channel in (("8080", channel_8080), ("direct", channel_direct)):
     result[name + " kernel p50 ms"] = statistics.median(times) * 1e3
     result[name + " kernel p99 ms"] = times[int(0.99 * len(times))] * 1e3
 print(json.dumps(result))
-'''
+"""
 
 
 def proxy_cost(client, image: str, repeat: int) -> dict[str, list[float]]:
@@ -239,7 +259,9 @@ def proxy_cost(client, image: str, repeat: int) -> dict[str, list[float]]:
     with answering_workspace(client, image) as (workspace, _, _):
         for _ in range(repeat):
             # The workspace's Python: it has jupyter_client and websocket-client (Jupyter's own dependencies).
-            output = workspace.exec_run(["/opt/venv/bin/python", "-c", PROXY_COST, TOKEN], user="jovyan").output.decode()
+            output = workspace.exec_run(
+                ["/opt/venv/bin/python", "-c", PROXY_COST, TOKEN], user="jovyan"
+            ).output.decode()
             for key, value in json.loads(output.strip().splitlines()[-1]).items():
                 results[key].append(value)
     return results
@@ -267,38 +289,65 @@ def table(title: str, rows: list[tuple[str, str]]) -> str:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="repetitions of each measurement (default: 3)")
-    parser.add_argument("--flavor", action="append", default=None,
-                        help="flavor to measure (repeatable; default: minimal); sizes are shown for every flavor built")
+    parser.add_argument(
+        "--flavor",
+        action="append",
+        default=None,
+        help="flavor to measure (repeatable; default: minimal); sizes are shown for every flavor built",
+    )
     args = parser.parse_args(argv)
     client = docker.from_env(timeout=300)
     images = [f"workbench:{flavor}" for flavor in args.flavor or ["minimal"]]
     machine = subprocess.run(["uname", "-srm"], capture_output=True, text=True).stdout.strip()
-    print(f"Workbench benchmarks on {machine}, {len(__import__('os').sched_getaffinity(0))} CPUs; "
-          f"{args.repeat} repetitions: median (min-max)")
+    print(
+        f"Workbench benchmarks on {machine}, {len(__import__('os').sched_getaffinity(0))} CPUs; "
+        f"{args.repeat} repetitions: median (min-max)"
+    )
     try:
         for image in images:
             started = startup(client, image, args.repeat)
             rows = [(name, spread(values)) for name, values in started.items()]
-            bare_ready, bare_memory = "bare Jupyter: api/status ok after docker run (s)", "bare Jupyter: idle memory (MiB)"
-            for measured, baseline in (("healthz ok after docker run (s)", bare_ready),
-                                       ("at-start: healthz ok after docker run (s)", bare_ready),
-                                       ("idle memory, no tool opened (MiB)", bare_memory),
-                                       ("idle memory, every tool opened once (MiB)", bare_memory),
-                                       ("at-start: idle memory, every tool running (MiB)", bare_memory)):
-                rows.append((f"ratio {measured.split(' (')[0]} / bare Jupyter", median_ratio(started, measured, baseline)))
+            bare_ready, bare_memory = (
+                "bare Jupyter: api/status ok after docker run (s)",
+                "bare Jupyter: idle memory (MiB)",
+            )
+            for measured, baseline in (
+                ("healthz ok after docker run (s)", bare_ready),
+                ("at-start: healthz ok after docker run (s)", bare_ready),
+                ("idle memory, no tool opened (MiB)", bare_memory),
+                ("idle memory, every tool opened once (MiB)", bare_memory),
+                ("at-start: idle memory, every tool running (MiB)", bare_memory),
+            ):
+                rows.append(
+                    (f"ratio {measured.split(' (')[0]} / bare Jupyter", median_ratio(started, measured, baseline))
+                )
             print(table(f"Start-up and idle memory ({image})", rows))
         cost = proxy_cost(client, images[0], args.repeat)
         rows = [(name, spread(values)) for name, values in cost.items()]
         for measure in ("api p50 ms", "api p99 ms", "api req/s", "100MB MB/s", "kernel p50 ms", "kernel p99 ms"):
-            rows.append((f"ratio {measure} 8080 / direct",
-                         f"{statistics.median(cost['8080 ' + measure]) / statistics.median(cost['direct ' + measure]):.2f}x"))
+            rows.append(
+                (
+                    f"ratio {measure} 8080 / direct",
+                    f"{statistics.median(cost['8080 ' + measure]) / statistics.median(cost['direct ' + measure]):.2f}x",
+                )
+            )
         for measure in ("p50", "p99"):
-            rows.append((f"ratio static {measure}: answer kept / asked each time",
-                         median_ratio(cost, f"8080 static {measure} ms", f"8080 static, auth asked each time {measure} ms")))
-        print(table(f"Front-door cost ({images[0]}): port 8080 (nginx stream + nginx + auth check) vs Jupyter's "
-                    "socket, inside the container", rows))
+            rows.append(
+                (
+                    f"ratio static {measure}: answer kept / asked each time",
+                    median_ratio(cost, f"8080 static {measure} ms", f"8080 static, auth asked each time {measure} ms"),
+                )
+            )
+        print(
+            table(
+                f"Front-door cost ({images[0]}): port 8080 (nginx stream + nginx + auth check) vs Jupyter's "
+                "socket, inside the container",
+                rows,
+            )
+        )
         print(table("Image sizes", image_sizes(client, ["minimal", "full", "gpu"])))
         import jobs  # here: benchmarks/jobs.py takes its helpers from this module
+
         print(table(jobs.TITLE.format(image=images[0]), jobs.measure(client, images[0], args.repeat)))
     finally:
         remove_benchmark_containers(client)

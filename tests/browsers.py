@@ -1,4 +1,5 @@
 """Headless Chromium (Debian's package) driven by Playwright, as fixtures; screenshots go to test-artifacts/."""
+
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,15 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 # Set by tests/conftest.py's report hook when a test's own body failed.
 FAILED = pytest.StashKey[bool]()
 # Without these, Chromium keeps calling home, which a closed network refuses many times a second.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 @pytest.fixture(scope="session")
@@ -27,8 +35,10 @@ def browser():
 def page(browser, request):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     refused = []  # what the browser asked for and did not get, for a failure's report
-    context.on("response", lambda response: refused.append(f"{response.status} {response.url}")
-               if response.status >= 400 else None)
+    context.on(
+        "response",
+        lambda response: refused.append(f"{response.status} {response.url}") if response.status >= 400 else None,
+    )
     context.on("requestfailed", lambda failed: refused.append(f"{failed.failure} {failed.url}"))
     yield context.new_page()
     if request.node.stash.get(FAILED, False):
@@ -49,6 +59,7 @@ def screenshot(request):
         path = ARTIFACTS / f"{request.node.name}-{label}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
+
     return take
 
 

@@ -3,6 +3,7 @@
 Docker's client, Playwright and the HTTP clients are imported where a fixture needs them, so that tests/unit runs
 with the runtime's own dependencies alone (pytest.ini's pythonpath puts the runtime package and tests/ on the path).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,6 +20,7 @@ from browsers import FAILED, browser, page, screenshot  # noqa: F401  (one Chrom
 @pytest.fixture(scope="session")
 def docker_client():
     import docker
+
     from workspaces import TEST_LABEL
 
     client = docker.from_env(timeout=300)
@@ -35,10 +37,20 @@ def image(pytestconfig, docker_client) -> str:
     flavor = pytestconfig.getoption("flavor")
     tag = build.image_tags(flavor, None)[0]
     if not pytestconfig.getoption("image_built"):
-        args = argparse.Namespace(flavor=flavor, base_image=build.DEFAULT_BASE_IMAGE, tag=None, dry_run=False,
-                                  ca_cert=pytestconfig.getoption("ca_cert"), pip_index_url=None, wheelhouse=None,
-                                  npm_registry=None, no_cache=False, skip_setup=False,
-                                  mirror=build.DEFAULT_MIRROR, security_mirror=build.DEFAULT_SECURITY_MIRROR)
+        args = argparse.Namespace(
+            flavor=flavor,
+            base_image=build.DEFAULT_BASE_IMAGE,
+            tag=None,
+            dry_run=False,
+            ca_cert=pytestconfig.getoption("ca_cert"),
+            pip_index_url=None,
+            wheelhouse=None,
+            npm_registry=None,
+            no_cache=False,
+            skip_setup=False,
+            mirror=build.DEFAULT_MIRROR,
+            security_mirror=build.DEFAULT_SECURITY_MIRROR,
+        )
         build.build(args)
     docker_client.images.get(tag)
     return tag

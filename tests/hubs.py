@@ -1,6 +1,7 @@
 """A real JupyterHub on this machine, as deploy/docker runs it: the hub image (JupyterHub, DockerSpawner,
 NativeAuthenticator, configurable-http-proxy) on a Docker network of its own, spawning the workspace image for each
 user. Users sign up and log in through the hub's own forms and reach their tools through the hub's public port."""
+
 from __future__ import annotations
 
 import time
@@ -41,8 +42,14 @@ class Hub:
     name (`hub_name`), its network (`network`), the workspace image (`image`) and the name prefix for the containers
     it spawns (`prefix`) through str.format."""
 
-    def __init__(self, client: docker.DockerClient, hub_image: str, workspace_image: str, config_dir: Path,
-                 own_config: str | None = None):
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        hub_image: str,
+        workspace_image: str,
+        config_dir: Path,
+        own_config: str | None = None,
+    ):
         self.client = client
         self.id = uuid.uuid4().hex[:8]
         self.prefix = f"wbtest-{self.id}"
@@ -50,20 +57,38 @@ class Hub:
         (config_dir / "test.py").write_text(TEST_SITE_CONFIG)
         command = None
         if own_config:
-            (config_dir / "own.py").write_text(own_config.format(
-                hub_name=f"{self.prefix}-hub", network=f"{self.prefix}-net", image=workspace_image,
-                prefix=self.prefix, test_label=TEST_LABEL))
+            (config_dir / "own.py").write_text(
+                own_config.format(
+                    hub_name=f"{self.prefix}-hub",
+                    network=f"{self.prefix}-net",
+                    image=workspace_image,
+                    prefix=self.prefix,
+                    test_label=TEST_LABEL,
+                )
+            )
             command = ["jupyterhub", "-f", "/srv/jupyterhub/config.d/own.py"]
         self.network = client.networks.create(f"{self.prefix}-net", labels={TEST_LABEL: "1"})
         self.container = client.containers.run(
-            hub_image, command, detach=True, name=f"{self.prefix}-hub", network=self.network.name,
+            hub_image,
+            command,
+            detach=True,
+            name=f"{self.prefix}-hub",
+            network=self.network.name,
             labels={TEST_LABEL: "1"},
             ports={f"{HUB_PORT}/tcp": ("127.0.0.1", None)},
-            volumes={"/var/run/docker.sock": {"bind": "/var/run/docker.sock", "mode": "rw"},
-                     str(config_dir): {"bind": "/srv/jupyterhub/config.d", "mode": "ro"}},
-            environment={"DOCKER_NETWORK_NAME": self.network.name, "HUB_CONNECT_HOST": f"{self.prefix}-hub",
-                         "WORKBENCH_IMAGE": workspace_image, "WORKBENCH_CONTAINER_PREFIX": self.prefix,
-                         "WORKBENCH_VOLUME_PREFIX": self.prefix, "HUB_OPEN_SIGNUP": "true"})
+            volumes={
+                "/var/run/docker.sock": {"bind": "/var/run/docker.sock", "mode": "rw"},
+                str(config_dir): {"bind": "/srv/jupyterhub/config.d", "mode": "ro"},
+            },
+            environment={
+                "DOCKER_NETWORK_NAME": self.network.name,
+                "HUB_CONNECT_HOST": f"{self.prefix}-hub",
+                "WORKBENCH_IMAGE": workspace_image,
+                "WORKBENCH_CONTAINER_PREFIX": self.prefix,
+                "WORKBENCH_VOLUME_PREFIX": self.prefix,
+                "HUB_OPEN_SIGNUP": "true",
+            },
+        )
         self.container.reload()
         self.url = f"http://127.0.0.1:{self.container.ports[f'{HUB_PORT}/tcp'][0]['HostPort']}"
 
@@ -94,8 +119,11 @@ class Hub:
 
     def sign_up_and_log_in(self, name: str) -> HubUser:
         user = HubUser(name, f"pw-{uuid.uuid4().hex}")
-        signed_up = self.post_form(user, "/hub/signup", {"username": name, "signup_password": user.password,
-                                                         "signup_password_confirmation": user.password})
+        signed_up = self.post_form(
+            user,
+            "/hub/signup",
+            {"username": name, "signup_password": user.password, "signup_password_confirmation": user.password},
+        )
         assert signed_up.status_code == 200 and "The signup was successful" in signed_up.text, signed_up.text[-800:]
         return self.log_in(user)
 
@@ -105,9 +133,12 @@ class Hub:
         logged_in = self.post_form(user, "/hub/login", {"username": name, "password": user.password})
         assert logged_in.status_code == 200 and user.session.cookies.get("jupyterhub-session-id"), logged_in.text
         # The hub's token page does this POST for the user.
-        made = user.session.post(f"{self.url}/hub/api/users/{name}/tokens", json={"note": "tests"},
-                                 headers={"X-XSRFToken": user.session.cookies.get("_xsrf", path="/hub/")},
-                                 timeout=30)
+        made = user.session.post(
+            f"{self.url}/hub/api/users/{name}/tokens",
+            json={"note": "tests"},
+            headers={"X-XSRFToken": user.session.cookies.get("_xsrf", path="/hub/")},
+            timeout=30,
+        )
         assert made.status_code == 201, made.text
         user.token = made.json()["token"]
         return user
@@ -115,8 +146,9 @@ class Hub:
     # ---- the hub's REST API, with the user's own token
 
     def api(self, user: HubUser, method: str, path: str, **kwargs) -> requests.Response:
-        return requests.request(method, f"{self.url}/hub/api{path}", timeout=60,
-                                headers={"Authorization": f"token {user.token}"}, **kwargs)
+        return requests.request(
+            method, f"{self.url}/hub/api{path}", timeout=60, headers={"Authorization": f"token {user.token}"}, **kwargs
+        )
 
     def server(self, user: HubUser) -> dict | None:
         model = self.api(user, "GET", f"/users/{user.name}")
@@ -129,8 +161,9 @@ class Hub:
         deadline = time.monotonic() + timeout
         while not (self.server(user) or {}).get("ready"):
             assert time.monotonic() < deadline, f"{user.name}'s server never became ready:\n{self.logs()}"
-            assert (self.server(user) or {}).get("pending") or (self.server(user) or {}).get("ready"), \
+            assert (self.server(user) or {}).get("pending") or (self.server(user) or {}).get("ready"), (
                 f"{user.name}'s server stopped while starting:\n{self.logs()}"
+            )
             time.sleep(1)
 
     def stop_server(self, user: HubUser, timeout: float = 120) -> None:
@@ -148,7 +181,7 @@ class Hub:
     def user_url(self, user: HubUser) -> str:
         return f"{self.url}/user/{user.name}/"
 
-    def user_server(self, user: HubUser, as_user: HubUser | None = None) -> "UserServer":
+    def user_server(self, user: HubUser, as_user: HubUser | None = None) -> UserServer:
         """The user's workspace through the hub's port, called with as_user's token (default: the owner's)."""
         return UserServer(self.user_url(user), (as_user or user).token)
 
@@ -171,6 +204,7 @@ class Hub:
 class UserServer:
     """A user's workspace under /user/<name>/ on the hub's port, for workbench_client's helpers (kernels, status)
     as an API client calls it: with a hub API token."""
+
     url: str
     token: str
 
@@ -183,7 +217,7 @@ class UserServer:
         return requests.get(self.url + path, headers={**self.auth_headers(), **kwargs.pop("headers", {})}, **kwargs)
 
     def ws_url(self, path: str) -> str:
-        return "ws" + self.url[len("http"):] + path
+        return "ws" + self.url[len("http") :] + path
 
     def origin(self) -> str:
         parts = urlsplit(self.url)

@@ -1,5 +1,6 @@
 """What the SageMaker job tests share: a training script in SageMaker's script mode, data it learns, and /opt/ml as
 SageMaker lays it out."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ import requests
 
 # One script for both jobs, as SageMaker's scikit-learn examples write it: training under __main__, model_fn for
 # serving. The modes are hyperparameters, so every training test runs the same code.
-SCRIPT = '''
+SCRIPT = """
 import argparse, json, os, signal, sys, time
 from pathlib import Path
 
@@ -61,7 +62,7 @@ if __name__ == "__main__":
     joblib.dump(model, os.path.join(os.environ["SM_MODEL_DIR"], "model.joblib"))
     # One write: the toolkit relays output in chunks, and unbuffered print() writes each argument on its own.
     print(f"trained {type(model).__name__} on {len(data)} rows", flush=True)
-'''
+"""
 # Two clusters far apart: any sensible model puts (-5, -5) in class 0 and (5, 5) in class 1.
 POINTS = [(-5.0, -5.0), (5.0, 5.0), (-4.0, -6.0), (6.0, 4.0)]
 CLASSES = [0.0, 1.0, 0.0, 1.0]
@@ -83,10 +84,20 @@ def ml_tree(parent: Path, hyperparameters: dict, program: str = "train.py", scri
     config.mkdir(parents=True)
     strings = {name: str(value) for name, value in hyperparameters.items()}
     (config / "hyperparameters.json").write_text(json.dumps(strings))
-    (config / "inputdataconfig.json").write_text(json.dumps(
-        {"train": {"TrainingInputMode": "File", "S3DistributionType": "FullyReplicated", "RecordWrapperType": "None"}}))
-    (config / "resourceconfig.json").write_text(json.dumps(
-        {"current_host": "algo-1", "hosts": ["algo-1"], "network_interface_name": "eth0"}))
+    (config / "inputdataconfig.json").write_text(
+        json.dumps(
+            {
+                "train": {
+                    "TrainingInputMode": "File",
+                    "S3DistributionType": "FullyReplicated",
+                    "RecordWrapperType": "None",
+                }
+            }
+        )
+    )
+    (config / "resourceconfig.json").write_text(
+        json.dumps({"current_host": "algo-1", "hosts": ["algo-1"], "network_interface_name": "eth0"})
+    )
     (ml / "input" / "data" / "train").mkdir(parents=True)
     (ml / "input" / "data" / "train" / "train.csv").write_text(training_data())
     (ml / "code").mkdir()

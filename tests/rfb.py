@@ -1,5 +1,6 @@
 """A minimal RFB (VNC) client over the desktop's websocket: enough to check what a VNC viewer would see at
 connect time (protocol version, desktop size and name) and to exchange clipboard text."""
+
 from __future__ import annotations
 
 import struct

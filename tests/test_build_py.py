@@ -1,4 +1,5 @@
 """build.py's command line: what it would run is printed exactly, and bad input is refused."""
+
 import os
 import re
 import shlex
@@ -18,8 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def build_py(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "build.py"), *args], capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_dry_run_prints_the_exact_docker_commands_and_runs_nothing(tmp_path):
@@ -34,12 +36,14 @@ def test_dry_run_prints_the_exact_docker_commands_and_runs_nothing(tmp_path):
     docker = shlex.split(commands[1])
     assert docker[:3] == ["DOCKER_BUILDKIT=0", "docker", "build"]
     assert docker[-1] == str(ROOT / "workspace")
-    pairs = list(zip(docker, docker[1:]))
+    pairs = list(zip(docker, docker[1:], strict=False))
     assert ("--file", str(ROOT / "workspace" / "Dockerfile")) in pairs
     assert ("--target", "minimal") in pairs
     assert ("--build-arg", "BASE_IMAGE=example.org/debian:12") in pairs
     assert ("--tag", "workbench:minimal") in pairs
-    version = [value for flag, value in pairs if flag == "--label" and value.startswith("org.opencontainers.image.version=")]
+    version = [
+        value for flag, value in pairs if flag == "--label" and value.startswith("org.opencontainers.image.version=")
+    ]
     assert ("--tag", f"workbench:minimal-{version[0].split('=')[1]}") in pairs
     assert not staged.exists()
 
@@ -79,7 +83,8 @@ def test_a_download_failing_on_a_certificate_names_the_option(docker_client):
     assert result.stderr.strip().splitlines()[-1] == (
         "build.py: error: a download failed on a TLS certificate that the build does not trust: if HTTPS here passes "
         "a TLS-intercepting proxy, give its CA with --ca-cert FILE (by default the build trusts this host's own CA "
-        "bundle)")
+        "bundle)"
+    )
 
 
 def test_missing_ca_file_is_a_clear_error():
@@ -94,8 +99,11 @@ def test_all_flavors_build_in_turn_each_to_its_own_stage():
     builds = [shlex.split(line[2:]) for line in result.stdout.splitlines() if line.startswith("$ DOCKER_BUILDKIT=0")]
     targets = [build[build.index("--target") + 1] for build in builds]
     assert targets == ["minimal", "full", "gpu"]
-    assert [build[build.index("--tag") + 1] for build in builds] == ["workbench:minimal", "workbench:full",
-                                                                        "workbench:gpu"]
+    assert [build[build.index("--tag") + 1] for build in builds] == [
+        "workbench:minimal",
+        "workbench:full",
+        "workbench:gpu",
+    ]
 
 
 def test_lock_resolves_with_a_dry_run_report_in_the_base_image():
@@ -140,9 +148,24 @@ def test_run_starts_the_workspace_and_prints_a_working_login_url(image, docker_c
     os.chown(folder, 1000, 100)
     name, port = f"workbench-test-run-{uuid.uuid4().hex[:8]}", free_port()
     try:
-        result = subprocess.run([sys.executable, str(ROOT / "build.py"), "run", "--name", name, "--port", str(port),
-                                 "--workspace", str(folder), "--image", image],
-                                capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "build.py"),
+                "run",
+                "--name",
+                name,
+                "--port",
+                str(port),
+                "--workspace",
+                str(folder),
+                "--image",
+                image,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         url = re.search(r"Open: (http://localhost:\d+/\?token=\S+)", result.stdout).group(1)
         assert url.startswith(f"http://localhost:{port}/?token=")
@@ -150,8 +173,12 @@ def test_run_starts_the_workspace_and_prints_a_working_login_url(image, docker_c
         assert landing.status_code == 200 and "<title>Workbench</title>" in landing.text
         mounts = docker_client.containers.get(name).attrs["Mounts"]
         assert [(m["Source"], m["Destination"]) for m in mounts] == [(str(folder), "/workspace")]
-        again = subprocess.run([sys.executable, str(ROOT / "build.py"), "run", "--name", name, "--image", image],
-                               capture_output=True, text=True, timeout=60)
+        again = subprocess.run(
+            [sys.executable, str(ROOT / "build.py"), "run", "--name", name, "--image", image],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert again.returncode == 1 and f"a container named {name} already exists" in again.stderr
     finally:
         subprocess.run(["docker", "rm", "-f", name], capture_output=True)
@@ -168,9 +195,22 @@ def test_package_names_the_script_and_refuses_what_is_not_there(tmp_path):
     assert "--tag my-model:latest" in dry.stdout
     chosen = build_py("package", str(code), "--program", "helpers.py", "--tag", "churn:2", "--dry-run")
     assert "SAGEMAKER_PROGRAM=helpers.py" in chosen.stdout and "--tag churn:2" in chosen.stdout
-    for args, message in ((["--program", "nope.py"], f"--program: nope.py is not a file in {code}"),
-                          ([], None)):
+    for args, message in ((["--program", "nope.py"], f"--program: nope.py is not a file in {code}"), ([], None)):
         target = str(code) if message else str(tmp_path / "missing")
         result = build_py("package", target, *args, "--dry-run")
         assert result.returncode == 1
         assert result.stderr.strip() == f"build.py: error: {message or f'{target} is not a folder'}"
+
+
+def test_lint_covers_every_dockerfile_and_shell_script_but_not_templates_or_environments():
+    commands = {Path(command[0]).name: command[1:] for command in build.lint_commands(Path("/venv/bin/python"))}
+    dockerfiles = {Path(path).relative_to(build.ROOT).as_posix() for path in commands["hadolint"]}
+    assert dockerfiles == {
+        "workspace/Dockerfile",
+        "deploy/docker/Dockerfile",
+        "deploy/sagemaker/Dockerfile",
+        "benchmarks/reference-serve/Dockerfile",
+    }
+    scripts = {Path(path).relative_to(build.ROOT).as_posix() for path in commands["shellcheck"]}
+    assert {".ci/run", "workspace/resources/bin/run-hooks.sh", "workspace/resources/bin/workbench-no-conda"} <= scripts
+    assert not any(script.endswith(".j2") or script.startswith(".venv") for script in scripts)

@@ -1,6 +1,7 @@
 """Each tool declared in workbench/tools.py as a test opens it: a page of the tool, and text that only that tool
 serves there. tests/unit/test_tool_declarations.py fails while a declared tool has no entry, so a new tool cannot go
 untested by the page tests (test_every_tool.py), the hub's and the benchmarks'."""
+
 from workbench import tools
 
 TOOL_PAGES = {

@@ -1,4 +1,5 @@
 """A tiny pure-Python wheel made on the spot, so that installing packages needs no package index."""
+
 from __future__ import annotations
 
 import base64
@@ -18,7 +19,9 @@ def make_wheel(folder: Path, module: str, value: str, version: str = "1.0") -> P
     files = {
         f"{module}.py": f"VALUE = {value!r}\n".encode(),
         f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: {module}\nVersion: {version}\n".encode(),
-        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: workbench-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{dist_info}/WHEEL": (
+            b"Wheel-Version: 1.0\nGenerator: workbench-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
     }
     record = "\n".join(_record_line(name, data) for name, data in files.items()) + f"\n{dist_info}/RECORD,,\n"
     wheel = folder / f"{module}-{version}-py3-none-any.whl"

@@ -1,5 +1,6 @@
 """Talk to a running workspace the way users' clients do: HTTP through port 8080, and the Jupyter kernel
 protocol over the websocket nginx proxies."""
+
 from __future__ import annotations
 
 import json
@@ -16,6 +17,22 @@ from docker.models.containers import Container
 from jupyter_client.session import Session
 
 from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES
+
+# Paths that reach a public location of the door (login, static files, healthz, api) as nginx matches them, and
+# something behind the login once decoded the way Jupyter would: each must be refused (tests/container/test_trust.py,
+# benchmarks/attacks.py).
+ENCODED_PATHS = [
+    "api/contents/..%2f..%2fstatic/x",
+    "static/style/..%2f..%2fapi/contents",
+    "static/style/%2e%2e/%2e%2e/api/contents",
+    "static/style/..;/..;/api/contents",
+    "static/logo/..%2F..%2Fapi%2Fcontents",
+    "login/..%2fapi/contents",
+    "static//style/../../api/contents",
+    "healthz/..%2fapi/contents",
+    "api/..%2fapi/contents",
+    "static/favicons/..%5c..%5capi/contents",
+]
 
 READY_LINE = "Workbench is ready; open it at:"
 LOGIN_URL_PATTERN = re.compile(r"https?://localhost:\d+(/\S*?)\?token=([A-Za-z0-9._~-]+)")
@@ -65,7 +82,8 @@ class Workspace:
         """Re-read the published port: docker picks a new free host port when a container restarts."""
         self.container.reload()
         self.host_port = int(
-            self.container.attrs["NetworkSettings"]["Ports"][f"{self.container_port}/tcp"][0]["HostPort"])
+            self.container.attrs["NetworkSettings"]["Ports"][f"{self.container_port}/tcp"][0]["HostPort"]
+        )
         self.url = f"{self.scheme}://127.0.0.1:{self.host_port}{self.base_url}"
 
     def logs(self) -> str:
@@ -77,8 +95,7 @@ class Workspace:
         while time.monotonic() < deadline:
             self.container.reload()
             if self.container.status not in ("created", "running"):
-                raise WorkspaceExited(f"workspace exited ({self.container.attrs['State']['ExitCode']}):\n"
-                                      f"{self.logs()}")
+                raise WorkspaceExited(f"workspace exited ({self.container.attrs['State']['ExitCode']}):\n{self.logs()}")
             try:
                 # Plain HTTP: healthz answers on it with TLS on too, before the certificate is known to the test.
                 response = requests.get(f"http://127.0.0.1:{self.host_port}{self.base_url}healthz", timeout=2)
@@ -96,7 +113,7 @@ class Workspace:
         while READY_LINE not in (log := self.logs()):
             assert time.monotonic() < deadline, f"no {READY_LINE!r} in the log:\n{log}"
             time.sleep(0.2)
-        lines = log[log.rindex(READY_LINE):].splitlines()
+        lines = log[log.rindex(READY_LINE) :].splitlines()
         return lines[:3] if len(lines) > 2 and lines[2].startswith("    and log in") else lines[:2]
 
     def wait_for_log(self, pattern: str, timeout: float = 15) -> re.Match:
@@ -133,7 +150,7 @@ class Workspace:
         return requests.get(self.url + path, headers=headers, **kwargs)
 
     def ws_url(self, path: str) -> str:
-        return "ws" + self.url[len("http"):] + path
+        return "ws" + self.url[len("http") :] + path
 
     def origin(self) -> str:
         parts = urlsplit(self.url)
@@ -170,8 +187,11 @@ def login(workspace: Workspace, token: str) -> requests.Session:
     form = session.get(workspace.origin() + redirect.headers["Location"])
     assert form.status_code == 200 and 'name="password"' in form.text
     xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form.text).group(1)
-    submitted = session.post(workspace.origin() + redirect.headers["Location"],
-                             data={"password": token, "_xsrf": xsrf}, allow_redirects=False)
+    submitted = session.post(
+        workspace.origin() + redirect.headers["Location"],
+        data={"password": token, "_xsrf": xsrf},
+        allow_redirects=False,
+    )
     assert submitted.status_code == 302, submitted.text
     assert submitted.headers["Location"] == workspace.base_url + "lab"
     return session
@@ -230,8 +250,9 @@ def open_every_tool(workspace: Workspace, timeout: float = 120) -> dict:
     """Open each tool that starts on demand; return the status once every tool runs."""
     for name in ON_DEMAND_TOOLS:
         open_tool(workspace, name)
-    return wait_for_status(workspace, lambda status: all(tool["state"] == "RUNNING" for tool in status["tools"]),
-                           timeout)
+    return wait_for_status(
+        workspace, lambda status: all(tool["state"] == "RUNNING" for tool in status["tools"]), timeout
+    )
 
 
 def wait_for_page(workspace: Workspace, path: str, text: str = "", timeout: float = 90) -> requests.Response:
@@ -255,30 +276,48 @@ def start_user_app(workspace: Workspace, timeout: float = 30) -> None:
 
 
 def start_kernel(workspace: Workspace, headers: dict | None = None, name: str = "python3") -> str:
-    response = requests.post(workspace.url + "api/kernels", json={"name": name},
-                             headers=headers if headers is not None else workspace.auth_headers(), timeout=60)
+    response = requests.post(
+        workspace.url + "api/kernels",
+        json={"name": name},
+        headers=headers if headers is not None else workspace.auth_headers(),
+        timeout=60,
+    )
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
 
-def open_kernel_channels(workspace: Workspace, kernel_id: str, headers: dict | None = None,
-                         cookie: str | None = None) -> websocket.WebSocket:
+def open_kernel_channels(
+    workspace: Workspace, kernel_id: str, headers: dict | None = None, cookie: str | None = None
+) -> websocket.WebSocket:
     header_list = [f"{k}: {v}" for k, v in (headers if headers is not None else workspace.auth_headers()).items()]
     return websocket.create_connection(
         workspace.ws_url(f"api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}"),
-        header=header_list, cookie=cookie, origin=workspace.origin(), timeout=60)
+        header=header_list,
+        cookie=cookie,
+        origin=workspace.origin(),
+        timeout=60,
+    )
 
 
-def execute(workspace: Workspace, code: str, kernel_id: str | None = None, headers: dict | None = None,
-            timeout: float = 60) -> str:
+def execute(
+    workspace: Workspace, code: str, kernel_id: str | None = None, headers: dict | None = None, timeout: float = 60
+) -> str:
     """Run code in a kernel through port 8080's websocket; return what it printed. Raises on an error."""
     kernel_id = kernel_id or start_kernel(workspace, headers)
     session = Session(key=b"", username="test")  # the server signs messages itself; clients send unsigned
     channel = open_kernel_channels(workspace, kernel_id, headers)
     try:
-        message = session.msg("execute_request", {"code": code, "silent": False, "store_history": False,
-                                                  "user_expressions": {}, "allow_stdin": False,
-                                                  "stop_on_error": True})
+        message = session.msg(
+            "execute_request",
+            {
+                "code": code,
+                "silent": False,
+                "store_history": False,
+                "user_expressions": {},
+                "allow_stdin": False,
+                "stop_on_error": True,
+            },
+        )
         message["channel"] = "shell"
         channel.send(json.dumps(message, default=str))
         msg_id = message["header"]["msg_id"]

@@ -1,4 +1,5 @@
 """Start workspace containers the way a user does, on free host ports, and remove them again."""
+
 from __future__ import annotations
 
 import os
@@ -29,20 +30,40 @@ class WorkspaceFactory:
     def __init__(self, client, image):
         self.client, self.image, self.started = client, image, []
 
-    def create(self, env: dict | None = None, workspace_dir: Path | None = None, container_port: int = 8080,
-               volumes_extra: dict | None = None, image: str | None = None, **run_options):
+    def create(
+        self,
+        env: dict | None = None,
+        workspace_dir: Path | None = None,
+        container_port: int = 8080,
+        volumes_extra: dict | None = None,
+        image: str | None = None,
+        **run_options,
+    ):
         """volumes_extra: more mounts, as the Docker SDK's volumes= takes them; image: another than the one under test
         (a derived one)."""
         volumes = {str(workspace_dir): {"bind": "/workspace", "mode": "rw"}} if workspace_dir else {}
         volumes.update(volumes_extra or {})
         container = self.client.containers.run(
-            image or self.image, detach=True, environment=env or {}, volumes=volumes or None, labels={TEST_LABEL: "1"},
-            ports={f"{container_port}/tcp": ("127.0.0.1", None)}, **run_options)
+            image or self.image,
+            detach=True,
+            environment=env or {},
+            volumes=volumes or None,
+            labels={TEST_LABEL: "1"},
+            ports={f"{container_port}/tcp": ("127.0.0.1", None)},
+            **run_options,
+        )
         self.started.append(container)
         return container
 
-    def start(self, env: dict | None = None, workspace_dir: Path | None = None, container_port: int = 8080,
-              base_url: str = "/", wait: bool = True, **run_options) -> Workspace:
+    def start(
+        self,
+        env: dict | None = None,
+        workspace_dir: Path | None = None,
+        container_port: int = 8080,
+        base_url: str = "/",
+        wait: bool = True,
+        **run_options,
+    ) -> Workspace:
         container = self.create(env, workspace_dir, container_port, **run_options)
         workspace = Workspace(container, container_port, base_url)
         if wait:

@@ -9,7 +9,7 @@ import pandas as pd
 model_path = "/opt/ml/model"
 
 
-class ScoringService(object):
+class ScoringService:
     model = None
 
     @classmethod

@@ -4,6 +4,7 @@ under /user/<name>/ behind the hub's login, a named volume that keeps their /wor
 Everything a deployment usually changes is an environment variable of the hub container (see the README, "Many
 users: JupyterHub"); anything else goes into a *.py file in /srv/jupyterhub/config.d, read after this one.
 """
+
 import os
 import sys
 from pathlib import Path
@@ -117,16 +118,25 @@ c.DockerSpawner.extra_host_config = host_config
 # sees, so working only in VS Code or on the desktop counts as much as running notebooks.
 cull_timeout = int(setting("WORKBENCH_CULL_TIMEOUT", "3600"))
 if cull_timeout > 0:
-    c.JupyterHub.load_roles = [{
-        "name": "idle-culler",
-        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
-        "services": ["idle-culler"],
-    }]
-    c.JupyterHub.services = [{
-        "name": "idle-culler",
-        "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={cull_timeout}",
-                    f"--cull-every={max(30, min(300, cull_timeout // 4))}"],
-    }]
+    c.JupyterHub.load_roles = [
+        {
+            "name": "idle-culler",
+            "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+            "services": ["idle-culler"],
+        }
+    ]
+    c.JupyterHub.services = [
+        {
+            "name": "idle-culler",
+            "command": [
+                sys.executable,
+                "-m",
+                "jupyterhub_idle_culler",
+                f"--timeout={cull_timeout}",
+                f"--cull-every={max(30, min(300, cull_timeout // 4))}",
+            ],
+        }
+    ]
     c.JupyterHub.last_activity_interval = max(30, min(300, cull_timeout // 4))
 
 # --- the site's own settings ----------------------------------------------------------------------------------

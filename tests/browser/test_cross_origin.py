@@ -1,4 +1,5 @@
 """A page on another origin, open in the browser the user is logged in with, tries to drive the workspace."""
+
 import functools
 import http.server
 import re
@@ -24,9 +25,11 @@ fetch("WORKSPACE_URL" + "tools/port/USER_APP_PORT/form", {method: "POST", mode: 
 @pytest.fixture
 def attacker_origin(tmp_path, workspace):
     """Another origin on the same host (another port): the browser sends it the workspace's cookies (same site)."""
-    (tmp_path / "attack.html").write_text(ATTACK_PAGE.replace("WORKSPACE_WS", workspace.ws_url(""))
-                                          .replace("WORKSPACE_URL", workspace.url)
-                                          .replace("USER_APP_PORT", str(USER_APP_PORT)))
+    (tmp_path / "attack.html").write_text(
+        ATTACK_PAGE.replace("WORKSPACE_WS", workspace.ws_url(""))
+        .replace("WORKSPACE_URL", workspace.url)
+        .replace("USER_APP_PORT", str(USER_APP_PORT))
+    )
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -1,5 +1,6 @@
 """The first minute: a person runs the container and opens its address at once, before Jupyter is up. The browser
 gets a "starting" page that turns into the landing page by itself; never a bare 500."""
+
 import time
 
 import pytest
@@ -22,8 +23,9 @@ def wait_for_any_answer(url: str, timeout: float = 60) -> None:
             time.sleep(0.05)
 
 
-def test_address_opened_right_after_docker_run_shows_starting_then_landing(workspaces, host_workspace, page,
-                                                                              screenshot):
+def test_address_opened_right_after_docker_run_shows_starting_then_landing(
+    workspaces, host_workspace, page, screenshot
+):
     workspace = workspaces.start({"AUTHENTICATE_VIA_JUPYTER": TOKEN}, host_workspace, wait=False)
     answers = []
     page.on("response", lambda response: answers.append((response.status, response.url)))

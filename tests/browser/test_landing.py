@@ -1,4 +1,5 @@
 """A person with the token: logs in on the landing page, sees the tools running, opens them."""
+
 import os
 import re
 import subprocess
@@ -24,9 +25,14 @@ def open_tile(page, workspace, tool: str):
 
 def test_token_login_leads_to_landing_page_with_live_tiles(workspace, page, screenshot):
     icons = []
-    page.on("response", lambda response: icons.append((response.url.rsplit("/", 1)[1], response.status,
-                                                       response.headers.get("content-type")))
-            if "/workbench/icons/" in response.url else None)
+    page.on(
+        "response",
+        lambda response: (
+            icons.append((response.url.rsplit("/", 1)[1], response.status, response.headers.get("content-type")))
+            if "/workbench/icons/" in response.url
+            else None
+        ),
+    )
     log_in(page, workspace)
     for tool in ("lab", "notebook", "terminal"):
         page.wait_for_selector(f'.tile[data-tool="{tool}"] .state[data-state="RUNNING"]', timeout=90_000)
@@ -37,8 +43,9 @@ def test_token_login_leads_to_landing_page_with_live_tiles(workspace, page, scre
     page.wait_for_selector('#services tr[data-service="nginx"]')
     assert page.inner_text("#user") == "jovyan"
     # The resource summary: CPU turns from "measuring…" into a percentage at the next refresh.
-    page.wait_for_function("/^\\d+%$/.test(document.querySelector('[data-resource=cpu] .value').textContent)",
-                           timeout=30_000)
+    page.wait_for_function(
+        "/^\\d+%$/.test(document.querySelector('[data-resource=cpu] .value').textContent)", timeout=30_000
+    )
     assert re.fullmatch(r"\d+(\.\d)? CPUs?", page.inner_text("[data-resource=cpu] .detail"))
     assert re.fullmatch(r"[\d.]+ [KMGT]?B of [\d.]+ [KMGT]?B", page.inner_text("[data-resource=memory] .detail"))
     assert re.fullmatch(r"[\d.]+ [KMGT]?B free of [\d.]+ [KMGT]?B", page.inner_text("[data-resource=disk] .detail"))
@@ -47,8 +54,9 @@ def test_token_login_leads_to_landing_page_with_live_tiles(workspace, page, scre
     masks = page.eval_on_selector_all(".tile .icon", "icons => icons.map(icon => getComputedStyle(icon).maskImage)")
     assert len(masks) == len(tools.TOOLS), masks
     assert all(re.fullmatch(r'url\(".*/workbench/icons/[a-z-]+\.svg"\)', mask) for mask in masks), masks
-    page.wait_for_function(f"performance.getEntriesByType('resource').filter(e => e.name.includes('/icons/')).length"
-                           f" >= {len(masks)}")
+    page.wait_for_function(
+        f"performance.getEntriesByType('resource').filter(e => e.name.includes('/icons/')).length >= {len(masks)}"
+    )
     assert {status for _, status, _ in icons} == {200} and {kind for _, _, kind in icons} == {"image/svg+xml"}, icons
     screenshot(page, "landing")
 
@@ -143,9 +151,11 @@ def test_desktop_tile_shows_the_xfce_desktop_fitted_to_the_window(workspace, pag
     desktop.wait_for_selector("html.noVNC_connected", timeout=60_000)
     canvas = desktop.wait_for_selector("#noVNC_container canvas")
     # Wait for the resize to the window and for XFCE's panel and windows to be drawn.
-    desktop.wait_for_function(f"(({CANVAS_CONTENT})(document.querySelector('#noVNC_container canvas'))).lit > 0.5"
-                              " && document.querySelector('#noVNC_container canvas').width === window.innerWidth",
-                              timeout=60_000)
+    desktop.wait_for_function(
+        f"(({CANVAS_CONTENT})(document.querySelector('#noVNC_container canvas'))).lit > 0.5"
+        " && document.querySelector('#noVNC_container canvas').width === window.innerWidth",
+        timeout=60_000,
+    )
     content = canvas.evaluate(CANVAS_CONTENT)
     assert content["width"] == 1280 and content["colours"] > 20, content
     screenshot(desktop, "desktop")
@@ -169,8 +179,13 @@ def test_ssh_command_on_the_landing_page_sets_up_a_working_ssh_host(workspace, p
     env = {**os.environ, "HOME": str(short_home)}
     setup = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True, timeout=120)
     assert setup.returncode == 0, setup.stderr
-    login = subprocess.run(["ssh", "-F", str(short_home / ".ssh" / "config"), "-o", "ControlMaster=no", alias,
-                            "whoami"], env=env, capture_output=True, text=True, timeout=60)
+    login = subprocess.run(
+        ["ssh", "-F", str(short_home / ".ssh" / "config"), "-o", "ControlMaster=no", alias, "whoami"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert login.stdout == "jovyan\n", login.stderr
     # The new key is listed on the page, with a button to revoke it.
     page.reload()
@@ -180,8 +195,13 @@ def test_ssh_command_on_the_landing_page_sets_up_a_working_ssh_host(workspace, p
     page.once("dialog", lambda dialog: dialog.accept())
     revoke.click()
     page.wait_for_selector("#ssh-keys tbody tr", state="detached", timeout=30_000)
-    refused = subprocess.run(["ssh", "-F", str(short_home / ".ssh" / "config"), "-o", "ControlMaster=no", alias,
-                              "whoami"], env=env, capture_output=True, text=True, timeout=60)
+    refused = subprocess.run(
+        ["ssh", "-F", str(short_home / ".ssh" / "config"), "-o", "ControlMaster=no", alias, "whoami"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert refused.returncode == 255 and "Permission denied" in refused.stderr
 
 
@@ -190,6 +210,8 @@ def test_an_environment_made_with_workbench_env_is_in_the_jupyterlab_launcher(wo
     assert created.exit_code == 0, created.output.decode()
     lab = open_tile(page, workspace, "lab")
     lab.wait_for_selector(".jp-Launcher", timeout=60_000)
-    lab.wait_for_selector('.jp-LauncherCard[title="Python (launcher-check)"], '
-                          '.jp-LauncherCard:has-text("Python (launcher-check)")', timeout=60_000)
+    lab.wait_for_selector(
+        '.jp-LauncherCard[title="Python (launcher-check)"], .jp-LauncherCard:has-text("Python (launcher-check)")',
+        timeout=60_000,
+    )
     screenshot(lab, "launcher")

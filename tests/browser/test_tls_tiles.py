@@ -1,4 +1,5 @@
 """HTTPS in the browser: log in over https:// and open every tile, websockets (wss://) included."""
+
 import time
 
 import pytest

@@ -4,13 +4,26 @@ import pytest
 import requests
 import websocket
 
+from workbench import tools
 from workbench_client import cookie_header, execute, login, open_every_tool, open_kernel_channels, start_kernel
 
 pytestmark = pytest.mark.container
 
-PROTECTED = ["", "lab", "tree", "api/kernels", "api/contents", "api/workbench/status", "terminals/1",
-             "workbench/landing.js", "tools/tensorboard/", "tools/tensorboard/data/logdir", "tools/port/8765/",
-             "tools/vscode/", "tools/vscode/manifest.json"]
+PROTECTED = [
+    "",
+    "lab",
+    "tree",
+    "api/kernels",
+    "api/contents",
+    "api/workbench/status",
+    "terminals/1",
+    "workbench/landing.js",
+    "tools/tensorboard/",
+    "tools/tensorboard/data/logdir",
+    "tools/port/8765/",
+    "tools/vscode/",
+    "tools/vscode/manifest.json",
+]
 
 
 @pytest.mark.parametrize("path", PROTECTED)
@@ -56,13 +69,11 @@ def test_token_in_the_header_opens_the_api(workspace):
     response = workspace.get("api/kernels")
     assert response.status_code == 200 and isinstance(response.json(), list)
     status = open_every_tool(workspace)
-    assert {s["name"]: s["state"] for s in status["services"]} == {
-        name: "RUNNING" for name in ("nginx", "sshd", "jupyter", "vscode", "desktop-display",
-                                     "desktop-session", "desktop", "tensorboard", "netdata")}
+    programs = ["nginx", "sshd", "jupyter"] + [program.name for tool in tools.TOOLS for program in tool.programs]
+    assert {s["name"]: s["state"] for s in status["services"]} == dict.fromkeys(programs, "RUNNING")
     assert [(t["name"], t["path"], t["state"]) for t in status["tools"]] == [
-        ("lab", "lab", "RUNNING"), ("notebook", "tree", "RUNNING"), ("terminal", "terminals/1", "RUNNING"),
-        ("vscode", "tools/vscode/", "RUNNING"), ("desktop", "tools/desktop/", "RUNNING"),
-        ("tensorboard", "tools/tensorboard/", "RUNNING"), ("netdata", "tools/netdata/", "RUNNING")]
+        (tool.name, tool.path, "RUNNING") for tool in tools.TOOLS
+    ]
     assert status["user"] == "jovyan"
 
 
@@ -87,8 +98,9 @@ def test_xsrf_protection_stays_on_for_cookie_sessions(workspace):
     without_xsrf = session.post(workspace.url + "api/contents", json={"type": "notebook"})
     assert without_xsrf.status_code == 403
     assert "_xsrf" in without_xsrf.json()["message"]
-    with_xsrf = session.post(workspace.url + "api/contents", json={"type": "notebook"},
-                             headers={"X-XSRFToken": session.cookies["_xsrf"]})
+    with_xsrf = session.post(
+        workspace.url + "api/contents", json={"type": "notebook"}, headers={"X-XSRFToken": session.cookies["_xsrf"]}
+    )
     assert with_xsrf.status_code == 201
 
 

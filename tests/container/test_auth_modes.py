@@ -1,4 +1,5 @@
 """AUTHENTICATE_VIA_JUPYTER: unset (random token in the log), a given token, or false (open, with a warning)."""
+
 import pytest
 import requests
 
@@ -19,8 +20,10 @@ def test_unset_prints_a_login_url_whose_token_works(workspace):
 
 def test_a_given_token_is_the_only_one_that_works(workspaces, host_workspace):
     workspace = workspaces.start({"AUTHENTICATE_VIA_JUPYTER": "team-secret-token"}, host_workspace)
-    assert workspace.ready_announcement()[1:] == ["    http://localhost:8080/",
-                                                  "    and log in with the token set in AUTHENTICATE_VIA_JUPYTER."]
+    assert workspace.ready_announcement()[1:] == [
+        "    http://localhost:8080/",
+        "    and log in with the token set in AUTHENTICATE_VIA_JUPYTER.",
+    ]
     assert "team-secret-token" not in workspace.logs()
     assert workspace.get("api/kernels", token="team-secret-token").status_code == 200
     for wrong in ("team-secret-token2", "team-secret-toke", "a" * 48):
@@ -39,8 +42,9 @@ def test_false_opens_everything_and_warns_in_the_log(workspaces, host_workspace)
     # No credentials at all, but XSRF protection still applies: a browser-like client sends the _xsrf cookie back.
     browser = requests.Session()
     browser.get(workspace.url + "lab")
-    kernel = browser.post(workspace.url + "api/kernels", json={"name": "python3"},
-                          headers={"X-XSRFToken": browser.cookies["_xsrf"]})
+    kernel = browser.post(
+        workspace.url + "api/kernels", json={"name": "python3"}, headers={"X-XSRFToken": browser.cookies["_xsrf"]}
+    )
     assert kernel.status_code == 201, kernel.text
     assert execute(workspace, "print(6*7)", kernel_id=kernel.json()["id"], headers={}) == "42\n"
     assert requests.post(workspace.url + "api/kernels", json={"name": "python3"}).status_code == 403

@@ -1,5 +1,6 @@
 """Every bad value stops the container at once, with one clear line naming the variable: never a half-running
 workspace."""
+
 import pytest
 
 from workspaces import exit_status_and_log
@@ -65,10 +66,13 @@ def test_nb_uid_of_another_account_is_refused(workspaces, host_workspace):
     assert log.strip() == "workbench: error: NB_UID=65534 already belongs to the account 'nobody' in this image"
 
 
-@pytest.mark.parametrize("command, message", [
-    (["start-notebook.py", "--port=9000"], "start-notebook.py: '--port=9000' cannot be used"),
-    (["start-singleuser.sh", "--ServerApp.base_url=/x/"], "set WORKSPACE_BASE_URL instead"),
-])
+@pytest.mark.parametrize(
+    "command, message",
+    [
+        (["start-notebook.py", "--port=9000"], "start-notebook.py: '--port=9000' cannot be used"),
+        (["start-singleuser.sh", "--ServerApp.base_url=/x/"], "set WORKSPACE_BASE_URL instead"),
+    ],
+)
 def test_a_jupyter_argument_that_would_move_the_door_is_refused(workspaces, command, message):
     status, log = run_to_exit(workspaces, {}, command=command)
     assert status != 0
@@ -79,5 +83,6 @@ def test_a_jupyter_argument_that_would_move_the_door_is_refused(workspaces, comm
 def test_jupyter_port_and_workspace_port_must_agree(workspaces):
     status, log = run_to_exit(workspaces, {"JUPYTER_PORT": "8888", "WORKSPACE_PORT": "9999"})
     assert status != 0
-    assert log.strip() == ("workbench: error: JUPYTER_PORT='8888' is not valid: differs from WORKSPACE_PORT='9999'; "
-                           "set only one of them")
+    assert log.strip() == (
+        "workbench: error: JUPYTER_PORT='8888' is not valid: differs from WORKSPACE_PORT='9999'; set only one of them"
+    )

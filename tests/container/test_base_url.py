@@ -1,10 +1,11 @@
 """WORKSPACE_BASE_URL moves every path under the prefix; outside it nothing is served."""
+
 import pytest
 import requests
 import websocket
 
-from workspaces import WorkspaceFactory, user_folder
 from workbench_client import execute, open_kernel_channels, start_kernel
+from workspaces import WorkspaceFactory, user_folder
 
 pytestmark = pytest.mark.container
 

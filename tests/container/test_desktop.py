@@ -1,5 +1,6 @@
 """The Linux desktop as a VNC viewer sees it through port 8080: no password prompt, the size asked for, the
 clipboard both ways, and a terminal and a file manager open in /workspace."""
+
 from __future__ import annotations
 
 import contextlib
@@ -19,8 +20,12 @@ pytestmark = pytest.mark.container
 def viewer(workspace):
     wait_for_tool(workspace, "desktop")
     channel = websocket.create_connection(
-        workspace.ws_url("tools/desktop/websockify"), origin=workspace.origin(), subprotocols=["binary"],
-        header=[f"{k}: {v}" for k, v in workspace.auth_headers().items()], timeout=30)
+        workspace.ws_url("tools/desktop/websockify"),
+        origin=workspace.origin(),
+        subprotocols=["binary"],
+        header=[f"{k}: {v}" for k, v in workspace.auth_headers().items()],
+        timeout=30,
+    )
     try:
         yield RfbSession(channel)
     finally:
@@ -79,6 +84,8 @@ def test_aborted_connections_do_not_lock_the_desktop(workspace):
         colours, deadline = 0, time.monotonic() + 60
         while colours < 10 and time.monotonic() < deadline:  # XFCE's panel draws a moment after the session starts
             strip = session.pixels(desktop, desktop.width, 60)
-            colours = len({strip[i:i + desktop.bytes_per_pixel] for i in range(0, len(strip), desktop.bytes_per_pixel)})
+            colours = len(
+                {strip[i : i + desktop.bytes_per_pixel] for i in range(0, len(strip), desktop.bytes_per_pixel)}
+            )
             time.sleep(0.5)
     assert colours >= 10, f"the desktop's top strip has {colours} colours: nothing drawn"

@@ -1,6 +1,7 @@
 """Habits from jupyter/docker-stacks work here: its entry points (start-notebook.py/.sh, start-singleuser.py/.sh,
 start.sh CMD) and its variables (NB_GROUP, NB_UMASK, CHOWN_EXTRA, JUPYTER_ENV_VARS_TO_UNSET, NOTEBOOK_ARGS,
 JUPYTER_PORT), used the way docker-stacks' own documentation and tests use them."""
+
 from __future__ import annotations
 
 import os
@@ -13,9 +14,20 @@ from workspaces import WorkspaceFactory, user_folder
 pytestmark = pytest.mark.container
 
 USER, UID, GID, GROUP = "bob", 2001, 2345, "team"
-ENV = {"NB_USER": USER, "NB_UID": str(UID), "NB_GID": str(GID), "NB_GROUP": GROUP, "NB_UMASK": "002",
-       "CHOWN_EXTRA": "/data", "CHOWN_EXTRA_OPTS": "-R", "JUPYTER_ENV_VARS_TO_UNSET": "SECRET_A,SECRET_B",
-       "SECRET_A": "a", "SECRET_B": "b", "KEPT": "kept", "NOTEBOOK_ARGS": "--ServerApp.log_level=DEBUG"}
+ENV = {
+    "NB_USER": USER,
+    "NB_UID": str(UID),
+    "NB_GID": str(GID),
+    "NB_GROUP": GROUP,
+    "NB_UMASK": "002",
+    "CHOWN_EXTRA": "/data",
+    "CHOWN_EXTRA_OPTS": "-R",
+    "JUPYTER_ENV_VARS_TO_UNSET": "SECRET_A,SECRET_B",
+    "SECRET_A": "a",
+    "SECRET_B": "b",
+    "KEPT": "kept",
+    "NOTEBOOK_ARGS": "--ServerApp.log_level=DEBUG",
+}
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +41,12 @@ def stacks(docker_client, image, tmp_path_factory) -> Workspace:
     (folder / "data" / "raw" / "part-0.csv").write_text("x\n1\n")
     factory = WorkspaceFactory(docker_client, image)
     try:
-        workspace = factory.start(ENV, folder / "workspace", command=["start-notebook.py",
-                                                                       "--ContentsManager.allow_hidden=True"],
-                                  volumes_extra={str(folder / "data"): {"bind": "/data", "mode": "rw"}})
+        workspace = factory.start(
+            ENV,
+            folder / "workspace",
+            command=["start-notebook.py", "--ContentsManager.allow_hidden=True"],
+            volumes_extra={str(folder / "data"): {"bind": "/data", "mode": "rw"}},
+        )
         workspace.host_data = folder / "data"
         yield workspace
     finally:
@@ -44,8 +59,11 @@ def in_container(workspace: Workspace, command: str, user: str = USER) -> tuple[
 
 
 def test_account_follows_nb_user_uid_gid_and_nb_group(stacks):
-    output = execute(stacks, "import os, pwd, grp; print(pwd.getpwuid(os.getuid()).pw_name, os.getuid(), "
-                             "os.getgid(), grp.getgrgid(os.getgid()).gr_name)")
+    output = execute(
+        stacks,
+        "import os, pwd, grp; print(pwd.getpwuid(os.getuid()).pw_name, os.getuid(), "
+        "os.getgid(), grp.getgrgid(os.getgid()).gr_name)",
+    )
     assert output.split() == [USER, str(UID), str(GID), GROUP]
     assert "users" in in_container(stacks, f"id -Gn {USER}")[1].split()  # keeps write access to /opt/venv
 
@@ -62,8 +80,9 @@ def test_chown_extra_gives_the_folder_to_the_user(stacks):
 
 
 def test_jupyter_env_vars_to_unset_are_gone_for_everything_started(stacks):
-    output = execute(stacks, "import os; print(os.environ.get('SECRET_A'), os.environ.get('SECRET_B'), "
-                             "os.environ.get('KEPT'))")
+    output = execute(
+        stacks, "import os; print(os.environ.get('SECRET_A'), os.environ.get('SECRET_B'), os.environ.get('KEPT'))"
+    )
     assert output.split() == ["None", "None", "kept"]
 
 
@@ -89,9 +108,11 @@ def test_conda_and_mamba_say_how_environments_work_here(stacks, command):
 def test_a_start_command_inside_the_running_workspace_is_refused(stacks):
     code, output = in_container(stacks, "start-notebook.py")
     assert code == 1
-    assert output.strip() == ("workbench: error: the workspace is already running in this container; open it in "
-                              "the browser (docker logs show the address), or restart the container to start it "
-                              "afresh")
+    assert output.strip() == (
+        "workbench: error: the workspace is already running in this container; open it in "
+        "the browser (docker logs show the address), or restart the container to start it "
+        "afresh"
+    )
     assert stacks.get("api/status").status_code == 200
 
 
@@ -103,17 +124,20 @@ def test_nginx_listens_on_ipv6_too_where_the_kernel_has_it(stacks):
 
 
 def test_start_sh_runs_a_command_as_the_fitted_user(workspaces, host_workspace):
-    container = workspaces.create({"NB_USER": "carol"}, host_workspace, command=["start.sh", "sh", "-c",
-                                                                                  "id -un; pwd; echo $HOME"])
+    container = workspaces.create(
+        {"NB_USER": "carol"}, host_workspace, command=["start.sh", "sh", "-c", "id -un; pwd; echo $HOME"]
+    )
     assert container.wait(timeout=60)["StatusCode"] == 0
     assert container.logs().decode().split() == ["carol", "/workspace", "/home/carol"]
 
 
 def test_every_docker_stacks_starter_starts_the_whole_workspace(workspaces, tmp_path):
     starters = ["start-notebook.sh", "start-singleuser.py", "start-singleuser.sh"]
-    started = [workspaces.start(workspace_dir=user_folder(tmp_path / starter), command=[starter], wait=False)
-               for starter in starters]
-    for starter, workspace in zip(starters, started):
+    started = [
+        workspaces.start(workspace_dir=user_folder(tmp_path / starter), command=[starter], wait=False)
+        for starter in starters
+    ]
+    for starter, workspace in zip(starters, started, strict=True):
         workspace.wait_ready()
         workspace.token = workspace.token_from_log()
         assert workspace.get("api/workbench/status").status_code == 200, starter

@@ -1,5 +1,6 @@
 """Every tool behind port 8080: its real page and websocket with the token, nothing without it, and supervisord
 bringing back any tool whose process is killed. (Only 8080 listening beyond loopback: test_start.py.)"""
+
 from __future__ import annotations
 
 import json
@@ -25,12 +26,18 @@ def open_socket(workspace, tool: str, authenticated: bool = True) -> websocket.W
         assert created.status_code == 200, created.text
         path = f"terminals/websocket/{created.json()['name']}"
     else:
-        path = {"vscode": f"tools/vscode/?reconnectionToken={uuid.uuid4()}&reconnection=false"
-                          "&skipWebSocketFrames=false",
-                "desktop": "tools/desktop/websockify",
-                "terminal": "terminals/websocket/1"}[tool]
-    return websocket.create_connection(workspace.ws_url(path), origin=workspace.origin(), header=headers,
-                                       subprotocols=["binary"] if tool == "desktop" else None, timeout=30)
+        path = {
+            "vscode": f"tools/vscode/?reconnectionToken={uuid.uuid4()}&reconnection=false&skipWebSocketFrames=false",
+            "desktop": "tools/desktop/websockify",
+            "terminal": "terminals/websocket/1",
+        }[tool]
+    return websocket.create_connection(
+        workspace.ws_url(path),
+        origin=workspace.origin(),
+        header=headers,
+        subprotocols=["binary"] if tool == "desktop" else None,
+        timeout=30,
+    )
 
 
 @pytest.mark.parametrize("tool", sorted(PAGES))
@@ -103,8 +110,15 @@ def service(status: dict, name: str) -> dict:
 
 # program killed -> the tool whose page (or for the desktop, its VNC websocket) proves it is back: every program
 # declared but the desktop's session, which ends with its display and comes back with it; Jupyter for its own tools.
-KILLED = {"jupyter": "terminal", **{program.name: tool.name for tool in tools.with_programs()
-                                    for program in tool.programs if program.name != "desktop-session"}}
+KILLED = {
+    "jupyter": "terminal",
+    **{
+        program.name: tool.name
+        for tool in tools.with_programs()
+        for program in tool.programs
+        if program.name != "desktop-session"
+    },
+}
 
 
 @pytest.mark.parametrize("program", sorted(KILLED))
@@ -112,8 +126,11 @@ def test_killed_tool_process_comes_back_and_the_landing_status_shows_it(workspac
     tool = KILLED[program]
     before = service(wait_for_tool(workspace, tool), program)
     workspace.container.exec_run(["kill", "-9", str(before["pid"])])
-    after = wait_for_status(workspace, lambda s: service(s, program)["pid"] != before["pid"]
-                            and tool_state(s, tool) == "RUNNING", timeout=90)
+    after = wait_for_status(
+        workspace,
+        lambda s: service(s, program)["pid"] != before["pid"] and tool_state(s, tool) == "RUNNING",
+        timeout=90,
+    )
     assert service(after, program)["uptime_seconds"] < before["uptime_seconds"] + 30
     if tool == "desktop":
         channel = open_socket(workspace, "desktop")

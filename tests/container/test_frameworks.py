@@ -1,6 +1,7 @@
 """The full and gpu flavors: the deep-learning frameworks in a kernel reached through port 8080, each training a
 tiny model for a few steps with the loss falling, plus the desktop's browser and the docker CLI. Skipped for
 minimal (python3 build.py test --flavor full runs them)."""
+
 from __future__ import annotations
 
 import json

@@ -1,6 +1,7 @@
 """What a user configures survives re-creating the container on the same /workspace, also with a newer image: VS Code
 (settings, keybindings, snippets, an installed extension), JupyterLab's settings, git, ~/.ssh, shell history and the
 desktop programs' ~/.config; and a default of the new image that the user never changed is picked up."""
+
 from __future__ import annotations
 
 import io
@@ -28,8 +29,14 @@ NEWER_DEFAULTS = {"workbench.startupEditor": "welcomePage", "editor.minimap.enab
 
 def vsix() -> bytes:
     """The smallest VS Code extension package code-server installs: a manifest, its content types, a package.json."""
-    package = {"name": "kept-extension", "publisher": "workbench-tests", "version": "1.0.0", "displayName": "Kept",
-               "engines": {"vscode": "^1.60.0"}, "contributes": {}}
+    package = {
+        "name": "kept-extension",
+        "publisher": "workbench-tests",
+        "version": "1.0.0",
+        "displayName": "Kept",
+        "engines": {"vscode": "^1.60.0"},
+        "contributes": {},
+    }
     manifest = (
         '<?xml version="1.0" encoding="utf-8"?>\n<PackageManifest Version="2.0.0" '
         'xmlns="http://schemas.microsoft.com/developer/vsx-schema/2011">\n<Metadata><Identity Language="en-US" '
@@ -37,10 +44,13 @@ def vsix() -> bytes:
         '<Description xml:space="preserve">A test extension</Description></Metadata>\n<Installation>'
         '<InstallationTarget Id="Microsoft.VisualStudio.Code"/></Installation><Dependencies/>\n<Assets><Asset '
         'Type="Microsoft.VisualStudio.Code.Manifest" Path="extension/package.json" Addressable="true"/></Assets>\n'
-        '</PackageManifest>\n')
-    content_types = ('<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/'
-                     '2006/content-types"><Default Extension=".json" ContentType="application/json"/><Default '
-                     'Extension=".vsixmanifest" ContentType="text/xml"/></Types>')
+        "</PackageManifest>\n"
+    )
+    content_types = (
+        '<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/'
+        '2006/content-types"><Default Extension=".json" ContentType="application/json"/><Default '
+        'Extension=".vsixmanifest" ContentType="text/xml"/></Types>'
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", content_types)
@@ -53,11 +63,12 @@ def vsix() -> bytes:
 def newer_image(docker_client, image):
     """The image with changed VS Code defaults, as the next release would ship them."""
     tag = f"workbench-test-newer:{uuid.uuid4().hex[:8]}"
-    update = (f"import json; p = '/opt/workbench/vscode/user-settings.json'; d = json.load(open(p)); "
-              f"d.update({NEWER_DEFAULTS!r}); json.dump(d, open(p, 'w'))")
-    dockerfile = f"FROM {image}\nRUN python3 -c \"{update}\"\n"
-    docker_client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=tag, rm=True,
-                               labels={TEST_LABEL: "1"})
+    update = (
+        f"import json; p = '/opt/workbench/vscode/user-settings.json'; d = json.load(open(p)); "
+        f"d.update({NEWER_DEFAULTS!r}); json.dump(d, open(p, 'w'))"
+    )
+    dockerfile = f'FROM {image}\nRUN python3 -c "{update}"\n'
+    docker_client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=tag, rm=True, labels={TEST_LABEL: "1"})
     yield tag
     docker_client.images.remove(tag, force=True)
 
@@ -72,20 +83,30 @@ def configure_everything(workspace: Workspace) -> None:
     settings = json.loads(as_user(workspace, f"cat {VSCODE_USER}/settings.json"))
     settings.update({"workbench.colorTheme": "Default Light Modern", "editor.fontSize": 17})
     as_user(workspace, f"cat > {VSCODE_USER}/settings.json <<'EOF'\n{json.dumps(settings)}\nEOF")
-    as_user(workspace, f"echo '[{{\"key\": \"ctrl+k m\", \"command\": \"workbench.action.editor.changeLanguageMode\"}}]' "
-                       f"> {VSCODE_USER}/keybindings.json && mkdir -p {VSCODE_USER}/snippets && "
-                       f"echo '{{\"main\": {{\"prefix\": \"main\", \"body\": \"if __name__ == \\\"__main__\\\":\"}}}}' "
-                       f"> {VSCODE_USER}/snippets/python.json")
+    as_user(
+        workspace,
+        f'echo \'[{{"key": "ctrl+k m", "command": "workbench.action.editor.changeLanguageMode"}}]\' '
+        f"> {VSCODE_USER}/keybindings.json && mkdir -p {VSCODE_USER}/snippets && "
+        f'echo \'{{"main": {{"prefix": "main", "body": "if __name__ == \\"__main__\\":"}}}}\' '
+        f"> {VSCODE_USER}/snippets/python.json",
+    )
     assert workspace.container.put_archive("/tmp", tar_of({"kept.vsix": vsix()}))
     as_user(workspace, f"{CODE_SERVER} --install-extension /tmp/kept.vsix")
-    saved = requests.put(workspace.url + LAB_THEME, json={"raw": '{"theme": "JupyterLab Dark"}'},
-                         headers=workspace.auth_headers(), timeout=30)
+    saved = requests.put(
+        workspace.url + LAB_THEME,
+        json={"raw": '{"theme": "JupyterLab Dark"}'},
+        headers=workspace.auth_headers(),
+        timeout=30,
+    )
     assert saved.status_code == 204, saved.text
-    as_user(workspace, "git config --global user.name 'Ada Lovelace' && mkdir -p ~/.ssh && "
-                       "printf 'Host lab\\n  HostName git.example.org\\n' > ~/.ssh/config && "
-                       "set -o history && HISTFILE=~/.bash_history && history -s 'echo kept-in-history' && "
-                       "history -a && mkdir -p ~/.config/some-desktop-app && echo 'zoom=2' > "
-                       "~/.config/some-desktop-app/settings.ini")
+    as_user(
+        workspace,
+        "git config --global user.name 'Ada Lovelace' && mkdir -p ~/.ssh && "
+        "printf 'Host lab\\n  HostName git.example.org\\n' > ~/.ssh/config && "
+        "set -o history && HISTFILE=~/.bash_history && history -s 'echo kept-in-history' && "
+        "history -a && mkdir -p ~/.config/some-desktop-app && echo 'zoom=2' > "
+        "~/.config/some-desktop-app/settings.ini",
+    )
 
 
 def tar_of(files: dict[str, bytes]) -> bytes:
@@ -124,8 +145,9 @@ def test_settings_survive_recreating_the_container_with_a_newer_image(workspaces
 def test_a_mounted_dotfile_is_used_as_it_is(workspaces, host_workspace, tmp_path):
     mine = tmp_path / "gitconfig"
     mine.write_text("[user]\n\tname = From The Host\n")
-    workspace = workspaces.start(workspace_dir=host_workspace, volumes_extra={
-        str(mine): {"bind": "/home/jovyan/.gitconfig", "mode": "ro"}})
+    workspace = workspaces.start(
+        workspace_dir=host_workspace, volumes_extra={str(mine): {"bind": "/home/jovyan/.gitconfig", "mode": "ro"}}
+    )
     assert as_user(workspace, "git config --global user.name") == "From The Host\n"
     assert "~/.gitconfig is mounted" in workspace.logs()
     assert not (host_workspace / ".workbench" / "home" / ".gitconfig").exists()

@@ -1,6 +1,7 @@
 """Start hooks as docker-stacks documents them (start-notebook.d before the account is fitted, before-notebook.d
 after, *.sh sourced and executables run, as root) and the workspace's own /workspace/.workbench/start.d (as the user):
 their output in the log, their exports in what the workspace runs, and a failing hook shown, not fatal."""
+
 from __future__ import annotations
 
 import os
@@ -27,7 +28,7 @@ def hooked(docker_client, image, tmp_path_factory):
     start_d, before_d = root / "start-notebook.d", root / "before-notebook.d"
     hook(start_d, "10-account.sh", 'echo "start hook as $(id -un)"\nexport NB_USER=hooked\n')
     hook(before_d, "10-env.sh", 'echo "before hook as $(id -un) for $NB_USER"\nexport FROM_ROOT_HOOK=yes\n')
-    hook(before_d, "20-executable", "#!/bin/sh\necho \"executable hook as $(id -un)\"\n", executable=True)
+    hook(before_d, "20-executable", '#!/bin/sh\necho "executable hook as $(id -un)"\n', executable=True)
     hook(before_d, "30-broken", "#!/bin/sh\necho 'about to fail'\nexit 3\n", executable=True)
     hook(before_d, "40-not-executable", "echo never\n")
     workspace_dir = user_folder(root)
@@ -37,17 +38,26 @@ def hooked(docker_client, image, tmp_path_factory):
         os.chown(path, 1000, 100)
     factory = WorkspaceFactory(docker_client, image)
     try:
-        yield factory.start(workspace_dir=workspace_dir, volumes_extra={
-            str(start_d): {"bind": "/usr/local/bin/start-notebook.d", "mode": "ro"},
-            str(before_d): {"bind": "/usr/local/bin/before-notebook.d", "mode": "ro"}})
+        yield factory.start(
+            workspace_dir=workspace_dir,
+            volumes_extra={
+                str(start_d): {"bind": "/usr/local/bin/start-notebook.d", "mode": "ro"},
+                str(before_d): {"bind": "/usr/local/bin/before-notebook.d", "mode": "ro"},
+            },
+        )
     finally:
         factory.remove_all()
 
 
 def test_hooks_run_in_order_as_documented_with_their_output_in_the_log(hooked):
     log = hooked.logs()
-    lines = ["start hook as root", "before hook as root for hooked", "executable hook as root", "about to fail",
-             "user hook as hooked in /workspace"]
+    lines = [
+        "start hook as root",
+        "before hook as root for hooked",
+        "executable hook as root",
+        "about to fail",
+        "user hook as hooked in /workspace",
+    ]
     positions = [log.find(line) for line in lines]
     assert -1 not in positions and positions == sorted(positions), log
     assert "ignoring /usr/local/bin/before-notebook.d/40-not-executable (not executable)" in log
@@ -56,8 +66,11 @@ def test_hooks_run_in_order_as_documented_with_their_output_in_the_log(hooked):
 
 def test_a_start_hook_can_set_the_workspaces_variables(hooked):
     # start-notebook.d runs before the account is fitted: its NB_USER is the one applied.
-    output = execute(hooked, "import os, getpass; print(getpass.getuser(), os.environ.get('FROM_ROOT_HOOK'), "
-                             "os.environ.get('FROM_USER_HOOK'))")
+    output = execute(
+        hooked,
+        "import os, getpass; print(getpass.getuser(), os.environ.get('FROM_ROOT_HOOK'), "
+        "os.environ.get('FROM_USER_HOOK'))",
+    )
     assert output.split() == ["hooked", "yes", "yes"]
 
 

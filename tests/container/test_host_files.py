@@ -2,6 +2,7 @@
 mounted under the home (docker-stacks' habit, -v "$PWD":/home/jovyan/work) and elsewhere keep every byte and their
 owners whatever NB_USER, NB_UID and NB_GID say, through start, restart and removal; only CHOWN_HOME / CHOWN_EXTRA
 change owners, and only where they ask."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,8 +20,12 @@ from workspaces import WorkspaceFactory
 pytestmark = pytest.mark.container
 
 # Where each host folder or file is mounted in the container.
-MOUNTS = {"data": "/home/jovyan/data", "work": "/home/jovyan/work", "elsewhere": "/data",
-          "notes.txt": "/home/jovyan/notes.txt"}
+MOUNTS = {
+    "data": "/home/jovyan/data",
+    "work": "/home/jovyan/work",
+    "elsewhere": "/data",
+    "notes.txt": "/home/jovyan/notes.txt",
+}
 # What the entrypoint prints once the account is fitted and the configuration written, as supervisord takes over.
 START_LINE = "is starting; the address to open follows once it is ready."
 # Owners a host folder typically has: the user's own, another user's, root's, a service's.
@@ -42,8 +47,13 @@ CASES = [
     Case("nb_uid", {"NB_UID": "1234"}, workspace_owner=(1234, 100), user_ids=(1234, 100)),
     Case("nb_gid", {"NB_GID": "2345"}, user_ids=(1000, 2345)),
     Case("chown_home", {"CHOWN_HOME": "yes"}),
-    Case("chown_home_recursive", {"CHOWN_HOME": "yes", "CHOWN_HOME_OPTS": "-R", "NB_UID": "1234"},
-         workspace_owner=(1234, 100), chowned=("data", "work", "notes.txt"), user_ids=(1234, 100)),
+    Case(
+        "chown_home_recursive",
+        {"CHOWN_HOME": "yes", "CHOWN_HOME_OPTS": "-R", "NB_UID": "1234"},
+        workspace_owner=(1234, 100),
+        chowned=("data", "work", "notes.txt"),
+        user_ids=(1234, 100),
+    ),
 ]
 
 
@@ -117,8 +127,11 @@ def runs(docker_client, image, tmp_path_factory) -> dict[str, Run]:
             run.workspace.wait_ready()
             run.workspace.token = run.workspace.token_from_log()
             run.after["start"] = snapshot(run.host / "mounted")
-            run.home = execute(run.workspace, "import os; print(os.path.expanduser('~'), os.getuid(), os.getgid(), "
-                                              "open(os.path.expanduser('~/data/.hidden')).read(), end='')")
+            run.home = execute(
+                run.workspace,
+                "import os; print(os.path.expanduser('~'), os.getuid(), os.getgid(), "
+                "open(os.path.expanduser('~/data/.hidden')).read(), end='')",
+            )
         for run in runs.values():
             run.workspace.container.restart(timeout=20)
         for run in runs.values():
@@ -148,5 +161,8 @@ def test_mounted_files_keep_their_bytes_and_owners(runs, case, phase):
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_the_user_works_in_the_home_with_the_mounts_in_it(runs, case):
     user = case.env.get("NB_USER", "jovyan")
-    assert runs[case.name].home.split(None, 3) == [f"/home/{user}", *map(str, case.user_ids),
-                                                   "a dotfile the user keeps\n"]
+    assert runs[case.name].home.split(None, 3) == [
+        f"/home/{user}",
+        *map(str, case.user_ids),
+        "a dotfile the user keeps\n",
+    ]

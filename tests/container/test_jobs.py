@@ -1,5 +1,6 @@
 """The image as SageMaker runs it: `train` and `serve` against a root-owned /opt/ml laid out as SageMaker lays it
 out, a processing job as ScriptProcessor starts it, and notebooks and scripts run once with `run`."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,13 @@ JOB_SECONDS = 300
 
 
 def run_job(factory: WorkspaceFactory, ml: Path, command: list[str], env: dict | None = None, **options):
-    return factory.create(env or {}, command=command, hostname="algo-1",
-                          volumes_extra={str(ml): {"bind": "/opt/ml", "mode": "rw"}}, **options)
+    return factory.create(
+        env or {},
+        command=command,
+        hostname="algo-1",
+        volumes_extra={str(ml): {"bind": "/opt/ml", "mode": "rw"}},
+        **options,
+    )
 
 
 def train_env() -> dict:
@@ -92,12 +98,15 @@ def test_docker_stop_reaches_the_script_so_it_can_checkpoint(factory, tmp_path):
     assert container.wait(timeout=10)["StatusCode"] == 0
 
 
-@pytest.mark.parametrize("case, expected", [
-    ("malformed hyperparameters", "/opt/ml/input/config/hyperparameters.json is not valid JSON"),
-    ("missing program", "the training script 'nope.py' (SAGEMAKER_PROGRAM) is not in /opt/ml/code"),
-    ("no program", "no training script is named: set SAGEMAKER_PROGRAM"),
-    ("unresolvable host", "resourceconfig.json names this container 'algo-1', which does not resolve here"),
-])
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("malformed hyperparameters", "/opt/ml/input/config/hyperparameters.json is not valid JSON"),
+        ("missing program", "the training script 'nope.py' (SAGEMAKER_PROGRAM) is not in /opt/ml/code"),
+        ("no program", "no training script is named: set SAGEMAKER_PROGRAM"),
+        ("unresolvable host", "resourceconfig.json names this container 'algo-1', which does not resolve here"),
+    ],
+)
 def test_bad_training_input_is_one_clear_line(factory, tmp_path, case, expected):
     ml = ml_tree(tmp_path, {"mode": "fit"})
     env = train_env()
@@ -108,8 +117,9 @@ def test_bad_training_input_is_one_clear_line(factory, tmp_path, case, expected)
     elif case == "no program":
         env = {}
     hostname = "elsewhere" if case == "unresolvable host" else "algo-1"
-    container = factory.create(env, command=["train"], hostname=hostname,
-                               volumes_extra={str(ml): {"bind": "/opt/ml", "mode": "rw"}})
+    container = factory.create(
+        env, command=["train"], hostname=hostname, volumes_extra={str(ml): {"bind": "/opt/ml", "mode": "rw"}}
+    )
     status, log = exit_status_and_log(container, timeout=JOB_SECONDS)
     assert status != 0
     assert log.strip().splitlines() == [log.strip()], log
@@ -119,14 +129,19 @@ def test_bad_training_input_is_one_clear_line(factory, tmp_path, case, expected)
 
 # ---------------------------------------------------------------------------------------------------- serve
 
+
 @pytest.fixture(scope="module")
 def server(factory, trained):
     ml, status, log = trained
     assert status == 0, log
-    container = factory.create({"SAGEMAKER_PROGRAM": "train.py", "SAGEMAKER_MODEL_SERVER_WORKERS": "2",
-                                "SAGEMAKER_MAX_PAYLOAD_IN_MB": "1"}, command=["serve"],
-                               volumes_extra={str(ml / "model"): {"bind": "/opt/ml/model", "mode": "ro"},
-                                              str(ml / "code"): {"bind": "/opt/ml/code", "mode": "ro"}})
+    container = factory.create(
+        {"SAGEMAKER_PROGRAM": "train.py", "SAGEMAKER_MODEL_SERVER_WORKERS": "2", "SAGEMAKER_MAX_PAYLOAD_IN_MB": "1"},
+        command=["serve"],
+        volumes_extra={
+            str(ml / "model"): {"bind": "/opt/ml/model", "mode": "ro"},
+            str(ml / "code"): {"bind": "/opt/ml/code", "mode": "ro"},
+        },
+    )
     container.reload()
     url = f"http://127.0.0.1:{container.ports['8080/tcp'][0]['HostPort']}"
     wait_until(lambda: answers_ping(url), timeout=120)
@@ -147,8 +162,9 @@ def test_serve_predicts_over_csv_and_json(server):
     assert answer.status_code == 200, answer.text
     assert answer.headers["Content-Type"] == "text/csv"
     assert [float(line) for line in answer.text.split()] == CLASSES
-    answer = requests.post(f"{url}/invocations", json={"instances": [[5, 5]]},
-                           headers={"Accept": "application/json; q=1, text/csv; q=0.5"})
+    answer = requests.post(
+        f"{url}/invocations", json={"instances": [[5, 5]]}, headers={"Accept": "application/json; q=1, text/csv; q=0.5"}
+    )
     assert answer.json() == [1.0]
     logs = container.logs().decode()
     assert "running a SageMaker model server (`serve`)" in logs
@@ -164,15 +180,19 @@ def test_serve_answers_only_the_contracts_paths(server):
     assert requests.get(f"{url}/invocations").status_code == 405
 
 
-@pytest.mark.parametrize("body, content_type, accept, status, message", [
-    ("a,b\n", "text/csv", None, 400, "cannot read the body as text/csv"),
-    ("[[1, 2, 3]]", "application/json", None, 400, "the model cannot use this input: ValueError"),
-    ("{not json", "application/json", None, 400, "cannot read the body as application/json"),
-    ("<x/>", "application/xml", None, 415, "content type 'application/xml' is not supported"),
-    ("5,5\n", "text/csv", "image/png", 406, "cannot answer in 'image/png'"),
-])
-def test_a_bad_request_is_a_4xx_with_a_message_and_the_server_lives_on(server, body, content_type, accept, status,
-                                                                       message):
+@pytest.mark.parametrize(
+    "body, content_type, accept, status, message",
+    [
+        ("a,b\n", "text/csv", None, 400, "cannot read the body as text/csv"),
+        ("[[1, 2, 3]]", "application/json", None, 400, "the model cannot use this input: ValueError"),
+        ("{not json", "application/json", None, 400, "cannot read the body as application/json"),
+        ("<x/>", "application/xml", None, 415, "content type 'application/xml' is not supported"),
+        ("5,5\n", "text/csv", "image/png", 406, "cannot answer in 'image/png'"),
+    ],
+)
+def test_a_bad_request_is_a_4xx_with_a_message_and_the_server_lives_on(
+    server, body, content_type, accept, status, message
+):
     _, url = server
     headers = {"Content-Type": content_type, **({"Accept": accept} if accept else {})}
     answer = requests.post(f"{url}/invocations", data=body, headers=headers)
@@ -203,47 +223,65 @@ def test_serve_survives_a_worker_killed_with_sigkill(server):
     container.exec_run(["kill", "-9", workers[0]])
     wait_until(lambda: len(worker_pids(container)) == 2 and workers[0] not in worker_pids(container), timeout=60)
     for _ in range(4):  # whichever worker answers
-        assert requests.post(f"{url}/invocations", data=as_csv(POINTS),
-                             headers={"Content-Type": "text/csv"}).json() == CLASSES
+        assert (
+            requests.post(f"{url}/invocations", data=as_csv(POINTS), headers={"Content-Type": "text/csv"}).json()
+            == CLASSES
+        )
 
 
 def test_sigterm_stops_serve_cleanly(factory, trained):
     ml, _, _ = trained
-    container = factory.create({}, command=["serve"], volumes_extra={str(ml / "model"): {"bind": "/opt/ml/model",
-                                                                                         "mode": "ro"}})
+    container = factory.create(
+        {}, command=["serve"], volumes_extra={str(ml / "model"): {"bind": "/opt/ml/model", "mode": "ro"}}
+    )
     container.reload()
     url = f"http://127.0.0.1:{container.ports['8080/tcp'][0]['HostPort']}"
     wait_until(lambda: answers_ping(url), timeout=120)  # no script: the default model_fn loads model.joblib
-    assert requests.post(f"{url}/invocations", data=as_csv(POINTS), headers={"Content-Type": "text/csv"}).json() \
-        == CLASSES
+    assert (
+        requests.post(f"{url}/invocations", data=as_csv(POINTS), headers={"Content-Type": "text/csv"}).json() == CLASSES
+    )
     container.stop(timeout=30)
     # 0, not 137: everything stopped before docker's 30 seconds ran out.
     assert container.wait(timeout=10)["StatusCode"] == 0
 
 
-@pytest.mark.parametrize("case, expected", [
-    ("no model", "serve: /opt/ml/model is missing: SageMaker unpacks the model there"),
-    ("missing program", "serve: the inference script 'nope.py' (SAGEMAKER_PROGRAM) is not in"),
-    ("bad workers", "serve: SAGEMAKER_MODEL_SERVER_WORKERS='many' must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("no model", "serve: /opt/ml/model is missing: SageMaker unpacks the model there"),
+        ("missing program", "serve: the inference script 'nope.py' (SAGEMAKER_PROGRAM) is not in"),
+        ("bad workers", "serve: SAGEMAKER_MODEL_SERVER_WORKERS='many' must be a whole number"),
+    ],
+)
 def test_bad_serving_input_is_one_clear_line(factory, trained, case, expected):
     ml, _, _ = trained
-    env = {"SAGEMAKER_PROGRAM": "nope.py"} if case == "missing program" else \
-        {"SAGEMAKER_MODEL_SERVER_WORKERS": "many"} if case == "bad workers" else {}
+    env = (
+        {"SAGEMAKER_PROGRAM": "nope.py"}
+        if case == "missing program"
+        else {"SAGEMAKER_MODEL_SERVER_WORKERS": "many"}
+        if case == "bad workers"
+        else {}
+    )
     volumes = {} if case == "no model" else {str(ml / "model"): {"bind": "/opt/ml/model", "mode": "ro"}}
     status, log = exit_status_and_log(factory.create(env, command=["serve"], volumes_extra=volumes))
     assert status != 0
-    assert log.strip().splitlines() == [f"workbench: error: {log.strip()[len('workbench: error: '):]}"], log
+    assert log.strip().splitlines() == [f"workbench: error: {log.strip()[len('workbench: error: ') :]}"], log
     assert expected in log
 
 
 def test_an_inference_script_that_cannot_load_stops_serve_with_its_error(factory, trained, tmp_path):
     ml, _, _ = trained
-    (tmp_path / "inference.py").write_text("def model_fn(model_dir):\n"
-                                           "    raise RuntimeError('model file is corrupt')\n")
-    container = factory.create({"SAGEMAKER_PROGRAM": "inference.py"}, command=["serve"],
-                               volumes_extra={str(ml / "model"): {"bind": "/opt/ml/model", "mode": "ro"},
-                                              str(tmp_path): {"bind": "/opt/ml/code", "mode": "ro"}})
+    (tmp_path / "inference.py").write_text(
+        "def model_fn(model_dir):\n    raise RuntimeError('model file is corrupt')\n"
+    )
+    container = factory.create(
+        {"SAGEMAKER_PROGRAM": "inference.py"},
+        command=["serve"],
+        volumes_extra={
+            str(ml / "model"): {"bind": "/opt/ml/model", "mode": "ro"},
+            str(tmp_path): {"bind": "/opt/ml/code", "mode": "ro"},
+        },
+    )
     status, log = exit_status_and_log(container, timeout=120)
     assert status == 1
     assert "RuntimeError: model file is corrupt" in log
@@ -252,14 +290,14 @@ def test_an_inference_script_that_cannot_load_stops_serve_with_its_error(factory
 
 # ---------------------------------------------------------------------------------------------------- processing
 
-PREPROCESS = '''
+PREPROCESS = """
 import pandas as pd
 frame = pd.read_csv("/opt/ml/processing/input/data/train.csv", header=None)
 half = len(frame) // 2
 frame[:half].to_csv("/opt/ml/processing/output/train/part.csv", header=False, index=False)
 frame[half:].to_csv("/opt/ml/processing/output/test/part.csv", header=False, index=False)
 print("split", len(frame), "rows")
-'''
+"""
 
 
 def test_a_processing_job_runs_as_script_processor_starts_it(factory, tmp_path):
@@ -269,8 +307,11 @@ def test_a_processing_job_runs_as_script_processor_starts_it(factory, tmp_path):
     (processing / "input" / "code" / "preprocess.py").write_text(PREPROCESS)
     (processing / "input" / "data" / "train.csv").write_text(training_data())
     # ScriptProcessor's ContainerEntrypoint replaces the image's entrypoint: python3 and the script.
-    container = factory.create({}, entrypoint=["python3", "/opt/ml/processing/input/code/preprocess.py"],
-                               volumes_extra={str(processing): {"bind": "/opt/ml/processing", "mode": "rw"}})
+    container = factory.create(
+        {},
+        entrypoint=["python3", "/opt/ml/processing/input/code/preprocess.py"],
+        volumes_extra={str(processing): {"bind": "/opt/ml/processing", "mode": "rw"}},
+    )
     status, log = exit_status_and_log(container, timeout=JOB_SECONDS)
     assert status == 0, log
     assert "split 400 rows" in log
@@ -280,13 +321,28 @@ def test_a_processing_job_runs_as_script_processor_starts_it(factory, tmp_path):
 
 # ---------------------------------------------------------------------------------------------------- run
 
+
 def write_notebook(path: Path, *cells: tuple[str, str]) -> None:
     """A notebook as JupyterLab saves one (nbformat 4), each cell (tag, source); owned by the workspace user."""
-    path.write_text(json.dumps({
-        "nbformat": 4, "nbformat_minor": 4,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        "cells": [{"cell_type": "code", "execution_count": None, "outputs": [], "source": textwrap.dedent(source),
-                   "metadata": {"tags": [tag]} if tag else {}} for tag, source in cells]}))
+    path.write_text(
+        json.dumps(
+            {
+                "nbformat": 4,
+                "nbformat_minor": 4,
+                "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "execution_count": None,
+                        "outputs": [],
+                        "source": textwrap.dedent(source),
+                        "metadata": {"tags": [tag]} if tag else {},
+                    }
+                    for tag, source in cells
+                ],
+            }
+        )
+    )
     shutil.chown(path, 1000, 100)
 
 
@@ -299,11 +355,20 @@ def test_run_executes_a_notebook_with_parameters(workspaces, host_workspace):
     folder = host_workspace / "analysis"
     folder.mkdir()
     shutil.chown(folder, 1000, 100)
-    write_notebook(folder / "report.ipynb", ("parameters", "alpha = 1\nlabel = 'x'"),
-                   ("", "from pathlib import Path\nPath('result.txt').write_text(f'{label}:{alpha * 2}')\n"
-                        "print('doubled', alpha * 2)"))
-    container = workspaces.create({}, workspace_dir=host_workspace,
-                                  command=["run", "analysis/report.ipynb", "-p", "alpha", "21", "-p", "label", "run"])
+    write_notebook(
+        folder / "report.ipynb",
+        ("parameters", "alpha = 1\nlabel = 'x'"),
+        (
+            "",
+            "from pathlib import Path\nPath('result.txt').write_text(f'{label}:{alpha * 2}')\n"
+            "print('doubled', alpha * 2)",
+        ),
+    )
+    container = workspaces.create(
+        {},
+        workspace_dir=host_workspace,
+        command=["run", "analysis/report.ipynb", "-p", "alpha", "21", "-p", "label", "run"],
+    )
     status, log = exit_status_and_log(container, timeout=JOB_SECONDS)
     assert status == 0, log
     assert (folder / "result.txt").read_text() == "run:42"
@@ -316,8 +381,9 @@ def test_run_fails_with_the_failing_cells_error(workspaces, host_workspace):
     write_notebook(host_workspace / "broken.ipynb", ("", "x = 1"), ("", "x / 0"), ("", "print('never')"))
     (host_workspace / "out").mkdir()
     shutil.chown(host_workspace / "out", 1000, 100)
-    container = workspaces.create({}, workspace_dir=host_workspace,
-                                  command=["run", "broken.ipynb", "-o", "out/broken-run.ipynb"])
+    container = workspaces.create(
+        {}, workspace_dir=host_workspace, command=["run", "broken.ipynb", "-o", "out/broken-run.ipynb"]
+    )
     status, log = exit_status_and_log(container, timeout=JOB_SECONDS)
     assert status != 0
     assert "run: error: cell 2 of broken.ipynb failed: ZeroDivisionError: division by zero" in log

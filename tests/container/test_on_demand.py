@@ -1,5 +1,6 @@
 """Tools with programs of their own (VS Code, the desktop, TensorBoard, Netdata) start when first opened, by a page,
 a script's request or a websocket, and stop after WORKSPACE_TOOLS_IDLE_TIMEOUT seconds without use."""
+
 from __future__ import annotations
 
 import re
@@ -37,16 +38,24 @@ def listening_ports(workspace) -> set[int]:
 
 
 def open_desktop_socket(workspace) -> websocket.WebSocket:
-    return websocket.create_connection(workspace.ws_url("tools/desktop/websockify"), origin=workspace.origin(),
-                                       header=[f"{k}: {v}" for k, v in workspace.auth_headers().items()],
-                                       subprotocols=["binary"], timeout=150)
+    return websocket.create_connection(
+        workspace.ws_url("tools/desktop/websockify"),
+        origin=workspace.origin(),
+        header=[f"{k}: {v}" for k, v in workspace.auth_headers().items()],
+        subprotocols=["binary"],
+        timeout=150,
+    )
 
 
 def test_heavy_tools_wait_idle_until_opened(fresh):
     status = wait_for_status(fresh, lambda s: tool_state(s, "lab") == "RUNNING")
     states = {tool["name"]: (tool["state"], tool["on_demand"]) for tool in status["tools"]}
-    assert states == {"lab": ("RUNNING", False), "notebook": ("RUNNING", False), "terminal": ("RUNNING", False),
-                      **{name: ("IDLE", True) for name in ON_DEMAND_TOOLS}}
+    assert states == {
+        "lab": ("RUNNING", False),
+        "notebook": ("RUNNING", False),
+        "terminal": ("RUNNING", False),
+        **{name: ("IDLE", True) for name in ON_DEMAND_TOOLS},
+    }
     services = {service["name"]: service["state"] for service in status["services"]}
     assert {services[program] for name in ON_DEMAND_TOOLS for program in PROGRAMS[name]} == {"STOPPED"}
     assert not listening_ports(fresh) & PORTS
@@ -86,8 +95,9 @@ def test_a_browser_gets_a_starting_page_that_turns_into_the_tool(fresh):
 
 def test_a_request_with_a_body_is_sent_again_once_the_tool_runs(fresh):
     # code-server's own endpoint for logging out takes a POST; what matters is that the client is told to repeat it.
-    response = requests.post(fresh.url + "tools/vscode/logout", data="x", headers=fresh.auth_headers(),
-                             allow_redirects=False, timeout=150)
+    response = requests.post(
+        fresh.url + "tools/vscode/logout", data="x", headers=fresh.auth_headers(), allow_redirects=False, timeout=150
+    )
     assert response.status_code == 307 and response.headers["Location"] == "/tools/vscode/logout"
     assert tool_state(wait_for_status(fresh, lambda s: tool_state(s, "vscode") == "RUNNING"), "vscode") == "RUNNING"
 
@@ -138,8 +148,9 @@ def test_an_open_connection_or_a_window_keeps_the_desktop_running(workspaces):
     finally:
         channel.close()
     # Nobody watches, but a window of the user's is open (a GUI program started from a terminal or a notebook).
-    workspace.container.exec_run(["xmessage", "still working"], user="jovyan", environment={"DISPLAY": ":1"},
-                                 detach=True)
+    workspace.container.exec_run(
+        ["xmessage", "still working"], user="jovyan", environment={"DISPLAY": ":1"}, detach=True
+    )
     stays_running(workspace, "desktop", 3 * SHORT_IDLE)
     workspace.container.exec_run(["pkill", "-x", "xmessage"])
     wait_for_status(workspace, lambda s: tool_state(s, "desktop") == "IDLE", timeout=90)

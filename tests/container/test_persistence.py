@@ -1,4 +1,5 @@
 """Files written in the workspace land in the mounted host folder, owned by NB_UID, and outlive the container."""
+
 import os
 
 import pytest
@@ -7,8 +8,10 @@ from workbench_client import execute
 
 pytestmark = pytest.mark.container
 
-WRITE = "import pathlib; pathlib.Path('/workspace/results/run1.txt').parent.mkdir(); " \
-        "pathlib.Path('/workspace/results/run1.txt').write_text('accuracy=0.93\\n'); print('written')"
+WRITE = (
+    "import pathlib; pathlib.Path('/workspace/results/run1.txt').parent.mkdir(); "
+    "pathlib.Path('/workspace/results/run1.txt').write_text('accuracy=0.93\\n'); print('written')"
+)
 READ = "print(open('/workspace/results/run1.txt').read(), end='')"
 
 
@@ -30,8 +33,11 @@ def test_nb_uid_and_nb_user_match_the_host_folder_owner(workspaces, tmp_path):
     folder.mkdir()
     os.chown(folder, 1234, 1234)
     workspace = workspaces.start({"NB_USER": "alice", "NB_UID": "1234", "NB_GID": "1234"}, folder)
-    output = execute(workspace, "import os, pwd; open('/workspace/note.md', 'w').write('hi'); "
-                                "print(pwd.getpwuid(os.getuid()).pw_name, os.path.expanduser('~'))")
+    output = execute(
+        workspace,
+        "import os, pwd; open('/workspace/note.md', 'w').write('hi'); "
+        "print(pwd.getpwuid(os.getuid()).pw_name, os.path.expanduser('~'))",
+    )
     assert output.split() == ["alice", "/home/alice"]
     assert ((folder / "note.md").stat().st_uid, (folder / "note.md").stat().st_gid) == (1234, 1234)
     # Still able to install into the Jupyter environment after the uid change (group "users").

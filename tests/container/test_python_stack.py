@@ -1,6 +1,7 @@
 """The Python a data scientist works in: the everyday stack in a kernel reached through port 8080, JupyterLab's
 extensions, packages installed with `pip install --user` surviving a re-created container, and extra
 environments as kernels (workbench-env)."""
+
 from __future__ import annotations
 
 import json
@@ -36,15 +37,19 @@ print(losses)
 def test_kernel_trains_a_scikit_learn_model_and_the_loss_falls(workspace):
     losses = json.loads(execute(workspace, TRAIN, timeout=120))
     assert len(losses) == 8 and losses[-1] < 0.8 * losses[0], losses
-    assert all(later <= earlier + 1e-3 for earlier, later in zip(losses, losses[1:])), losses
+    assert all(later <= earlier + 1e-3 for earlier, later in zip(losses, losses[1:], strict=False)), losses
     plot = workspace.container.exec_run(["python3", "-c", "print(open('/workspace/loss.png','rb').read(8))"])
     assert b"PNG" in plot.output
 
 
 def test_jupyterlab_extensions_are_installed_and_their_servers_answer(workspace):
     listed = workspace.container.exec_run(["jupyter", "labextension", "list"], user="jovyan").output.decode()
-    for extension in ("@jupyterlab/git", "nbdime-jupyterlab", "@jupyter-widgets/jupyterlab-manager",
-                      "jupyterlab-plotly"):
+    for extension in (
+        "@jupyterlab/git",
+        "nbdime-jupyterlab",
+        "@jupyter-widgets/jupyterlab-manager",
+        "jupyterlab-plotly",
+    ):
         assert extension in listed, listed
     git = workspace.get("git/settings")
     assert git.status_code == 200 and git.json()["serverVersion"] == "0.55.0" and git.json()["gitVersion"]
@@ -53,10 +58,13 @@ def test_jupyterlab_extensions_are_installed_and_their_servers_answer(workspace)
 def test_user_packages_survive_recreating_the_container(workspaces, host_workspace):
     make_wheel(host_workspace, "kept_package", "still here")
     first = workspaces.start(workspace_dir=host_workspace)
-    output = execute(first, "import subprocess, sys\n"
-                            "done = subprocess.run([sys.executable, '-m', 'pip', 'install', '--user', '--no-index', "
-                            "'/workspace/kept_package-1.0-py3-none-any.whl'], capture_output=True, text=True)\n"
-                            "print(done.returncode, done.stderr[-300:])")
+    output = execute(
+        first,
+        "import subprocess, sys\n"
+        "done = subprocess.run([sys.executable, '-m', 'pip', 'install', '--user', '--no-index', "
+        "'/workspace/kept_package-1.0-py3-none-any.whl'], capture_output=True, text=True)\n"
+        "print(done.returncode, done.stderr[-300:])",
+    )
     assert output.startswith("0 "), output
     first.container.remove(force=True)
     state = host_workspace / ".workbench"
@@ -64,7 +72,8 @@ def test_user_packages_survive_recreating_the_container(workspaces, host_workspa
 
     second = workspaces.start(workspace_dir=host_workspace)
     assert execute(second, "import kept_package; print(kept_package.VALUE, kept_package.__file__)") == (
-        "still here /workspace/.workbench/python/lib/python3.11/site-packages/kept_package.py\n")
+        "still here /workspace/.workbench/python/lib/python3.11/site-packages/kept_package.py\n"
+    )
 
 
 def test_workbench_env_creates_a_kernel_that_runs_code_and_outlives_the_container(workspaces, host_workspace):
@@ -72,7 +81,8 @@ def test_workbench_env_creates_a_kernel_that_runs_code_and_outlives_the_containe
     first = workspaces.start(workspace_dir=host_workspace)
     created = first.container.exec_run(
         ["bash", "-lc", "workbench-env create analysis -- --no-index /workspace/env_only-1.0-py3-none-any.whl"],
-        user="jovyan")
+        user="jovyan",
+    )
     assert created.exit_code == 0, created.output.decode()
     assert 'kernel "Python (analysis)"' in created.output.decode()
     first.container.remove(force=True)
@@ -87,10 +97,13 @@ def test_workbench_env_creates_a_kernel_that_runs_code_and_outlives_the_containe
     assert execute(second, "import importlib.util; print(importlib.util.find_spec('env_only'))") == "None\n"
 
 
-@pytest.mark.parametrize("command, message", [
-    ("workbench-env create Bad/Name", "is not a valid name"),
-    ("workbench-env remove nothing-here", "no environment named 'nothing-here'"),
-])
+@pytest.mark.parametrize(
+    "command, message",
+    [
+        ("workbench-env create Bad/Name", "is not a valid name"),
+        ("workbench-env remove nothing-here", "no environment named 'nothing-here'"),
+    ],
+)
 def test_workbench_env_refuses_bad_input_with_a_clear_error(workspace, command, message):
     result = workspace.container.exec_run(["bash", "-lc", command], user="jovyan")
     assert result.exit_code == 1 and message in result.output.decode()

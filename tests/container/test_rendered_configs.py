@@ -1,4 +1,5 @@
 """The image's own nginx accepts the configuration rendered for every variant of the settings."""
+
 import pytest
 
 from render_variants import VARIANTS
@@ -14,12 +15,21 @@ def test_image_nginx_accepts_every_rendered_variant(docker_client, image, tmp_pa
         (tmp_path / f"{name}.conf").write_text(render.render("nginx.conf.j2", load(env)))
     render.make_nginx_temp_dirs(tmp_path)
     # The TLS variant's certificate, made as the workspace makes its self-signed one.
-    make_certificate = ("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
-                        "-subj /CN=localhost -keyout /run/workbench/tls-key.pem -out /run/workbench/tls-cert.pem "
-                        "2>/dev/null")
-    script = (make_certificate + " && for f in /run/workbench/*.conf; do nginx -t -q -e stderr -c $f "
-              "|| { echo FAILED $f; exit 1; }; done")
+    make_certificate = (
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+        "-subj /CN=localhost -keyout /run/workbench/tls-key.pem -out /run/workbench/tls-cert.pem "
+        "2>/dev/null"
+    )
+    script = (
+        make_certificate + " && for f in /run/workbench/*.conf; do nginx -t -q -e stderr -c $f "
+        "|| { echo FAILED $f; exit 1; }; done"
+    )
     output = docker_client.containers.run(
-        image, entrypoint=["/bin/sh", "-c", script], remove=True, stderr=True,
-        volumes={str(tmp_path): {"bind": "/run/workbench", "mode": "rw"}}, labels={TEST_LABEL: "1"})
+        image,
+        entrypoint=["/bin/sh", "-c", script],
+        remove=True,
+        stderr=True,
+        volumes={str(tmp_path): {"bind": "/run/workbench", "mode": "rw"}},
+        labels={TEST_LABEL: "1"},
+    )
     assert b"FAILED" not in output, output

@@ -1,5 +1,6 @@
 """The whole path the README gives: `build.py package` a folder, then SageMaker's own Python SDK trains with the image
 and serves the model in local mode (docker compose, /opt/ml laid out by the SDK), with local data and no AWS."""
+
 from __future__ import annotations
 
 import subprocess
@@ -33,8 +34,16 @@ def job_image(docker_client, image, tmp_path, pytestconfig):
     code.mkdir()
     (code / "train.py").write_text(SCRIPT)
     (code / "requirements.txt").write_text("# nothing beyond the image's own libraries\n")
-    command = [sys.executable, str(ROOT / "build.py"), "package", str(code), "--tag", JOB_TAG,
-               "--flavor", pytestconfig.getoption("flavor")]
+    command = [
+        sys.executable,
+        str(ROOT / "build.py"),
+        "package",
+        str(code),
+        "--tag",
+        JOB_TAG,
+        "--flavor",
+        pytestconfig.getoption("flavor"),
+    ]
     if pytestconfig.getoption("ca_cert"):
         command.append(f"--ca-cert={pytestconfig.getoption('ca_cert')}")
     result = subprocess.run(command, capture_output=True, text=True)
@@ -63,17 +72,24 @@ def test_sagemaker_sdk_local_mode_trains_and_serves_the_packaged_image(job_image
     (data / "train.csv").write_text(training_data())
     session = LocalSession()
     session.config = {"local": {"local_code": True, "serving_port": free_port(), "container_root": str(tmp_path)}}
-    estimator = Estimator(image_uri=job_image, role="arn:aws:iam::111111111111:role/SageMakerRole", instance_count=1,
-                          instance_type="local", sagemaker_session=session, output_path=f"file://{tmp_path}/out",
-                          hyperparameters={"strength": 0.5, "mode": "fit"})
+    estimator = Estimator(
+        image_uri=job_image,
+        role="arn:aws:iam::111111111111:role/SageMakerRole",
+        instance_count=1,
+        instance_type="local",
+        sagemaker_session=session,
+        output_path=f"file://{tmp_path}/out",
+        hyperparameters={"strength": 0.5, "mode": "fit"},
+    )
     estimator.fit({"train": f"file://{data}"})
 
     assert estimator.model_data == f"file://{tmp_path}/out/model.tar.gz"
     with tarfile.open(tmp_path / "out" / "model.tar.gz") as model:
         assert "model.joblib" in model.getnames()
 
-    predictor = estimator.deploy(initial_instance_count=1, instance_type="local", serializer=CSVSerializer(),
-                                 deserializer=JSONDeserializer())
+    predictor = estimator.deploy(
+        initial_instance_count=1, instance_type="local", serializer=CSVSerializer(), deserializer=JSONDeserializer()
+    )
     try:
         assert predictor.predict([list(point) for point in POINTS]) == CLASSES
     finally:

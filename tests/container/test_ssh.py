@@ -1,5 +1,6 @@
 """SSH on port 8080, as a user's machine uses it: the OpenSSH client on this host set up only by the workspace's
 setup command (run with a fresh HOME), then a shell, SFTP, a tunnel and a remote Jupyter kernel."""
+
 from __future__ import annotations
 
 import os
@@ -37,13 +38,16 @@ class Client:
 
     def setup(self, *options: str) -> subprocess.CompletedProcess:
         """The command the landing page shows, as a user pastes it."""
-        command = (f'curl -fsS -H "Authorization: token {self.workspace.token}" '
-                   f'"{self.workspace.url}api/workbench/ssh/setup" | sh -s -- {" ".join(options)}')
+        command = (
+            f'curl -fsS -H "Authorization: token {self.workspace.token}" '
+            f'"{self.workspace.url}api/workbench/ssh/setup" | sh -s -- {" ".join(options)}'
+        )
         return subprocess.run(["sh", "-c", command], env=self.env, capture_output=True, text=True, timeout=120)
 
     def ssh(self, *arguments: str, timeout: float = 60) -> subprocess.CompletedProcess:
-        return subprocess.run(["ssh", "-F", str(self.config), *arguments], env=self.env, capture_output=True,
-                              text=True, timeout=timeout)
+        return subprocess.run(
+            ["ssh", "-F", str(self.config), *arguments], env=self.env, capture_output=True, text=True, timeout=timeout
+        )
 
 
 @pytest.fixture
@@ -62,8 +66,12 @@ def test_setup_command_gives_a_working_ssh_host_and_http_keeps_working(client, w
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["jovyan", "ok", "/opt/venv/bin/python", ":1", "/home/jovyan"]
     # An interactive session stays open while the web keeps answering on the same port.
-    session = subprocess.Popen(["ssh", "-F", str(client.config), "-o", "ControlMaster=no", client.alias,
-                                "echo open; sleep 60"], env=client.env, stdout=subprocess.PIPE, text=True)
+    session = subprocess.Popen(
+        ["ssh", "-F", str(client.config), "-o", "ControlMaster=no", client.alias, "echo open; sleep 60"],
+        env=client.env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert session.stdout.readline() == "open\n"
         assert workspace.get("healthz").text == "ok\n"
@@ -84,17 +92,36 @@ def test_setup_pins_the_host_keys_and_writes_one_host_entry(client):
 
 def test_password_and_root_logins_are_refused(client, workspace):
     password = subprocess.run(
-        ["ssh", "-p", str(workspace.host_port), "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,keyboard-interactive",
-         "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-         "jovyan@127.0.0.1", "true"], capture_output=True, text=True, timeout=60)
+        [
+            "ssh",
+            "-p",
+            str(workspace.host_port),
+            "-o",
+            "PubkeyAuthentication=no",
+            "-o",
+            "PreferredAuthentications=password,keyboard-interactive",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "jovyan@127.0.0.1",
+            "true",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert password.returncode == 255 and "Permission denied (publickey)" in password.stderr
     root = client.ssh("-o", "ControlMaster=no", "-l", "root", client.alias, "true")
     assert root.returncode == 255 and "Permission denied" in root.stderr
 
 
 def fingerprint(public_key: Path) -> str:
-    return subprocess.run(["ssh-keygen", "-l", "-E", "sha256", "-f", str(public_key)], capture_output=True,
-                          text=True, check=True).stdout.split()[1]
+    return subprocess.run(
+        ["ssh-keygen", "-l", "-E", "sha256", "-f", str(public_key)], capture_output=True, text=True, check=True
+    ).stdout.split()[1]
 
 
 def test_a_revoked_key_is_refused(client, workspace):
@@ -102,8 +129,9 @@ def test_a_revoked_key_is_refused(client, workspace):
     listed = {key["fingerprint"]: key for key in workspace.get("api/workbench/ssh/keys").json()["keys"]}
     assert listed[mine]["source"] == "workspace" and listed[mine]["type"] == "ssh-ed25519"
     # A fingerprint is base64: "/" and "+" must be escaped in the URL.
-    revoked = requests.delete(f"{workspace.url}api/workbench/ssh/keys/{quote(mine, safe='')}",
-                              headers=workspace.auth_headers(), timeout=30)
+    revoked = requests.delete(
+        f"{workspace.url}api/workbench/ssh/keys/{quote(mine, safe='')}", headers=workspace.auth_headers(), timeout=30
+    )
     assert revoked.status_code == 204
     assert mine not in {key["fingerprint"] for key in workspace.get("api/workbench/ssh/keys").json()["keys"]}
     refused = client.ssh("-o", "ControlMaster=no", client.alias, "true")
@@ -115,18 +143,39 @@ def test_sftp_uploads_into_the_workspace_folder(client, workspace, tmp_path):
     upload.write_text("sent over sftp\n")
     batch = tmp_path / "batch"
     batch.write_text(f"put {upload} /workspace/uploaded.txt\n")
-    result = subprocess.run(["sftp", "-F", str(client.config), "-b", str(batch), client.alias], env=client.env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["sftp", "-F", str(client.config), "-b", str(batch), client.alias],
+        env=client.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
-    host_folder = Path(next(m["Source"] for m in workspace.container.attrs["Mounts"] if m["Destination"] == "/workspace"))
+    host_folder = Path(
+        next(m["Source"] for m in workspace.container.attrs["Mounts"] if m["Destination"] == "/workspace")
+    )
     assert (host_folder / "uploaded.txt").read_text() == "sent over sftp\n"
 
 
 def test_local_forward_reaches_the_vnc_server(client, workspace):
     wait_for_tool(workspace, "desktop")
     port = free_port()
-    tunnel = subprocess.Popen(["ssh", "-F", str(client.config), "-o", "ControlMaster=no", "-o", "ExitOnForwardFailure=yes",
-                               "-N", "-L", f"127.0.0.1:{port}:127.0.0.1:5901", client.alias], env=client.env)
+    tunnel = subprocess.Popen(
+        [
+            "ssh",
+            "-F",
+            str(client.config),
+            "-o",
+            "ControlMaster=no",
+            "-o",
+            "ExitOnForwardFailure=yes",
+            "-N",
+            "-L",
+            f"127.0.0.1:{port}:127.0.0.1:5901",
+            client.alias,
+        ],
+        env=client.env,
+    )
     try:
         deadline, greeting = time.monotonic() + 30, b""
         while not greeting and time.monotonic() < deadline:
@@ -163,8 +212,9 @@ def test_remote_kernel_registered_by_the_setup_runs_in_the_workspace(client, wor
     result = client.setup("--kernel")
     assert result.returncode == 0, result.stderr
     assert f'Jupyter kernel "{client.alias}" registered' in result.stdout
-    kernel = subprocess.run([sys.executable, "-c", KERNEL_CHECK, client.alias], env=client.env, capture_output=True,
-                            text=True, timeout=180)
+    kernel = subprocess.run(
+        [sys.executable, "-c", KERNEL_CHECK, client.alias], env=client.env, capture_output=True, text=True, timeout=180
+    )
     assert kernel.returncode == 0, kernel.stderr[-3000:]
     assert kernel.stdout.strip().splitlines()[-1] == workspace.container.attrs["Config"]["Hostname"]
 
@@ -177,16 +227,36 @@ def test_ssh_endpoints_refuse_requests_without_the_token(workspace, path):
     assert added.status_code == 403
 
 
-def test_keys_given_at_start_log_in_and_recreating_the_container_keeps_the_host_key(workspaces, host_workspace,
-                                                                                   tmp_path, short_home):
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ci@laptop", "-f", str(tmp_path / "id")],
-                   check=True)
+def test_keys_given_at_start_log_in_and_recreating_the_container_keeps_the_host_key(
+    workspaces, host_workspace, tmp_path, short_home
+):
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ci@laptop", "-f", str(tmp_path / "id")], check=True
+    )
     first = workspaces.start({"SSH_AUTHORIZED_KEYS": (tmp_path / "id.pub").read_text()}, host_workspace)
     # The key from SSH_AUTHORIZED_KEYS alone, before any setup command.
-    start_key = subprocess.run(["ssh", "-p", str(first.host_port), "-i", str(tmp_path / "id"), "-o", "IdentitiesOnly=yes",
-                                "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                                "-o", "BatchMode=yes", "jovyan@127.0.0.1", "echo start-key"],
-                               capture_output=True, text=True, timeout=60)
+    start_key = subprocess.run(
+        [
+            "ssh",
+            "-p",
+            str(first.host_port),
+            "-i",
+            str(tmp_path / "id"),
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "jovyan@127.0.0.1",
+            "echo start-key",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert start_key.stdout == "start-key\n", start_key.stderr
     keys = first.get("api/workbench/ssh/keys").json()["keys"]
     assert [(key["name"], key["source"]) for key in keys] == [("ci@laptop", "SSH_AUTHORIZED_KEYS")]

@@ -1,4 +1,5 @@
 """A container started as the README says: ready, tini as PID 1, everything else as the non-root user."""
+
 import time
 
 import pytest
@@ -48,8 +49,11 @@ def test_only_tini_runs_as_root(workspace):
 
 
 def test_kernel_runs_as_the_user_in_workspace(workspace):
-    output = execute(workspace, "import os, pwd; print(pwd.getpwuid(os.getuid()).pw_name, os.getuid(), "
-                                "os.getgid(), os.getcwd(), 'AUTHENTICATE_VIA_JUPYTER' in os.environ)")
+    output = execute(
+        workspace,
+        "import os, pwd; print(pwd.getpwuid(os.getuid()).pw_name, os.getuid(), "
+        "os.getgid(), os.getcwd(), 'AUTHENTICATE_VIA_JUPYTER' in os.environ)",
+    )
     assert output.split() == ["jovyan", "1000", "100", "/workspace", "False"]
 
 
@@ -69,7 +73,8 @@ def test_supervisord_is_controlled_through_its_socket(workspace):
     result = workspace.container.exec_run(["supervisorctl", "status"], user="jovyan")
     lines = result.output.decode().splitlines()
     assert sorted(line.split()[0] for line in lines) == sorted(
-        ["jupyter", "nginx", "sshd"] + [program.name for tool in tools.with_programs() for program in tool.programs])
+        ["jupyter", "nginx", "sshd"] + [program.name for tool in tools.with_programs() for program in tool.programs]
+    )
     assert all(line.split()[1] == "RUNNING" for line in lines), lines
 
 

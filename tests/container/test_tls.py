@@ -1,5 +1,6 @@
 """HTTPS on the one port (WORKSPACE_SSL_ENABLED): a self-signed certificate kept in the workspace folder, or the
 user's own; plain HTTP sent to HTTPS; SSH still on the same port."""
+
 import os
 import re
 import ssl
@@ -30,8 +31,9 @@ def served_certificate(workspace: Workspace) -> str:
     return ssl.get_server_certificate(("127.0.0.1", workspace.host_port))
 
 
-def test_self_signed_https_works_redirects_http_keeps_ssh_and_survives_recreation(workspaces, host_workspace,
-                                                                                     short_home):
+def test_self_signed_https_works_redirects_http_keeps_ssh_and_survives_recreation(
+    workspaces, host_workspace, short_home
+):
     workspace = start_tls(workspaces, {}, host_workspace)
     workspace.token = workspace.token_from_log()
     lines = workspace.ready_announcement()
@@ -47,7 +49,7 @@ def test_self_signed_https_works_redirects_http_keeps_ssh_and_survives_recreatio
         assert landing.returncode == 0, landing.stderr
         assert "<title>Workbench</title>" in landing.stdout
         assert re.search(r"(?im)^set-cookie: username-[^\n]*; Secure", landing.stdout), landing.stdout
-    assert curl("https://127.0.0.1:%d/healthz" % workspace.host_port).returncode != 0  # not trusted without it
+    assert curl(f"https://127.0.0.1:{workspace.host_port}/healthz").returncode != 0  # not trusted without it
 
     # Plain HTTP on the same port goes to HTTPS (healthz answers either way, for probes).
     plain = requests.get(f"http://127.0.0.1:{workspace.host_port}/lab?x=1", allow_redirects=False, timeout=30)
@@ -57,18 +59,32 @@ def test_self_signed_https_works_redirects_http_keeps_ssh_and_survives_recreatio
 
     # SSH on the same port, set up by the landing page's command (which pins the certificate for what follows).
     workspace.verify = str(certificate)
-    info = requests.get(workspace.url + "api/workbench/ssh/info", headers=workspace.auth_headers(),
-                        verify=str(certificate), timeout=30).json()
+    info = requests.get(
+        workspace.url + "api/workbench/ssh/info", headers=workspace.auth_headers(), verify=str(certificate), timeout=30
+    ).json()
     assert info["self_signed_tls"] is True
     environment = {**os.environ, "HOME": str(short_home)}
-    setup = subprocess.run(["sh", "-c", f'curl -fsSk -H "Authorization: token {workspace.token}" '
-                                        f'"{workspace.url}api/workbench/ssh/setup" | sh'],
-                           env=environment, capture_output=True, text=True, timeout=120)
+    setup = subprocess.run(
+        [
+            "sh",
+            "-c",
+            f'curl -fsSk -H "Authorization: token {workspace.token}" "{workspace.url}api/workbench/ssh/setup" | sh',
+        ],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert setup.returncode == 0, setup.stderr
     alias = f"workbench-127.0.0.1-{workspace.host_port}"
     assert (short_home / ".ssh" / f"{alias}_tls.pem").read_text().strip() == certificate.read_text().strip()
-    ssh = subprocess.run(["ssh", "-F", str(short_home / ".ssh" / "config"), "-o", "ControlMaster=no", alias, "whoami"],
-                         env=environment, capture_output=True, text=True, timeout=60)
+    ssh = subprocess.run(
+        ["ssh", "-F", str(short_home / ".ssh" / "config"), "-o", "ControlMaster=no", alias, "whoami"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert ssh.stdout == "jovyan\n", ssh.stderr
 
     # A new container on the same folder serves the same certificate: the browser's exception still holds.
@@ -77,8 +93,13 @@ def test_self_signed_https_works_redirects_http_keeps_ssh_and_survives_recreatio
     again = start_tls(workspaces, {"AUTHENTICATE_VIA_JUPYTER": "a-token-of-my-own-123"}, host_workspace)
     assert certificate.read_bytes() == kept
     assert ssl.PEM_cert_to_DER_cert(served_certificate(again)) == ssl.PEM_cert_to_DER_cert(kept.decode())
-    status = curl("--cacert", str(certificate), "-H", "Authorization: token a-token-of-my-own-123",
-                  f"https://localhost:{again.host_port}/api/workbench/status")
+    status = curl(
+        "--cacert",
+        str(certificate),
+        "-H",
+        "Authorization: token a-token-of-my-own-123",
+        f"https://localhost:{again.host_port}/api/workbench/status",
+    )
     assert '"tools"' in status.stdout, status.stderr
 
 
@@ -86,37 +107,91 @@ def make_ca_and_certificate(folder: Path) -> dict[str, Path]:
     """A private CA and a certificate it signed for localhost, as a company's PKI would hand out."""
     files = {name: folder / f"{name}.pem" for name in ("ca", "ca-key", "cert", "key", "other-key")}
     run = lambda *arguments: subprocess.run(["openssl", *arguments], check=True, capture_output=True)  # noqa: E731
-    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-        "-subj", "/CN=Test CA", "-keyout", str(files["ca-key"]), "-out", str(files["ca"]))
-    run("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=localhost",
-        "-keyout", str(files["key"]), "-out", str(folder / "request.csr"))
+    run(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Test CA",
+        "-keyout",
+        str(files["ca-key"]),
+        "-out",
+        str(files["ca"]),
+    )
+    run(
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        str(files["key"]),
+        "-out",
+        str(folder / "request.csr"),
+    )
     (folder / "extensions.cnf").write_text("subjectAltName=DNS:localhost\n")
-    run("x509", "-req", "-in", str(folder / "request.csr"), "-CA", str(files["ca"]), "-CAkey", str(files["ca-key"]),
-        "-CAcreateserial", "-days", "2", "-extfile", str(folder / "extensions.cnf"), "-out", str(files["cert"]))
+    run(
+        "x509",
+        "-req",
+        "-in",
+        str(folder / "request.csr"),
+        "-CA",
+        str(files["ca"]),
+        "-CAkey",
+        str(files["ca-key"]),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        str(folder / "extensions.cnf"),
+        "-out",
+        str(files["cert"]),
+    )
     run("genpkey", "-algorithm", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-out", str(files["other-key"]))
     for key in ("key", "other-key"):
         files[key].chmod(0o600)  # root's alone, as a mounted key usually is
     return files
 
 
-def test_a_certificate_of_the_user_s_own_is_served_and_a_wrong_key_stops_the_start(workspaces, host_workspace,
-                                                                                  tmp_path):
+def test_a_certificate_of_the_user_s_own_is_served_and_a_wrong_key_stops_the_start(
+    workspaces, host_workspace, tmp_path
+):
     files = make_ca_and_certificate(tmp_path)
     certs = {str(tmp_path): {"bind": "/certs", "mode": "ro"}}
-    own = {"WORKSPACE_SSL_CERT": "/certs/cert.pem", "WORKSPACE_SSL_KEY": "/certs/key.pem",
-           "AUTHENTICATE_VIA_JUPYTER": "a-token-of-my-own-123"}
+    own = {
+        "WORKSPACE_SSL_CERT": "/certs/cert.pem",
+        "WORKSPACE_SSL_KEY": "/certs/key.pem",
+        "AUTHENTICATE_VIA_JUPYTER": "a-token-of-my-own-123",
+    }
     workspace = start_tls(workspaces, own, host_workspace, volumes_extra=certs)
-    status = curl("--cacert", str(files["ca"]), "-H", "Authorization: token a-token-of-my-own-123",
-                  f"https://localhost:{workspace.host_port}/api/workbench/status")
+    status = curl(
+        "--cacert",
+        str(files["ca"]),
+        "-H",
+        "Authorization: token a-token-of-my-own-123",
+        f"https://localhost:{workspace.host_port}/api/workbench/status",
+    )
     assert '"tools"' in status.stdout, status.stderr
     assert not (host_workspace / ".workbench" / "tls").exists()  # nothing self-signed was made
 
-    wrong = workspaces.create({**TLS_ON, **own, "WORKSPACE_SSL_KEY": "/certs/other-key.pem"}, host_workspace,
-                              volumes_extra=certs)
+    wrong = workspaces.create(
+        {**TLS_ON, **own, "WORKSPACE_SSL_KEY": "/certs/other-key.pem"}, host_workspace, volumes_extra=certs
+    )
     assert wrong.wait(timeout=60)["StatusCode"] != 0
     log = wrong.logs().decode()
     assert "WORKSPACE_SSL_KEY='/certs/other-key.pem' is not valid: must be the key of the certificate" in log
-    missing = workspaces.create({**TLS_ON, **own, "WORKSPACE_SSL_CERT": "/certs/none.pem"}, host_workspace,
-                                volumes_extra=certs)
+    missing = workspaces.create(
+        {**TLS_ON, **own, "WORKSPACE_SSL_CERT": "/certs/none.pem"}, host_workspace, volumes_extra=certs
+    )
     assert missing.wait(timeout=60)["StatusCode"] != 0
     assert "WORKSPACE_SSL_CERT='/certs/none.pem' is not valid: must be a file" in missing.logs().decode()

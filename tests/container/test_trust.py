@@ -1,5 +1,6 @@
 """The front door tried as an attacker would: pages on other origins, cookies replayed after logout or a restart,
 guessed tokens, encoded paths, rebinding host names, framing, and another site waking tools."""
+
 import http.client
 import re
 import socket
@@ -9,13 +10,25 @@ import pytest
 import requests
 import websocket
 
-from workbench_client import (USER_APP_PORT, cookie_header, login, open_kernel_channels, open_tool, start_kernel,
-                              start_user_app, tool_state, wait_for_status)
+from workbench_client import (
+    ENCODED_PATHS,
+    USER_APP_PORT,
+    cookie_header,
+    login,
+    open_kernel_channels,
+    open_tool,
+    start_kernel,
+    start_user_app,
+    tool_state,
+    wait_for_status,
+)
 
 pytestmark = pytest.mark.container
 
 FOREIGN_ORIGINS = ["http://localhost:3000", "http://evil.example", "null"]
 REFUSAL = "Forbidden: a page on another web origin"
+
+
 def log_in(workspace) -> requests.Session:
     """A browser's session: the login cookie from ?token=, and the XSRF cookie Jupyter's pages set."""
     session = requests.Session()
@@ -107,14 +120,16 @@ def test_requests_that_change_something_are_refused_from_another_origin(workspac
     session = log_in(workspace)
     headers = {"X-XSRFToken": session.cookies.get("_xsrf", ""), "Origin": "http://localhost:3000"}
     session.get(workspace.url + "api/workbench/status", timeout=30)  # a kept yes for this cookie
-    response = session.request(method, workspace.url + path, json=body, headers=headers, timeout=30,
-                               allow_redirects=False)
+    response = session.request(
+        method, workspace.url + path, json=body, headers=headers, timeout=30, allow_redirects=False
+    )
     assert response.status_code == 403 and REFUSAL in response.text, (response.status_code, response.text)
     assert "x.txt" not in workspace.container.exec_run(["ls", "/workspace"]).output.decode()
     assert workspace.container.exec_run(["test", "-e", "/tmp/posts-reached"]).exit_code != 0
     # The same request from the workspace's own page goes through.
-    own = session.post(workspace.url + f"tools/port/{ECHO_PORT}/form", timeout=30,
-                       headers={**headers, "Origin": workspace.origin()})
+    own = session.post(
+        workspace.url + f"tools/port/{ECHO_PORT}/form", timeout=30, headers={**headers, "Origin": workspace.origin()}
+    )
     assert own.text == "reached"
     workspace.container.exec_run(["rm", "-f", "/tmp/posts-reached"])
 
@@ -128,9 +143,13 @@ def test_behind_a_tls_proxy_the_forwarded_origin_is_the_own_one(workspace, echo_
         refused = requests.post(form, headers={**proxied, "Origin": origin}, timeout=30)
         assert refused.status_code == 403 and REFUSAL in refused.text, origin
     # JupyterHub's proxy says "ws" for a websocket from an http:// page.
-    connection = websocket.create_connection(workspace.ws_url(f"tools/port/{ECHO_PORT}/ws"), timeout=30,
-                                             cookie=cookie_header(log_in(workspace)), origin=workspace.origin(),
-                                             header=["X-Forwarded-Proto: ws"])
+    connection = websocket.create_connection(
+        workspace.ws_url(f"tools/port/{ECHO_PORT}/ws"),
+        timeout=30,
+        cookie=cookie_header(log_in(workspace)),
+        origin=workspace.origin(),
+        header=["X-Forwarded-Proto: ws"],
+    )
     connection.close()
     workspace.container.exec_run(["rm", "-f", "/tmp/posts-reached"])
 
@@ -140,15 +159,18 @@ def test_a_cross_origin_read_with_a_cookie_nginx_never_asked_about_is_a_403(work
     into a 500."""
     # A cookie from the login form, never yet asked about (one from ?token= may be a kept answer's, already asked).
     session = login(workspace, workspace.token)
-    response = session.get(workspace.url + "api/workbench/status", headers={"Origin": "http://evil.example"},
-                           timeout=30)
+    response = session.get(
+        workspace.url + "api/workbench/status", headers={"Origin": "http://evil.example"}, timeout=30
+    )
     assert response.status_code == 403 and '"services"' not in response.text
 
 
 def test_the_refusal_is_logged_with_the_origin(workspace):
     requests.post(workspace.url + "api/contents", headers={"Origin": "http://refused.example"}, timeout=30)
-    workspace.wait_for_log(r"refused POST /api/contents from another origin \(http://refused\.example; this workspace "
-                           rf"is http://127\.0\.0\.1:{workspace.host_port}\)")
+    workspace.wait_for_log(
+        r"refused POST /api/contents from another origin \(http://refused\.example; this workspace "
+        rf"is http://127\.0\.0\.1:{workspace.host_port}\)"
+    )
 
 
 def test_a_copied_cookie_opens_nothing_after_logout(workspace, echo_app):
@@ -157,12 +179,25 @@ def test_a_copied_cookie_opens_nothing_after_logout(workspace, echo_app):
     assert session.get(workspace.url + "api/workbench/status", timeout=30).status_code == 200
     logout = session.get(workspace.url + "logout", timeout=30)
     assert "Successfully logged out" in logout.text
-    paths = ["", "lab", "api/workbench/status", "api/contents", "tools/vscode/", "tools/desktop/vnc.html",
-             "tools/tensorboard/", "tools/netdata/", f"tools/port/{ECHO_PORT}/form"]
+    paths = [
+        "",
+        "lab",
+        "api/workbench/status",
+        "api/contents",
+        "tools/vscode/",
+        "tools/desktop/vnc.html",
+        "tools/tensorboard/",
+        "tools/netdata/",
+        f"tools/port/{ECHO_PORT}/form",
+    ]
     deadline = time.monotonic() + 10 + 5  # nginx may keep its yes for 10 s
     while True:
-        statuses = {path: requests.get(workspace.url + path, headers={"Cookie": cookie}, timeout=60,
-                                       allow_redirects=False).status_code for path in paths}
+        statuses = {
+            path: requests.get(
+                workspace.url + path, headers={"Cookie": cookie}, timeout=60, allow_redirects=False
+            ).status_code
+            for path in paths
+        }
         if set(statuses.values()) == {403}:
             break
         assert time.monotonic() < deadline, statuses
@@ -171,12 +206,6 @@ def test_a_copied_cookie_opens_nothing_after_logout(workspace, echo_app):
     assert refused.status_code == 403
     # Another session of the same user is not ended by this one's logout.
     assert log_in(workspace).get(workspace.url + "api/workbench/status", timeout=30).status_code == 200
-
-
-ENCODED = ["api/contents/..%2f..%2fstatic/x", "static/style/..%2f..%2fapi/contents",
-           "static/style/%2e%2e/%2e%2e/api/contents", "static/style/..;/..;/api/contents",
-           "static/logo/..%2F..%2Fapi%2Fcontents", "login/..%2fapi/contents", "static//style/../../api/contents",
-           "healthz/..%2fapi/contents", "api/..%2fapi/contents", "static/favicons/..%5c..%5capi/contents"]
 
 
 def path_variants() -> list[str]:
@@ -193,7 +222,7 @@ def path_variants() -> list[str]:
 @pytest.mark.parametrize("group", ["listed", "generated"])
 def test_encoded_paths_never_reach_jupyter_through_a_public_location(workspace, group):
     reached = []
-    for path in ENCODED if group == "listed" else path_variants():
+    for path in ENCODED_PATHS if group == "listed" else path_variants():
         # Sent byte for byte: an HTTP library would resolve the dot segments itself.
         connection = http.client.HTTPConnection("127.0.0.1", workspace.host_port, timeout=30)
         connection.request("GET", workspace.base_url + path)
@@ -214,8 +243,17 @@ def test_encoded_paths_never_reach_jupyter_through_a_public_location(workspace, 
 
 def test_every_page_forbids_framing_by_other_sites(workspace, echo_app):
     session = log_in(workspace)
-    for path in ["", "lab", "login", "tools/desktop/vnc.html", "tools/netdata/", "tools/vscode/",
-                 "tools/tensorboard/", f"tools/port/{ECHO_PORT}/form", "api/workbench/status"]:
+    for path in [
+        "",
+        "lab",
+        "login",
+        "tools/desktop/vnc.html",
+        "tools/netdata/",
+        "tools/vscode/",
+        "tools/tensorboard/",
+        f"tools/port/{ECHO_PORT}/form",
+        "api/workbench/status",
+    ]:
         response = session.get(workspace.url + path, timeout=150)
         policies = response.headers.get("Content-Security-Policy", "")
         assert "frame-ancestors 'self'" in policies, (path, response.headers)
@@ -224,8 +262,9 @@ def test_every_page_forbids_framing_by_other_sites(workspace, echo_app):
 
 def test_cookies_are_samesite_lax(workspace):
     response = requests.get(workspace.url + f"?token={workspace.token}", timeout=30)
-    login_cookie = next(cookie for cookie in response.raw.headers.getlist("Set-Cookie")
-                        if cookie.startswith("username-"))
+    login_cookie = next(
+        cookie for cookie in response.raw.headers.getlist("Set-Cookie") if cookie.startswith("username-")
+    )
     assert "SameSite=Lax" in login_cookie and "HttpOnly" in login_cookie
     lab = requests.get(workspace.url + "lab", cookies=response.cookies, timeout=30)
     xsrf_cookie = next(cookie for cookie in lab.raw.headers.getlist("Set-Cookie") if cookie.startswith("_xsrf="))
@@ -235,14 +274,24 @@ def test_cookies_are_samesite_lax(workspace):
 def test_another_site_s_image_does_not_start_a_tool(workspaces, host_workspace):
     workspace = workspaces.start({"WORKSPACE_TOOLS_IDLE_TIMEOUT": "0"}, host_workspace)
     session = log_in(workspace)
-    embedded = session.get(workspace.url + "tools/tensorboard/", timeout=60, headers={
-        "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"})
+    embedded = session.get(
+        workspace.url + "tools/tensorboard/",
+        timeout=60,
+        headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"},
+    )
     assert embedded.status_code == 403 and "starts only from the workspace" in embedded.text
     assert tool_state(session.get(workspace.url + "api/workbench/status").json(), "tensorboard") == "IDLE"
     # The user following a link from elsewhere, or the workspace's own page, starts it.
-    followed = session.get(workspace.url + "tools/tensorboard/", timeout=60, headers={
-        "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document",
-        "Accept": "text/html"})
+    followed = session.get(
+        workspace.url + "tools/tensorboard/",
+        timeout=60,
+        headers={
+            "Sec-Fetch-Site": "cross-site",
+            "Sec-Fetch-Mode": "navigate",
+            "Sec-Fetch-Dest": "document",
+            "Accept": "text/html",
+        },
+    )
     assert followed.status_code == 503 and "Retry-After" in followed.headers
     wait_for_status(workspace, lambda status: tool_state(status, "tensorboard") == "RUNNING", 90)
 
@@ -254,12 +303,14 @@ def test_guessing_is_throttled_per_address_and_the_log_names_the_real_client(wor
         for number in range(300):
             where = ["api/workbench/status", f"lab?token=wrong-{number:04d}-guess-xyz", "tools/vscode/"][number % 3]
             headers = {"Authorization": f"token wrong-{number:04d}-guess-xyz"} if number % 3 != 1 else {}
-            statuses.append(session.get(workspace.url + where, headers=headers, timeout=30,
-                                        allow_redirects=False).status_code)
+            statuses.append(
+                session.get(workspace.url + where, headers=headers, timeout=30, allow_redirects=False).status_code
+            )
     assert set(statuses) <= {403, 429}
     assert statuses.count(429) >= 250, statuses
-    throttled = requests.get(workspace.url + "api/workbench/status", timeout=30,
-                             headers={"Authorization": "token yet-another-wrong-guess"})
+    throttled = requests.get(
+        workspace.url + "api/workbench/status", timeout=30, headers={"Authorization": "token yet-another-wrong-guess"}
+    )
     assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 0
     # The login form is throttled as well.
     browser = requests.Session()
@@ -268,7 +319,8 @@ def test_guessing_is_throttled_per_address_and_the_log_names_the_real_client(wor
     assert form.status_code == 429 and "too many failed logins" in form.text.lower()
     # The right token from another address works at once (here: a client inside the container, 127.0.0.1).
     inside = workspace.container.exec_run(
-        ["curl", "-s", "-H", f"Authorization: token {workspace.token}", "http://127.0.0.1:8080/api/workbench/status"])
+        ["curl", "-s", "-H", f"Authorization: token {workspace.token}", "http://127.0.0.1:8080/api/workbench/status"]
+    )
     assert b'"tools"' in inside.output, inside.output
     # Jupyter's log names the address it throttled: the client's, not nginx's loopback.
     workspace.wait_for_log(r"Failed login attempt from")
@@ -307,11 +359,20 @@ def test_tokens_shorter_than_16_characters_are_refused_at_start(workspaces, toke
 
 
 def test_without_authentication_only_allowed_host_names_are_served(workspaces, host_workspace):
-    workspace = workspaces.start({"AUTHENTICATE_VIA_JUPYTER": "false",
-                                  "WORKSPACE_ALLOWED_HOSTS": "ws.example.test, .corp.test"}, host_workspace)
+    workspace = workspaces.start(
+        {"AUTHENTICATE_VIA_JUPYTER": "false", "WORKSPACE_ALLOWED_HOSTS": "ws.example.test, .corp.test"}, host_workspace
+    )
     hostname = workspace.container.attrs["Config"]["Hostname"]
-    for host in ["localhost", "127.0.0.1", f"127.0.0.1:{workspace.host_port}", "[::1]:8080", "ws.example.test",
-                 "a.corp.test", "corp.test", hostname]:
+    for host in [
+        "localhost",
+        "127.0.0.1",
+        f"127.0.0.1:{workspace.host_port}",
+        "[::1]:8080",
+        "ws.example.test",
+        "a.corp.test",
+        "corp.test",
+        hostname,
+    ]:
         response = requests.get(workspace.url + "api/workbench/status", headers={"Host": host}, timeout=30)
         assert response.status_code == 200 and '"tools"' in response.text, (host, response.status_code)
     for host in ["rebind.evil.example", "rebind.evil.example:8080", "ws.example.test.evil.example", "10.0.0.1"]:

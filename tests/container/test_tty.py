@@ -1,5 +1,6 @@
 """`docker run -it` and `docker run -t`, the most common ways people try an image: the workspace runs the same with a
 terminal as without one, and Ctrl-C in that terminal stops it cleanly."""
+
 from __future__ import annotations
 
 import os
@@ -9,6 +10,7 @@ import threading
 import time
 import uuid
 
+import docker
 import pytest
 
 from workbench_client import Workspace, execute, open_every_tool
@@ -23,8 +25,9 @@ class Terminal:
 
     def __init__(self, args: list[str]):
         self.master, slave = pty.openpty()
-        self.process = subprocess.Popen(["docker", "run", *args], stdin=slave, stdout=slave, stderr=slave,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            ["docker", "run", *args], stdin=slave, stdout=slave, stderr=slave, start_new_session=True
+        )
         os.close(slave)
         self.output = bytearray()
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -55,7 +58,7 @@ def published_workspace(docker_client, name: str, timeout: float = 60) -> Worksp
     while True:
         try:
             return Workspace(docker_client.containers.get(name))
-        except Exception:  # not created yet, or its port not published yet
+        except (docker.errors.NotFound, KeyError, IndexError, TypeError):  # not created, or its port not published
             assert time.monotonic() < deadline, f"container {name} never came up"
             time.sleep(0.3)
 

@@ -1,6 +1,7 @@
 """An administrator's own JupyterHub, configured without reading deploy/: DockerSpawner with its defaults (no cmd: the
 image's CMD starts the workspace), the DummyAuthenticator and default_url = "/lab". JupyterLab and VS Code work
 through the hub."""
+
 from __future__ import annotations
 
 import pytest

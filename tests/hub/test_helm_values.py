@@ -2,6 +2,7 @@
 values.schema.json) cannot be fetched here, so its keys are checked against the chart's documented keys
 (z2jh_documented_values.yaml), and every JupyterHub, authenticator and KubeSpawner setting in it against the real
 classes, installed from PyPI in the test environment."""
+
 from __future__ import annotations
 
 import copy
@@ -32,8 +33,10 @@ def values() -> dict:
 
 def chart_errors(values: dict) -> list[str]:
     validator = jsonschema.Draft202012Validator(DOCUMENTED)
-    return [f"{'.'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}"
-            for error in validator.iter_errors(values)]
+    return [
+        f"{'.'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}"
+        for error in validator.iter_errors(values)
+    ]
 
 
 def setting_errors(class_name: str, settings: dict) -> list[str]:
@@ -69,8 +72,10 @@ def test_a_misspelt_or_mistyped_chart_key_is_caught(values):
 def test_hub_config_sets_real_settings_with_valid_values(values):
     for class_name, settings in values["hub"]["config"].items():
         assert setting_errors(class_name, settings) == []
-    assert values["hub"]["config"]["JupyterHub"]["authenticator_class"] == \
-        f"{NativeAuthenticator.__module__.partition('.')[0]}.{NativeAuthenticator.__name__}"
+    assert (
+        values["hub"]["config"]["JupyterHub"]["authenticator_class"]
+        == f"{NativeAuthenticator.__module__.partition('.')[0]}.{NativeAuthenticator.__name__}"
+    )
 
 
 def test_extra_config_runs_and_sets_real_kubespawner_settings(values):
@@ -102,8 +107,11 @@ def test_images_are_this_versions_flavors(values):
     image = values["singleuser"]["image"]
     assert image["tag"] == f"minimal-{version}"
     overrides = [profile.get("kubespawner_override", {}) for profile in values["singleuser"]["profileList"]]
-    assert [override.get("image") for override in overrides] == \
-        [None, f"{image['name']}:full-{version}", f"{image['name']}:gpu-{version}"]
+    assert [override.get("image") for override in overrides] == [
+        None,
+        f"{image['name']}:full-{version}",
+        f"{image['name']}:gpu-{version}",
+    ]
 
 
 def test_pod_user_and_mount_match_the_image(values):

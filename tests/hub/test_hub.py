@@ -1,6 +1,7 @@
 """Many users through a real JupyterHub (deploy/docker: JupyterHub, DockerSpawner, NativeAuthenticator,
 configurable-http-proxy): each user's every tool under /user/<name>/ through the hub's one public port and the hub's
 login, nobody else's, SSH over the websocket tunnel, and files that outlive the server."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,7 +17,7 @@ import websocket
 
 from browsers import ready_tile
 from hubs import browser_session
-from tool_pages import TOOL_PAGES
+from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES
 from workbench_client import execute, open_page_like_a_browser, start_kernel, wait_for_status, wait_for_tool
 
 pytestmark = pytest.mark.container
@@ -24,17 +25,26 @@ pytestmark = pytest.mark.container
 # What a signed-in user opens: the landing page, JupyterLab and every tool's own page.
 PAGES = {"landing": ("", "<title>Workbench</title>"), **TOOL_PAGES}
 # Websockets of the tools (path under the user's prefix, subprotocols).
-SOCKETS = {"desktop": ("tools/desktop/websockify", ["binary"]), "ssh": ("tools/ssh", None),
-           "vscode": (f"tools/vscode/?reconnectionToken={uuid.uuid4()}&reconnection=false&skipWebSocketFrames=false",
-                      None)}
+SOCKETS = {
+    "desktop": ("tools/desktop/websockify", ["binary"]),
+    "ssh": ("tools/ssh", None),
+    "vscode": (f"tools/vscode/?reconnectionToken={uuid.uuid4()}&reconnection=false&skipWebSocketFrames=false", None),
+}
 
 
-def open_socket(hub, owner, path: str, subprotocols=None, token: str | None = None, cookies=None,
-                origin: str | None = None):
+def open_socket(
+    hub, owner, path: str, subprotocols=None, token: str | None = None, cookies=None, origin: str | None = None
+):
     headers = [f"Authorization: token {token}"] if token else []
     cookie = "; ".join(f"{name}={value}" for name, value in (cookies or {}).items()) or None
-    return websocket.create_connection(hub.user_server(owner).ws_url(path), header=headers, cookie=cookie,
-                                       origin=origin or hub.url, subprotocols=subprotocols, timeout=30)
+    return websocket.create_connection(
+        hub.user_server(owner).ws_url(path),
+        header=headers,
+        cookie=cookie,
+        origin=origin or hub.url,
+        subprotocols=subprotocols,
+        timeout=30,
+    )
 
 
 def user_cookies(hub, user) -> dict:
@@ -54,25 +64,32 @@ def test_each_user_reaches_every_tool_under_their_prefix_after_the_hub_login(hub
         response = open_page_like_a_browser(user.session, hub.user_url(user) + path)
         assert response.status_code == 200 and text in response.text, (name, response.url, response.text[:300])
         assert response.url.startswith(hub.user_url(user))
-    status = wait_for_status(server, lambda status: all(tool["state"] == "RUNNING" for tool in status["tools"]),
-                             timeout=120)
+    status = wait_for_status(
+        server, lambda status: all(tool["state"] == "RUNNING" for tool in status["tools"]), timeout=120
+    )
     assert status["base_url"] == f"/user/{user.name}/"
     # A kernel runs code in this user's own container, over the kernel websocket through the hub's proxy.
-    output = execute(server, "import os, socket; print(os.environ['JUPYTERHUB_USER'], socket.gethostname())",
-                     headers=server.auth_headers())
+    output = execute(
+        server,
+        "import os, socket; print(os.environ['JUPYTERHUB_USER'], socket.gethostname())",
+        headers=server.auth_headers(),
+    )
     assert output.split() == [user.name, hub.user_container(user).id[:12]]
     # A tool's scripts and fetches carry the cookie but no XSRF token (Sec-Fetch-Mode other than navigate): the
     # front door lets them through, as jupyter-server-proxy does; Jupyter's own API still asks for the token.
     subresource = {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Site": "same-origin", "Accept": "*/*"}
-    tool_page = user.session.get(hub.user_url(user) + "tools/tensorboard/", headers=subresource, timeout=30,
-                                 allow_redirects=False)
+    tool_page = user.session.get(
+        hub.user_url(user) + "tools/tensorboard/", headers=subresource, timeout=30, allow_redirects=False
+    )
     assert tool_page.status_code == 200 and PAGES["tensorboard"][1] in tool_page.text
-    api_without_xsrf = user.session.get(hub.user_url(user) + "api/workbench/status", headers=subresource,
-                                        timeout=30, allow_redirects=False)
+    api_without_xsrf = user.session.get(
+        hub.user_url(user) + "api/workbench/status", headers=subresource, timeout=30, allow_redirects=False
+    )
     assert api_without_xsrf.status_code == 403
     xsrf = user.session.cookies.get("_xsrf", path=f"/user/{user.name}/")
-    api_with_xsrf = user.session.get(hub.user_url(user) + "api/workbench/status", timeout=30,
-                                     headers={**subresource, "X-XSRFToken": xsrf})
+    api_with_xsrf = user.session.get(
+        hub.user_url(user) + "api/workbench/status", timeout=30, headers={**subresource, "X-XSRFToken": xsrf}
+    )
     assert api_with_xsrf.status_code == 200 and api_with_xsrf.json()["base_url"] == f"/user/{user.name}/"
     # The desktop's websocket, opened the way noVNC opens it: with the browser's cookies.
     channel = open_socket(hub, user, *SOCKETS["desktop"], cookies=user_cookies(hub, user))
@@ -87,8 +104,9 @@ def test_landing_page_tells_hub_users_to_use_a_hub_token_for_ssh(hub, alice):
     assert info["transport"] == "websocket" and info["hub_token_url"] == "/hub/token"
     # The browser came with the hub's cookie: the server has no token of the user's to hand out.
     assert info["token"] == ""
-    refused = requests.get(hub.user_url(alice) + "api/workbench/ssh/setup", cookies=user_cookies(hub, alice),
-                           timeout=30)
+    refused = requests.get(
+        hub.user_url(alice) + "api/workbench/ssh/setup", cookies=user_cookies(hub, alice), timeout=30
+    )
     assert refused.status_code == 400 and "hub API token" in refused.text
 
 
@@ -152,13 +170,20 @@ class SshClient:
 
     def setup(self) -> subprocess.CompletedProcess:
         """The landing page's command, with the hub token the user made on the hub's token page."""
-        command = (f'curl -fsS -H "Authorization: token {self.user.token}" '
-                   f'"{self.hub.user_url(self.user)}api/workbench/ssh/setup" | sh')
+        command = (
+            f'curl -fsS -H "Authorization: token {self.user.token}" '
+            f'"{self.hub.user_url(self.user)}api/workbench/ssh/setup" | sh'
+        )
         return subprocess.run(["sh", "-c", command], env=self.env, capture_output=True, text=True, timeout=120)
 
     def ssh(self, *arguments: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["ssh", "-F", str(self.home / ".ssh" / "config"), "-o", "ControlMaster=no",
-                               *arguments], env=self.env, capture_output=True, text=True, timeout=90)
+        return subprocess.run(
+            ["ssh", "-F", str(self.home / ".ssh" / "config"), "-o", "ControlMaster=no", *arguments],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
 
 
 @pytest.fixture
@@ -178,19 +203,43 @@ def test_ssh_over_the_websocket_reaches_the_users_own_workspace_only(hub, alice,
     proxy = f"python3 {ssh_dir / 'workbench-ssh-proxy'} {hub.user_server(bob).ws_url('tools/ssh')}"
     # Alice's hub token at Bob's door: the hub refuses it before SSH begins.
     token_file = ssh_dir / f"{alice_ssh.alias}.token"
-    with_alices_token = alice_ssh.ssh("-o", f"ProxyCommand={proxy} --token-file {token_file}", "-i", str(key),
-                                      "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no",
-                                      "-o", "BatchMode=yes", "-o", f"UserKnownHostsFile={ssh_dir / 'bob_hosts'}",
-                                      "jovyan@bob", "hostname")
+    with_alices_token = alice_ssh.ssh(
+        "-o",
+        f"ProxyCommand={proxy} --token-file {token_file}",
+        "-i",
+        str(key),
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        f"UserKnownHostsFile={ssh_dir / 'bob_hosts'}",
+        "jovyan@bob",
+        "hostname",
+    )
     assert with_alices_token.returncode != 0
     assert "403 Forbidden" in with_alices_token.stderr, with_alices_token.stderr
     # Past the hub with Bob's token, Alice's key still does not open Bob's workspace.
     bobs_token = ssh_dir / "bob.token"
     bobs_token.write_text(bob.token)
-    with_alices_key = alice_ssh.ssh("-o", f"ProxyCommand={proxy} --token-file {bobs_token}", "-i", str(key),
-                                    "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no",
-                                    "-o", "BatchMode=yes", "-o", f"UserKnownHostsFile={ssh_dir / 'bob_hosts'}",
-                                    "jovyan@bob", "hostname")
+    with_alices_key = alice_ssh.ssh(
+        "-o",
+        f"ProxyCommand={proxy} --token-file {bobs_token}",
+        "-i",
+        str(key),
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        f"UserKnownHostsFile={ssh_dir / 'bob_hosts'}",
+        "jovyan@bob",
+        "hostname",
+    )
     assert with_alices_key.returncode == 255 and "Permission denied (publickey)" in with_alices_key.stderr
 
 
@@ -198,12 +247,19 @@ def test_sftp_over_the_websocket_writes_into_the_workspace(hub, alice, alice_ssh
     payload = os.urandom(3 * 1024 * 1024)
     local = alice_ssh.home / "upload.bin"
     local.write_bytes(payload)
-    result = subprocess.run(["sftp", "-F", str(alice_ssh.home / ".ssh" / "config"), "-b", "-", alice_ssh.alias],
-                            input=f"put {local} /workspace/upload.bin\n", env=alice_ssh.env, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        ["sftp", "-F", str(alice_ssh.home / ".ssh" / "config"), "-b", "-", alice_ssh.alias],
+        input=f"put {local} /workspace/upload.bin\n",
+        env=alice_ssh.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
-    digest = execute(hub.user_server(alice), "import hashlib; print(hashlib.sha256(open('/workspace/upload.bin', "
-                                             "'rb').read()).hexdigest())")
+    digest = execute(
+        hub.user_server(alice),
+        "import hashlib; print(hashlib.sha256(open('/workspace/upload.bin', 'rb').read()).hexdigest())",
+    )
     assert digest.strip() == hashlib.sha256(payload).hexdigest()
 
 
@@ -212,8 +268,9 @@ def test_stopping_and_restarting_from_the_hub_keeps_the_workspace(hub, alice, al
     content = uuid.uuid4().hex
     execute(server, f"open('/workspace/kept.txt', 'w').write({content!r})")
     # A setting in the home, as a user makes it in a terminal.
-    execute(server, "import subprocess; subprocess.run(['git', 'config', '--global', 'user.name', 'Alice L.'], "
-                    "check=True)")
+    execute(
+        server, "import subprocess; subprocess.run(['git', 'config', '--global', 'user.name', 'Alice L.'], check=True)"
+    )
     first_container = hub.user_container(alice).id
     hub.stop_server(alice)
     # DockerSpawner removes the container once it has stopped, which on a busy machine lags the hub's answer.
@@ -224,8 +281,14 @@ def test_stopping_and_restarting_from_the_hub_keeps_the_workspace(hub, alice, al
     hub.start_server(alice)
     assert hub.user_container(alice).id != first_container
     assert execute(server, "print(open('/workspace/kept.txt').read())").strip() == content
-    assert execute(server, "import subprocess; print(subprocess.run(['git', 'config', '--global', 'user.name'], "
-                           "capture_output=True, text=True).stdout, end='')") == "Alice L.\n"
+    assert (
+        execute(
+            server,
+            "import subprocess; print(subprocess.run(['git', 'config', '--global', 'user.name'], "
+            "capture_output=True, text=True).stdout, end='')",
+        )
+        == "Alice L.\n"
+    )
     # The SSH host keys live in /workspace too: the pinned entry still connects to the new container.
     result = alice_ssh.ssh(alice_ssh.alias, "hostname")
     assert result.returncode == 0, result.stderr
@@ -244,7 +307,7 @@ def test_browser_signs_in_at_the_hub_and_sees_the_workspace_landing_page(hub, al
     assert stopped.exit_code == 0, stopped.output
     page.goto(hub.user_url(alice))
     page.wait_for_selector('.tile[data-tool="lab"] .state[data-state="RUNNING"]', timeout=120_000)
-    for tool in ("vscode", "desktop", "tensorboard", "netdata"):
+    for tool in ON_DEMAND_TOOLS:
         page.wait_for_selector(ready_tile(tool), timeout=120_000)
     assert page.url == hub.user_url(alice)
     # The SSH section asks for a hub token and links to the hub's token page.
@@ -256,8 +319,14 @@ def test_browser_signs_in_at_the_hub_and_sees_the_workspace_landing_page(hub, al
     # The new tab shows the starting page, which asks for the tool's state (with the XSRF token a hub wants) and
     # turns into VS Code. VS Code then loads hundreds of scripts and styles: all pass the door on the hub's cookie.
     starting_pages = []
-    page.context.on("response", lambda response: starting_pages.append(response.url) if response.status == 503
-                    and response.request.resource_type == "document" else None)
+    page.context.on(
+        "response",
+        lambda response: (
+            starting_pages.append(response.url)
+            if response.status == 503 and response.request.resource_type == "document"
+            else None
+        ),
+    )
     with page.context.expect_page() as opened:
         page.click('.tile[data-tool="vscode"]')
     vscode = opened.value

@@ -1,4 +1,5 @@
 """The token guesser's budget: a burst of failures, then one more per leak period, per client address."""
+
 from workbench.guesses import Guesses
 
 

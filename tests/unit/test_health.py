@@ -1,4 +1,5 @@
 """The health probe against real sockets on this machine: an answering server, a refused port, an error page."""
+
 import asyncio
 import http.server
 import socket
@@ -43,8 +44,17 @@ def probe(checked: tools.Tool) -> bool:
 
 
 def tool(port: int, health_path: str) -> tools.Tool:
-    return tools.Tool("t", "T", "", "", "tools/t/", programs=(tools.Program("t", "true"),), port=port,
-                      strip_path=True, health=health_path)
+    return tools.Tool(
+        "t",
+        "T",
+        "",
+        "",
+        "tools/t/",
+        programs=(tools.Program("t", "true"),),
+        port=port,
+        strip_path=True,
+        health=health_path,
+    )
 
 
 def test_a_tool_that_answers_is_healthy(server_port):

@@ -1,13 +1,23 @@
 """The image's default settings meet the user's own: what the user set or removed stays theirs, a default they never
 changed follows the image, and a file the workspace cannot read as JSON is left alone."""
+
 import json
 
 from workbench.home import merge_json_defaults
 
-OLD_IMAGE = {"workbench.colorTheme": "Default Dark Modern", "telemetry.telemetryLevel": "off",
-             "workbench.startupEditor": "none", "update.mode": "none"}
-NEW_IMAGE = {"workbench.colorTheme": "Default Dark Modern", "telemetry.telemetryLevel": "off",
-             "workbench.startupEditor": "welcomePage", "update.mode": "none", "editor.minimap.enabled": False}
+OLD_IMAGE = {
+    "workbench.colorTheme": "Default Dark Modern",
+    "telemetry.telemetryLevel": "off",
+    "workbench.startupEditor": "none",
+    "update.mode": "none",
+}
+NEW_IMAGE = {
+    "workbench.colorTheme": "Default Dark Modern",
+    "telemetry.telemetryLevel": "off",
+    "workbench.startupEditor": "welcomePage",
+    "update.mode": "none",
+    "editor.minimap.enabled": False,
+}
 
 
 def start(tmp_path, image_defaults, settings_text=None):
@@ -33,9 +43,12 @@ def test_an_upgrade_keeps_the_users_values_and_brings_new_and_untouched_defaults
     settings.write_text(json.dumps(mine))
     start(tmp_path, NEW_IMAGE)
     assert json.loads(settings.read_text()) == {
-        "workbench.colorTheme": "Default Light Modern", "telemetry.telemetryLevel": "off",
+        "workbench.colorTheme": "Default Light Modern",
+        "telemetry.telemetryLevel": "off",
         "workbench.startupEditor": "welcomePage",  # never changed by the user: the new image's value
-        "editor.fontSize": 15, "editor.minimap.enabled": False}  # new in the image
+        "editor.fontSize": 15,
+        "editor.minimap.enabled": False,
+    }  # new in the image
 
 
 def test_settings_the_user_never_touched_are_not_rewritten(tmp_path):

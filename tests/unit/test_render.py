@@ -1,7 +1,10 @@
 """Rendering: the configuration nginx, Jupyter and supervisord get (the image's own nginx checks it too:
 tests/container/test_rendered_configs.py)."""
+
 import ast
 import re
+import shutil
+import subprocess
 
 import pytest
 
@@ -27,8 +30,8 @@ def test_jupyter_config_is_valid_python_with_the_settings(variant):
 
 
 def locations(text: str) -> dict[str, str]:
-    server = text[text.index("    server {"):]
-    assert "auth_request /.workbench/auth;" in server[:server.index("        location")]
+    server = text[text.index("    server {") :]
+    assert "auth_request /.workbench/auth;" in server[: server.index("        location")]
     return dict(re.findall(r"^        location (.+?) \{\n(.*?)^        \}", server, re.M | re.S))
 
 
@@ -38,8 +41,12 @@ def unauthenticated(blocks: dict[str, str]) -> list[str]:
 
 # nginx's own answers, reached only by its internal redirects: a request from another origin, a throttled guesser,
 # and what it says while Jupyter cannot answer the auth check.
-OWN_ANSWERS = ["= /.workbench/foreign-origin", "= /.workbench/too-many-guesses", "= /.workbench/starting.html",
-               "= /.workbench/starting.json"]
+OWN_ANSWERS = [
+    "= /.workbench/foreign-origin",
+    "= /.workbench/too-many-guesses",
+    "= /.workbench/starting.html",
+    "= /.workbench/starting.json",
+]
 REFUSERS = ["@jupyter_unavailable", "@guessing_throttled", "@auth_refused"]
 # Public, so taking only paths that are what nginx matched.
 PLAIN_PATHS_ONLY = "if ($path_is_plain = 0) {"
@@ -49,13 +56,33 @@ def test_nginx_config_authenticates_by_default_and_opens_only_health_and_login()
     blocks = locations(render.render("nginx.conf.j2", load({"WORKSPACE_BASE_URL": "/p"})))
     assert all("internal;" in blocks[page] for page in OWN_ANSWERS + ["= /.workbench/auth"])
     assert unauthenticated(blocks) == [
-        "= /.workbench/auth", *OWN_ANSWERS, "@denied", "= /p/healthz", "@unhealthy", "= /p/api",
-        r"~ ^/p/(login|logout)$", r"~ ^/p/static/(style/|logo/|favicons/|favicon\.ico)", "= /p", "= /", "/"]
+        "= /.workbench/auth",
+        *OWN_ANSWERS,
+        "@denied",
+        "= /p/healthz",
+        "@unhealthy",
+        "= /p/api",
+        r"~ ^/p/(login|logout)$",
+        r"~ ^/p/static/(style/|logo/|favicons/|favicon\.ico)",
+        "= /p",
+        "= /",
+        "/",
+    ]
     # Those that hand a request to Jupyter without the check take only plain paths.
     assert [where for where in unauthenticated(blocks) if "proxy_pass http://jupyter;" in blocks[where]] == [
-        "= /p/api", r"~ ^/p/(login|logout)$", r"~ ^/p/static/(style/|logo/|favicons/|favicon\.ico)"]
-    assert all(PLAIN_PATHS_ONLY in blocks[where] for where in (
-        "= /p/healthz", "= /p/api", r"~ ^/p/(login|logout)$", r"~ ^/p/static/(style/|logo/|favicons/|favicon\.ico)"))
+        "= /p/api",
+        r"~ ^/p/(login|logout)$",
+        r"~ ^/p/static/(style/|logo/|favicons/|favicon\.ico)",
+    ]
+    assert all(
+        PLAIN_PATHS_ONLY in blocks[where]
+        for where in (
+            "= /p/healthz",
+            "= /p/api",
+            r"~ ^/p/(login|logout)$",
+            r"~ ^/p/static/(style/|logo/|favicons/|favicon\.ico)",
+        )
+    )
     # Outside the base path: the bare root and /p redirect to /p/, everything else is 404.
     assert blocks["/"].strip().endswith("return 404;")
     assert "return 302 /p/;" in blocks["= /"]
@@ -66,10 +93,18 @@ def test_nginx_config_authenticates_by_default_and_opens_only_health_and_login()
 def test_nginx_config_with_a_hub_opens_only_the_oauth_handshake():
     blocks = locations(render.render("nginx.conf.j2", load(VARIANTS["hub"])))
     assert unauthenticated(blocks) == [
-        "= /.workbench/auth", *OWN_ANSWERS, "@denied", "= /user/alice/healthz", "@unhealthy",
+        "= /.workbench/auth",
+        *OWN_ANSWERS,
+        "@denied",
+        "= /user/alice/healthz",
+        "@unhealthy",
         "= /user/alice/api",
         r"~ ^/user/alice/(api/workbench/login|oauth_callback|logout)$",
-        r"~ ^/user/alice/static/(style/|logo/|favicons/|favicon\.ico)", "= /user/alice", "= /", "/"]
+        r"~ ^/user/alice/static/(style/|logo/|favicons/|favicon\.ico)",
+        "= /user/alice",
+        "= /",
+        "/",
+    ]
     assert "return 302 /user/alice/api/workbench/login?next=$raw_path;" in blocks["@denied"]
 
 
@@ -110,3 +145,22 @@ def test_program_names_are_unique_and_ports_distinct():
     assert len(names) == len(set(names)) and "jupyter" not in names and "nginx" not in names
     ports = [declared.port for declared in tools.with_programs()] + [tools.VNC_PORT]
     assert len(ports) == len(set(ports))
+
+
+@pytest.mark.parametrize("transport", ["direct", "websocket"])
+def test_the_ssh_setup_script_passes_shellcheck(transport):
+    if not shutil.which("shellcheck"):
+        pytest.skip("ShellCheck is not installed (python3 build.py test installs it)")
+    script = render.ssh_setup_script(
+        alias="workbench-h-8080",
+        url="https://h:8080/",
+        token="t" * 24,
+        host="h",
+        port=8080,
+        user="jovyan",
+        host_keys=["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA== host"],
+        transport=transport,
+        tls_pin="-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+    )
+    checked = subprocess.run(["shellcheck", "-s", "sh", "-"], input=script, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout

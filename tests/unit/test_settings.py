@@ -1,14 +1,21 @@
 """The environment contract: good values parse, every bad value names its variable and what is allowed."""
+
 import pytest
 
+from render_variants import SPAWNED
 from workbench.settings import ConfigError, load
 
 
 def test_defaults_generate_a_token_and_serve_at_root_on_8080():
     settings = load({})
     assert settings.token_generated and len(settings.token) >= 32
-    assert (settings.base_url, settings.port, settings.nb_user, settings.nb_uid, settings.nb_gid) == \
-        ("/", 8080, "jovyan", 1000, 100)
+    assert (settings.base_url, settings.port, settings.nb_user, settings.nb_uid, settings.nb_gid) == (
+        "/",
+        8080,
+        "jovyan",
+        1000,
+        100,
+    )
     assert settings.grant_sudo
     assert settings.login_url() == f"http://localhost:8080/?token={settings.token}"
 
@@ -29,12 +36,17 @@ def test_a_given_token_is_used_and_not_printed_in_the_login_url():
     assert "token" not in settings.login_url()
 
 
-@pytest.mark.parametrize("env, message", [
-    ({"WORKSPACE_SSL_ENABLED": "true", "WORKSPACE_SSL_CERT": "/c.pem"}, "must come with WORKSPACE_SSL_KEY"),
-    ({"WORKSPACE_SSL_ENABLED": "true", "WORKSPACE_SSL_KEY": "/k.pem"}, "must come with WORKSPACE_SSL_CERT"),
-    ({"WORKSPACE_SSL_ENABLED": "true", "WORKSPACE_SSL_CERT": "c.pem", "WORKSPACE_SSL_KEY": "/k.pem"},
-     "must be the absolute path of a PEM file"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"WORKSPACE_SSL_ENABLED": "true", "WORKSPACE_SSL_CERT": "/c.pem"}, "must come with WORKSPACE_SSL_KEY"),
+        ({"WORKSPACE_SSL_ENABLED": "true", "WORKSPACE_SSL_KEY": "/k.pem"}, "must come with WORKSPACE_SSL_CERT"),
+        (
+            {"WORKSPACE_SSL_ENABLED": "true", "WORKSPACE_SSL_CERT": "c.pem", "WORKSPACE_SSL_KEY": "/k.pem"},
+            "must be the absolute path of a PEM file",
+        ),
+    ],
+)
 def test_a_certificate_needs_its_key_and_absolute_paths(env, message):
     with pytest.raises(ConfigError, match=message):
         load(env)
@@ -52,16 +64,23 @@ def test_the_hosts_answered_are_any_with_a_token_and_only_local_ones_without():
     own = ("c0ffee123456",)
     assert load({}).answered_hosts(own) == ()
     assert load({"AUTHENTICATE_VIA_JUPYTER": "false"}).answered_hosts(own) == (
-        "localhost", "127.0.0.1", "[::1]", "c0ffee123456")
-    added = load({"AUTHENTICATE_VIA_JUPYTER": "false", "WORKSPACE_ALLOWED_HOSTS": " WS.Example.com,.corp.test,[fe80::1]"})
+        "localhost",
+        "127.0.0.1",
+        "[::1]",
+        "c0ffee123456",
+    )
+    added = load(
+        {"AUTHENTICATE_VIA_JUPYTER": "false", "WORKSPACE_ALLOWED_HOSTS": " WS.Example.com,.corp.test,[fe80::1]"}
+    )
     assert added.answered_hosts(own)[-3:] == ("ws.example.com", ".corp.test", "[fe80::1]")
     assert load({"AUTHENTICATE_VIA_JUPYTER": "false", "WORKSPACE_ALLOWED_HOSTS": "*"}).answered_hosts(own) == ()
     # Set with a token, the list is enforced too.
     assert "ws.example.com" in load({"WORKSPACE_ALLOWED_HOSTS": "ws.example.com"}).answered_hosts(own)
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("/", "/"), ("/ws", "/ws/"), ("/team/ws/", "/team/ws/"), ("/user/a.b@c", "/user/a.b@c/")])
+@pytest.mark.parametrize(
+    "raw, expected", [("/", "/"), ("/ws", "/ws/"), ("/team/ws/", "/team/ws/"), ("/user/a.b@c", "/user/a.b@c/")]
+)
 def test_base_url_is_normalised_with_a_trailing_slash(raw, expected):
     settings = load({"WORKSPACE_BASE_URL": raw, "WORKSPACE_PORT": "9000"})
     assert settings.base_url == expected
@@ -69,35 +88,81 @@ def test_base_url_is_normalised_with_a_trailing_slash(raw, expected):
 
 
 BAD_VALUES = [
-    ("AUTHENTICATE_VIA_JUPYTER", ""), ("AUTHENTICATE_VIA_JUPYTER", "yes"), ("AUTHENTICATE_VIA_JUPYTER", "0"),
-    ("AUTHENTICATE_VIA_JUPYTER", "short"), ("AUTHENTICATE_VIA_JUPYTER", "has space in it"),
-    ("AUTHENTICATE_VIA_JUPYTER", "amp&ersand-token"), ("AUTHENTICATE_VIA_JUPYTER", "password"),
-    ("AUTHENTICATE_VIA_JUPYTER", "12345678"), ("AUTHENTICATE_VIA_JUPYTER", "fifteen-chars-x"),
-    ("WORKSPACE_ALLOWED_HOSTS", "evil.example/path"), ("WORKSPACE_ALLOWED_HOSTS", "a b"),
-    ("WORKSPACE_ALLOWED_HOSTS", "host:8080"), ("WORKSPACE_ALLOWED_HOSTS", "-lead.example"),
-    ("WORKSPACE_ALLOWED_HOSTS", "*.*.example"), ("WORKSPACE_ALLOWED_HOSTS", "a;b"),
-    ("WORKSPACE_SSL_ENABLED", "sometimes"), ("WORKSPACE_SSL_CERT", "/certs/cert.pem"),
+    ("AUTHENTICATE_VIA_JUPYTER", ""),
+    ("AUTHENTICATE_VIA_JUPYTER", "yes"),
+    ("AUTHENTICATE_VIA_JUPYTER", "0"),
+    ("AUTHENTICATE_VIA_JUPYTER", "short"),
+    ("AUTHENTICATE_VIA_JUPYTER", "has space in it"),
+    ("AUTHENTICATE_VIA_JUPYTER", "amp&ersand-token"),
+    ("AUTHENTICATE_VIA_JUPYTER", "password"),
+    ("AUTHENTICATE_VIA_JUPYTER", "12345678"),
+    ("AUTHENTICATE_VIA_JUPYTER", "fifteen-chars-x"),
+    ("WORKSPACE_ALLOWED_HOSTS", "evil.example/path"),
+    ("WORKSPACE_ALLOWED_HOSTS", "a b"),
+    ("WORKSPACE_ALLOWED_HOSTS", "host:8080"),
+    ("WORKSPACE_ALLOWED_HOSTS", "-lead.example"),
+    ("WORKSPACE_ALLOWED_HOSTS", "*.*.example"),
+    ("WORKSPACE_ALLOWED_HOSTS", "a;b"),
+    ("WORKSPACE_SSL_ENABLED", "sometimes"),
+    ("WORKSPACE_SSL_CERT", "/certs/cert.pem"),
     ("WORKSPACE_SSL_KEY", "/certs/key.pem"),
-    ("WORKSPACE_BASE_URL", ""), ("WORKSPACE_BASE_URL", "ws"), ("WORKSPACE_BASE_URL", "/a//b"),
-    ("WORKSPACE_BASE_URL", "/a/../b"), ("WORKSPACE_BASE_URL", "/a b"), ("WORKSPACE_BASE_URL", "/a?b"),
+    ("WORKSPACE_BASE_URL", ""),
+    ("WORKSPACE_BASE_URL", "ws"),
+    ("WORKSPACE_BASE_URL", "/a//b"),
+    ("WORKSPACE_BASE_URL", "/a/../b"),
+    ("WORKSPACE_BASE_URL", "/a b"),
+    ("WORKSPACE_BASE_URL", "/a?b"),
     ("WORKSPACE_BASE_URL", "/" + "x" * 250),
-    ("WORKSPACE_PORT", "0"), ("WORKSPACE_PORT", "65536"), ("WORKSPACE_PORT", "-1"), ("WORKSPACE_PORT", "80a"),
+    ("WORKSPACE_PORT", "0"),
+    ("WORKSPACE_PORT", "65536"),
+    ("WORKSPACE_PORT", "-1"),
+    ("WORKSPACE_PORT", "80a"),
     ("WORKSPACE_PORT", ""),
-    ("NB_USER", "root"), ("NB_USER", "Alice"), ("NB_USER", "1abc"), ("NB_USER", "a" * 33), ("NB_USER", ""),
-    ("NB_UID", "0"), ("NB_UID", "abc"), ("NB_UID", "-5"), ("NB_UID", "99999999999"),
-    ("NB_GID", "0"), ("NB_GID", "users"),
-    ("GRANT_SUDO", "maybe"), ("GRANT_SUDO", ""),
-    ("TENSORBOARD_LOGDIR", "logs"), ("TENSORBOARD_LOGDIR", "/workspace/../etc"), ("TENSORBOARD_LOGDIR", "/a\nb"),
-    ("VNC_RESOLUTION", "1600"), ("VNC_RESOLUTION", "1600X900"), ("VNC_RESOLUTION", "100x100"),
-    ("VNC_RESOLUTION", "9000x900"), ("VNC_RESOLUTION", "1600x900x24"), ("VNC_RESOLUTION", ""),
-    ("WORKSPACE_TOOLS_START", "lazy"), ("WORKSPACE_TOOLS_START", "On-Demand"), ("WORKSPACE_TOOLS_START", ""),
-    ("WORKSPACE_TOOLS_IDLE_TIMEOUT", "-1"), ("WORKSPACE_TOOLS_IDLE_TIMEOUT", "1h"),
-    ("WORKSPACE_TOOLS_IDLE_TIMEOUT", "86401"), ("WORKSPACE_TOOLS_IDLE_TIMEOUT", ""),
-    ("JUPYTER_PORT", "70000"), ("JUPYTER_PORT", "8888a"),
-    ("NB_GROUP", "Data Team"), ("NB_GROUP", "root"), ("NB_UMASK", "0x22"), ("NB_UMASK", "999"), ("NB_UMASK", "22"),
-    ("CHOWN_HOME", "sometimes"), ("CHOWN_HOME_OPTS", "-R; rm -rf /"), ("CHOWN_HOME_OPTS", "--reference=/etc"),
-    ("CHOWN_EXTRA", "data"), ("CHOWN_EXTRA", "/data,../etc"), ("CHOWN_EXTRA_OPTS", "-Z"),
-    ("JUPYTER_ENV_VARS_TO_UNSET", "A B"), ("JUPYTER_ENV_VARS_TO_UNSET", "SECRET,1X"), ("NOTEBOOK_ARGS", "'unclosed"),
+    ("NB_USER", "root"),
+    ("NB_USER", "Alice"),
+    ("NB_USER", "1abc"),
+    ("NB_USER", "a" * 33),
+    ("NB_USER", ""),
+    ("NB_UID", "0"),
+    ("NB_UID", "abc"),
+    ("NB_UID", "-5"),
+    ("NB_UID", "99999999999"),
+    ("NB_GID", "0"),
+    ("NB_GID", "users"),
+    ("GRANT_SUDO", "maybe"),
+    ("GRANT_SUDO", ""),
+    ("TENSORBOARD_LOGDIR", "logs"),
+    ("TENSORBOARD_LOGDIR", "/workspace/../etc"),
+    ("TENSORBOARD_LOGDIR", "/a\nb"),
+    ("VNC_RESOLUTION", "1600"),
+    ("VNC_RESOLUTION", "1600X900"),
+    ("VNC_RESOLUTION", "100x100"),
+    ("VNC_RESOLUTION", "9000x900"),
+    ("VNC_RESOLUTION", "1600x900x24"),
+    ("VNC_RESOLUTION", ""),
+    ("WORKSPACE_TOOLS_START", "lazy"),
+    ("WORKSPACE_TOOLS_START", "On-Demand"),
+    ("WORKSPACE_TOOLS_START", ""),
+    ("WORKSPACE_TOOLS_IDLE_TIMEOUT", "-1"),
+    ("WORKSPACE_TOOLS_IDLE_TIMEOUT", "1h"),
+    ("WORKSPACE_TOOLS_IDLE_TIMEOUT", "86401"),
+    ("WORKSPACE_TOOLS_IDLE_TIMEOUT", ""),
+    ("JUPYTER_PORT", "70000"),
+    ("JUPYTER_PORT", "8888a"),
+    ("NB_GROUP", "Data Team"),
+    ("NB_GROUP", "root"),
+    ("NB_UMASK", "0x22"),
+    ("NB_UMASK", "999"),
+    ("NB_UMASK", "22"),
+    ("CHOWN_HOME", "sometimes"),
+    ("CHOWN_HOME_OPTS", "-R; rm -rf /"),
+    ("CHOWN_HOME_OPTS", "--reference=/etc"),
+    ("CHOWN_EXTRA", "data"),
+    ("CHOWN_EXTRA", "/data,../etc"),
+    ("CHOWN_EXTRA_OPTS", "-Z"),
+    ("JUPYTER_ENV_VARS_TO_UNSET", "A B"),
+    ("JUPYTER_ENV_VARS_TO_UNSET", "SECRET,1X"),
+    ("NOTEBOOK_ARGS", "'unclosed"),
 ]
 
 
@@ -132,12 +197,6 @@ def test_tools_can_start_with_the_container_and_never_stop(start, timeout):
     assert (settings.tools_at_start, settings.tools_idle_timeout) == (start == "at-start", int(timeout))
 
 
-# What DockerSpawner and KubeSpawner set for a user's server.
-SPAWNED = {"JUPYTERHUB_API_TOKEN": "secret", "JUPYTERHUB_USER": "alice", "JUPYTERHUB_BASE_URL": "/",
-           "JUPYTERHUB_SERVICE_PREFIX": "/user/alice/", "JUPYTERHUB_SERVICE_URL": "http://0.0.0.0:8888/user/alice/",
-           "JUPYTERHUB_API_URL": "http://jupyterhub:8081/hub/api"}
-
-
 def test_a_spawner_decides_the_prefix_the_port_and_the_login():
     settings = load(SPAWNED)
     assert (settings.base_url, settings.port, settings.token) == ("/user/alice/", 8888, None)
@@ -145,20 +204,25 @@ def test_a_spawner_decides_the_prefix_the_port_and_the_login():
     assert settings.healthz_url() == "http://127.0.0.1:8888/user/alice/healthz"
 
 
-@pytest.mark.parametrize("variable", ["AUTHENTICATE_VIA_JUPYTER", "WORKSPACE_BASE_URL", "WORKSPACE_PORT",
-                                      "JUPYTER_PORT", "WORKSPACE_SSL_ENABLED"])
+@pytest.mark.parametrize(
+    "variable",
+    ["AUTHENTICATE_VIA_JUPYTER", "WORKSPACE_BASE_URL", "WORKSPACE_PORT", "JUPYTER_PORT", "WORKSPACE_SSL_ENABLED"],
+)
 def test_a_setting_the_hub_owns_is_refused_when_a_spawner_starts_the_workspace(variable):
     with pytest.raises(ConfigError) as refused:
         load({**SPAWNED, variable: "x"})
     assert refused.value.variable == variable and "JupyterHub starts the workspace" in str(refused.value)
 
 
-@pytest.mark.parametrize("variable, value, message", [
-    ("JUPYTERHUB_SERVICE_URL", "", "must be set"),
-    ("JUPYTERHUB_SERVICE_URL", "unix:/tmp/sock", "http(s) URL"),
-    ("JUPYTERHUB_SERVICE_URL", "http://0.0.0.0:13337/user/alice/", "used inside the workspace"),
-    ("JUPYTERHUB_SERVICE_PREFIX", "/user/al ice/", "user names with characters"),
-])
+@pytest.mark.parametrize(
+    "variable, value, message",
+    [
+        ("JUPYTERHUB_SERVICE_URL", "", "must be set"),
+        ("JUPYTERHUB_SERVICE_URL", "unix:/tmp/sock", "http(s) URL"),
+        ("JUPYTERHUB_SERVICE_URL", "http://0.0.0.0:13337/user/alice/", "used inside the workspace"),
+        ("JUPYTERHUB_SERVICE_PREFIX", "/user/al ice/", "user names with characters"),
+    ],
+)
 def test_a_spawner_environment_the_workspace_cannot_serve_is_refused(variable, value, message):
     with pytest.raises(ConfigError) as refused:
         load({**SPAWNED, variable: value})
@@ -174,10 +238,18 @@ def test_jupyter_port_is_docker_stacks_name_for_the_one_port():
 
 
 def test_docker_stacks_start_variables_parse_as_docker_stacks_documents_them():
-    settings = load({"NB_GROUP": "team", "NB_UMASK": "002", "CHOWN_HOME": "yes", "CHOWN_HOME_OPTS": "-R",
-                     "CHOWN_EXTRA": "/data, /opt/models", "CHOWN_EXTRA_OPTS": "-R -v",
-                     "JUPYTER_ENV_VARS_TO_UNSET": "AWS_SECRET_ACCESS_KEY,DB_PASSWORD",
-                     "NOTEBOOK_ARGS": "--ServerApp.log_level=DEBUG --LabApp.collaborative='True'"})
+    settings = load(
+        {
+            "NB_GROUP": "team",
+            "NB_UMASK": "002",
+            "CHOWN_HOME": "yes",
+            "CHOWN_HOME_OPTS": "-R",
+            "CHOWN_EXTRA": "/data, /opt/models",
+            "CHOWN_EXTRA_OPTS": "-R -v",
+            "JUPYTER_ENV_VARS_TO_UNSET": "AWS_SECRET_ACCESS_KEY,DB_PASSWORD",
+            "NOTEBOOK_ARGS": "--ServerApp.log_level=DEBUG --LabApp.collaborative='True'",
+        }
+    )
     assert (settings.nb_group, settings.nb_umask, settings.chown_home) == ("team", 0o002, True)
     assert settings.chown_home_opts == ("-R",) and settings.chown_extra_opts == ("-R", "-v")
     assert settings.chown_extra == ("/data", "/opt/models")

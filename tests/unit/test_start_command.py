@@ -1,13 +1,24 @@
 """What `docker run IMAGE [COMMAND...]` starts: docker-stacks' and JupyterHub's commands start the workspace with
 their arguments for Jupyter, start.sh runs a command as the user, anything else runs as it is."""
+
 import pytest
 
 from workbench.start_command import ArgumentError, parse
 
 
-@pytest.mark.parametrize("argv", [[], ["start-notebook.py"], ["start-notebook.sh"], ["start-singleuser.py"],
-                                  ["start-singleuser.sh"], ["jupyterhub-singleuser"], ["/usr/local/bin/start.sh"],
-                                  ["workbench-start"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["start-notebook.py"],
+        ["start-notebook.sh"],
+        ["start-singleuser.py"],
+        ["start-singleuser.sh"],
+        ["jupyterhub-singleuser"],
+        ["/usr/local/bin/start.sh"],
+        ["workbench-start"],
+    ],
+)
 def test_docker_stacks_and_hub_commands_start_the_workspace(argv):
     command = parse(argv)
     assert command.starts_workspace and command.jupyter_args == ()
@@ -19,23 +30,34 @@ def test_arguments_after_a_start_command_go_to_jupyter_after_notebook_args():
     assert command.jupyter_args == ("--ServerApp.log_level=DEBUG", "--ContentsManager.allow_hidden=True")
 
 
-@pytest.mark.parametrize("argv, program", [
-    (["start.sh", "id", "-un"], ("id", "-un")),
-    (["bash"], ("bash",)),
-    (["python3", "-c", "print(1)"], ("python3", "-c", "print(1)")),
-    (["jupyter", "lab", "--port=9999"], ("jupyter", "lab", "--port=9999")),  # the user's own Jupyter: their choice
-])
+@pytest.mark.parametrize(
+    "argv, program",
+    [
+        (["start.sh", "id", "-un"], ("id", "-un")),
+        (["bash"], ("bash",)),
+        (["python3", "-c", "print(1)"], ("python3", "-c", "print(1)")),
+        (["jupyter", "lab", "--port=9999"], ("jupyter", "lab", "--port=9999")),  # the user's own Jupyter: their choice
+    ],
+)
 def test_start_sh_and_any_other_command_run_instead_of_the_workspace(argv, program):
     command = parse(argv, ("--ServerApp.log_level=DEBUG",))
     assert not command.starts_workspace and command.program == program
 
 
-@pytest.mark.parametrize("arg, setting", [
-    ("--port=9999", "WORKSPACE_PORT"), ("--ServerApp.port=9999", "WORKSPACE_PORT"), ("--ip=0.0.0.0", "WORKSPACE_PORT"),
-    ("--NotebookApp.ip=*", "WORKSPACE_PORT"), ("--sock=/tmp/j.sock", "WORKSPACE_PORT"),
-    ("--ServerApp.base_url=/x/", "WORKSPACE_BASE_URL"), ("--IdentityProvider.token=abc", "AUTHENTICATE_VIA_JUPYTER"),
-    ("--NotebookApp.token=", "AUTHENTICATE_VIA_JUPYTER"), ("--ServerApp.certfile=/c.pem", "WORKSPACE_SSL_CERT"),
-])
+@pytest.mark.parametrize(
+    "arg, setting",
+    [
+        ("--port=9999", "WORKSPACE_PORT"),
+        ("--ServerApp.port=9999", "WORKSPACE_PORT"),
+        ("--ip=0.0.0.0", "WORKSPACE_PORT"),
+        ("--NotebookApp.ip=*", "WORKSPACE_PORT"),
+        ("--sock=/tmp/j.sock", "WORKSPACE_PORT"),
+        ("--ServerApp.base_url=/x/", "WORKSPACE_BASE_URL"),
+        ("--IdentityProvider.token=abc", "AUTHENTICATE_VIA_JUPYTER"),
+        ("--NotebookApp.token=", "AUTHENTICATE_VIA_JUPYTER"),
+        ("--ServerApp.certfile=/c.pem", "WORKSPACE_SSL_CERT"),
+    ],
+)
 def test_arguments_that_would_move_the_door_are_refused_naming_the_setting(arg, setting):
     with pytest.raises(ArgumentError) as refused:
         parse(["start-notebook.py", arg])
@@ -45,13 +67,28 @@ def test_arguments_that_would_move_the_door_are_refused_naming_the_setting(arg, 
         parse([], (arg,))
 
 
-@pytest.mark.parametrize("arg", ["--ServerApp.root_dir=/workspace/project", "--LabApp.default_url=/lab/tree",
-                                 "--ServerApp.token_refresh=1", "--debug", "--ContentsManager.allow_hidden=True"])
+@pytest.mark.parametrize(
+    "arg",
+    [
+        "--ServerApp.root_dir=/workspace/project",
+        "--LabApp.default_url=/lab/tree",
+        "--ServerApp.token_refresh=1",
+        "--debug",
+        "--ContentsManager.allow_hidden=True",
+    ],
+)
 def test_other_jupyter_arguments_pass(arg):
     assert parse(["start-singleuser.sh", arg]).jupyter_args == (arg,)
 
 
 def test_run_runs_a_notebook_or_script_job_as_the_user():
     command = parse(["run", "report.ipynb", "-p", "alpha", "1"])
-    assert command.program == ("/opt/venv/bin/python", "-m", "workbench.notebook_job", "report.ipynb", "-p", "alpha",
-                               "1")
+    assert command.program == (
+        "/opt/venv/bin/python",
+        "-m",
+        "workbench.notebook_job",
+        "report.ipynb",
+        "-p",
+        "alpha",
+        "1",
+    )

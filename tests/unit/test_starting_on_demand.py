@@ -1,5 +1,6 @@
 """The parts of starting tools on demand that need no container: which requests get the "starting…" page, which
 URIs a wake may send a request on to, what counts as a connection to a tool, and how often idleness is checked."""
+
 import os
 import socket
 
@@ -10,27 +11,40 @@ from workbench import activity, on_demand, paths, tools
 VSCODE = tools.by_name("vscode")
 
 
-@pytest.mark.parametrize("headers, method, expected", [
-    ({"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}, "GET", True),
-    ({"Sec-Fetch-Mode": "cors", "Accept": "text/html"}, "GET", False),  # a script's fetch
-    ({"Sec-Fetch-Mode": "no-cors", "Accept": "*/*"}, "GET", False),  # a stylesheet or an image
-    ({"Accept": "text/html,application/xhtml+xml"}, "GET", True),  # a browser that sends no Sec-Fetch-*
-    ({"Accept": "application/json"}, "GET", False),
-    ({}, "GET", False),  # curl, requests
-    ({"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}, "POST", False),  # a form: its body must be sent again
-    ({"Upgrade": "websocket", "Sec-Fetch-Mode": "websocket"}, "GET", False),
-])
+@pytest.mark.parametrize(
+    "headers, method, expected",
+    [
+        ({"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}, "GET", True),
+        ({"Sec-Fetch-Mode": "cors", "Accept": "text/html"}, "GET", False),  # a script's fetch
+        ({"Sec-Fetch-Mode": "no-cors", "Accept": "*/*"}, "GET", False),  # a stylesheet or an image
+        ({"Accept": "text/html,application/xhtml+xml"}, "GET", True),  # a browser that sends no Sec-Fetch-*
+        ({"Accept": "application/json"}, "GET", False),
+        ({}, "GET", False),  # curl, requests
+        ({"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}, "POST", False),  # a form: its body must be sent again
+        ({"Upgrade": "websocket", "Sec-Fetch-Mode": "websocket"}, "GET", False),
+    ],
+)
 def test_only_a_browser_opening_a_page_gets_the_starting_page(headers, method, expected):
     assert on_demand.is_page_navigation(headers, method) is expected
 
 
-@pytest.mark.parametrize("uri, expected", [
-    ("/tools/vscode/", True), ("/tools/vscode", True), ("/tools/vscode/static/a.js?v=1", True),
-    ("/tools/vscode/?folder=/workspace/a%20b", True),
-    ("/tools/vscodex/", False), ("/tools/", False), ("/api/contents", False), ("", False),
-    ("/tools/vscode/../../api/contents", False), ("/tools/vscode/%2e%2e/%2E%2E/api/contents", False),
-    ("/tools/vscode/./x", False), ("/tools/vscode/%0a", False),
-])
+@pytest.mark.parametrize(
+    "uri, expected",
+    [
+        ("/tools/vscode/", True),
+        ("/tools/vscode", True),
+        ("/tools/vscode/static/a.js?v=1", True),
+        ("/tools/vscode/?folder=/workspace/a%20b", True),
+        ("/tools/vscodex/", False),
+        ("/tools/", False),
+        ("/api/contents", False),
+        ("", False),
+        ("/tools/vscode/../../api/contents", False),
+        ("/tools/vscode/%2e%2e/%2E%2E/api/contents", False),
+        ("/tools/vscode/./x", False),
+        ("/tools/vscode/%0a", False),
+    ],
+)
 def test_a_wake_goes_on_only_to_a_url_of_the_tool_it_started(uri, expected):
     assert on_demand.is_uri_of(uri, "/tools/vscode/") is expected
 
@@ -40,11 +54,14 @@ def test_under_a_hub_prefix_the_tool_url_includes_it():
     assert not on_demand.is_uri_of("/user/bob/tools/vscode/x", "/user/alice/tools/vscode/")
 
 
-@pytest.mark.parametrize("uri, target", [
-    ("/tools/vscode/a%20b?x=%20", "/tools/vscode/a b?x=%20"),  # nginx keeps the location's URI decoded
-    ("/tools/vscode/a%3Fb", "/tools/vscode/a%3Fb"),  # decoding would turn a name into a query
-    ("/tools/vscode/", "/tools/vscode/"),
-])
+@pytest.mark.parametrize(
+    "uri, target",
+    [
+        ("/tools/vscode/a%20b?x=%20", "/tools/vscode/a b?x=%20"),  # nginx keeps the location's URI decoded
+        ("/tools/vscode/a%3Fb", "/tools/vscode/a%3Fb"),  # decoding would turn a name into a query
+        ("/tools/vscode/", "/tools/vscode/"),
+    ],
+)
 def test_the_internal_redirect_asks_nginx_for_the_same_uri(uri, target):
     assert on_demand.internal_redirect_target(uri) == target
 

@@ -1,5 +1,6 @@
 """The tool declarations: the state a tile shows, where a tool's health is probed, and that everything derived from
 a declaration (its icon, its page test, the README's tables) is there for every tool."""
+
 import re
 from pathlib import Path
 
@@ -26,15 +27,22 @@ def test_a_tool_runs_when_all_its_programs_run_and_it_answers():
     assert tools.tool_state(DESKTOP, running, healthy=False) == "STARTING"
 
 
-@pytest.mark.parametrize("display, session, expected", [
-    ("RUNNING", "STARTING", "STARTING"),
-    ("BACKOFF", "STARTING", "BACKOFF"),
-    ("FATAL", "RUNNING", "FATAL"),
-    ("RUNNING", "EXITED", "EXITED"),
-])
+@pytest.mark.parametrize(
+    "display, session, expected",
+    [
+        ("RUNNING", "STARTING", "STARTING"),
+        ("BACKOFF", "STARTING", "BACKOFF"),
+        ("FATAL", "RUNNING", "FATAL"),
+        ("RUNNING", "EXITED", "EXITED"),
+    ],
+)
 def test_a_tool_shows_the_worst_state_of_its_programs(display, session, expected):
-    assert tools.tool_state(DESKTOP, states(desktop_display=display, desktop_session=session,
-                                            desktop_websockify="RUNNING")) == expected
+    assert (
+        tools.tool_state(
+            DESKTOP, states(desktop_display=display, desktop_session=session, desktop_websockify="RUNNING")
+        )
+        == expected
+    )
 
 
 def test_a_program_supervisord_does_not_know_makes_the_tool_unknown():
@@ -55,8 +63,10 @@ def test_probe_url_is_the_url_the_tool_itself_sees():
 
 
 def test_with_state_lists_every_tool_with_its_programs():
-    listed = tools.with_state([{"name": "jupyter", "state": "RUNNING"}, {"name": "tensorboard", "state": "RUNNING"}],
-                              healthy={"tensorboard": False})
+    listed = tools.with_state(
+        [{"name": "jupyter", "state": "RUNNING"}, {"name": "tensorboard", "state": "RUNNING"}],
+        healthy={"tensorboard": False},
+    )
     by_name = {tool["name"]: tool for tool in listed}
     assert [tool["name"] for tool in listed] == [tool.name for tool in tools.TOOLS]
     assert by_name["lab"]["state"] == "RUNNING" and by_name["tensorboard"]["state"] == "STARTING"
@@ -72,8 +82,12 @@ def test_a_tool_that_starts_when_opened_waits_idle_until_then():
 
 
 def test_only_tools_with_programs_of_their_own_start_when_opened():
-    assert {tool.name for tool in tools.TOOLS if tool.starts_on_demand} == {"vscode", "desktop", "tensorboard",
-                                                                             "netdata"}
+    assert {tool.name for tool in tools.TOOLS if tool.starts_on_demand} == {
+        "vscode",
+        "desktop",
+        "tensorboard",
+        "netdata",
+    }
     listed = {tool["name"]: tool for tool in tools.with_state([{"name": "jupyter", "state": "RUNNING"}])}
     assert listed["lab"]["on_demand"] is False and listed["vscode"]["on_demand"] is True
 

@@ -1,4 +1,5 @@
 """The landing page's resource figures, read from cgroup v1 and v2 trees laid out as the kernel lays them out."""
+
 import os
 
 import pytest
@@ -17,16 +18,31 @@ def write(root, files: dict):
 
 
 def cgroup_v2(root, cpu_max="max 100000", memory_max="max", usage_usec=5_000_000):
-    return write(root, {"cgroup.controllers": "cpu memory io\n", "cpu.max": f"{cpu_max}\n",
-                        "cpu.stat": f"usage_usec {usage_usec}\nuser_usec 1\n", "memory.current": "524288000\n",
-                        "memory.max": f"{memory_max}\n", "memory.stat": "anon 1\ninactive_file 104857600\n"})
+    return write(
+        root,
+        {
+            "cgroup.controllers": "cpu memory io\n",
+            "cpu.max": f"{cpu_max}\n",
+            "cpu.stat": f"usage_usec {usage_usec}\nuser_usec 1\n",
+            "memory.current": "524288000\n",
+            "memory.max": f"{memory_max}\n",
+            "memory.stat": "anon 1\ninactive_file 104857600\n",
+        },
+    )
 
 
 def cgroup_v1(root, quota="-1", limit="9223372036854771712", usage_ns=5_000_000_000):
-    return write(root, {"cpu/cpu.cfs_quota_us": f"{quota}\n", "cpu/cpu.cfs_period_us": "100000\n",
-                        "cpuacct/cpuacct.usage": f"{usage_ns}\n", "memory/memory.usage_in_bytes": "524288000\n",
-                        "memory/memory.limit_in_bytes": f"{limit}\n",
-                        "memory/memory.stat": "cache 1\ntotal_inactive_file 104857600\n"})
+    return write(
+        root,
+        {
+            "cpu/cpu.cfs_quota_us": f"{quota}\n",
+            "cpu/cpu.cfs_period_us": "100000\n",
+            "cpuacct/cpuacct.usage": f"{usage_ns}\n",
+            "memory/memory.usage_in_bytes": "524288000\n",
+            "memory/memory.limit_in_bytes": f"{limit}\n",
+            "memory/memory.stat": "cache 1\ntotal_inactive_file 104857600\n",
+        },
+    )
 
 
 @pytest.mark.parametrize("make", [cgroup_v1, cgroup_v2])
@@ -48,8 +64,9 @@ def test_v1_limits(tmp_path):
     assert usage.memory(root)["limit"] == min(2**30, MACHINE_MEMORY)
 
 
-@pytest.mark.parametrize("make, counter, scale", [(cgroup_v1, "cpuacct/cpuacct.usage", 1e9),
-                                                 (cgroup_v2, "cpu.stat", 1e6)])
+@pytest.mark.parametrize(
+    "make, counter, scale", [(cgroup_v1, "cpuacct/cpuacct.usage", 1e9), (cgroup_v2, "cpu.stat", 1e6)]
+)
 def test_cpu_percent_is_the_share_of_the_cpus_used_since_the_last_reading(tmp_path, make, counter, scale):
     root = make(tmp_path)
     now = [100.0]

@@ -4,6 +4,7 @@
 # and the others still run; with WORKBENCH_HOOK_FAILURES set, its path is also appended to that file. Its own
 # messages go to stderr, so that a command's output stays its own.
 # Usage: source run-hooks.sh FOLDER   (or run it, when the hooks need not change the environment)
+# shellcheck disable=SC2317  # "return || exit": return when sourced, exit when run; shellcheck sees one of them only
 if [ "$#" -ne 1 ]; then
     echo "Usage: run-hooks.sh FOLDER" >&2
     return 1 2>/dev/null || exit 1

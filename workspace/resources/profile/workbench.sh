@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Login shells (Jupyter terminals, the desktop's terminal, SSH) see what kernels and tools see: the user's own
 # packages (pip install --user, kept in /workspace) and the workspace's Python environment first on PATH (Debian's
 # /etc/profile resets PATH), and the desktop's display.

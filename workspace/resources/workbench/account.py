@@ -3,6 +3,7 @@
 Follows jupyter/docker-stacks: the container starts as root only to adjust the account, then drops privileges
 for good. Started as non-root (docker run --user, Kubernetes runAsUser) the account is used as it is.
 """
+
 from __future__ import annotations
 
 import grp
@@ -15,7 +16,6 @@ from pathlib import Path
 from . import paths
 from .mounts import has_mount_within, mount_points
 from .settings import Settings
-
 
 # Where the account's home points while usermod renumbers it (see renumber): a path that never exists.
 NO_HOME = Path("/nonexistent")
@@ -63,20 +63,38 @@ def ensure_group(settings: Settings) -> None:
         _run("groupadd", "--gid", str(settings.nb_gid), "--non-unique", wanted)
         return
     if holder.gr_gid != settings.nb_gid:
-        raise AccountError(f"NB_GROUP={wanted} is already the name of group {holder.gr_gid} in this image; "
-                           "choose another name")
+        raise AccountError(
+            f"NB_GROUP={wanted} is already the name of group {holder.gr_gid} in this image; choose another name"
+        )
 
 
 def renumber(account: Account, settings: Settings) -> None:
     """New uid and gid for the account. usermod would also renumber every file under the account's home, mounted
     folders included; pointing the home nowhere first keeps it off them (fit_home sets the home again)."""
-    taken_by = next((entry.pw_name for entry in pwd.getpwall()
-                     if entry.pw_uid == settings.nb_uid and entry.pw_name != account.name), None)
+    taken_by = next(
+        (
+            entry.pw_name
+            for entry in pwd.getpwall()
+            if entry.pw_uid == settings.nb_uid and entry.pw_name != account.name
+        ),
+        None,
+    )
     if taken_by:
         raise AccountError(f"NB_UID={settings.nb_uid} already belongs to the account {taken_by!r} in this image")
     # Staying in "users" (100) keeps write access to /opt/venv, which is group-writable for that group.
-    _run("usermod", "--home", str(NO_HOME), "--uid", str(settings.nb_uid), "--gid", str(settings.nb_gid),
-         "--append", "--groups", "users", account.name)
+    _run(
+        "usermod",
+        "--home",
+        str(NO_HOME),
+        "--uid",
+        str(settings.nb_uid),
+        "--gid",
+        str(settings.nb_gid),
+        "--append",
+        "--groups",
+        "users",
+        account.name,
+    )
 
 
 def fit_home(name: str, ids: tuple[int, int], mounts: set[Path]) -> Path:
@@ -103,6 +121,7 @@ def fit_home(name: str, ids: tuple[int, int], mounts: set[Path]) -> Path:
 def give_image_files(home: Path, old: tuple[int, int], new: tuple[int, int], mounts: set[Path]) -> None:
     """The files the image put in the home (and this container wrote there) follow the account to its new uid and
     gid; mounted folders and files keep their owners (CHOWN_HOME asks for those)."""
+
     def chown(path: Path) -> None:
         info = path.lstat()
         if info.st_uid == old[0] or info.st_gid == old[1]:
@@ -170,17 +189,24 @@ def current_account(settings: Settings) -> Account:
     try:
         entry = pwd.getpwuid(uid)
     except KeyError:
-        raise AccountError(f"started as uid {uid}, which has no account in this image; start the container as "
-                           f"root (the default) with NB_UID={uid} instead") from None
+        raise AccountError(
+            f"started as uid {uid}, which has no account in this image; start the container as "
+            f"root (the default) with NB_UID={uid} instead"
+        ) from None
     account = Account(entry.pw_name, uid, os.getgid(), Path(entry.pw_dir))
-    for variable, wanted, actual in (("NB_USER", settings.nb_user, account.name),
-                                     ("NB_UID", settings.nb_uid, account.uid)):
+    for variable, wanted, actual in (
+        ("NB_USER", settings.nb_user, account.name),
+        ("NB_UID", settings.nb_uid, account.uid),
+    ):
         if wanted != actual:
-            raise AccountError(f"{variable}={wanted} cannot be applied: the container was started as "
-                               f"{account.name} (uid {uid}); start it as root (the default) to change the account")
+            raise AccountError(
+                f"{variable}={wanted} cannot be applied: the container was started as "
+                f"{account.name} (uid {uid}); start it as root (the default) to change the account"
+            )
     if settings.grant_sudo_explicit and settings.grant_sudo:
-        raise AccountError("GRANT_SUDO=yes cannot be applied: the container was started as non-root; "
-                           "start it as root (the default)")
+        raise AccountError(
+            "GRANT_SUDO=yes cannot be applied: the container was started as non-root; start it as root (the default)"
+        )
     return account
 
 
@@ -188,8 +214,14 @@ def drop_privileges(account: Account) -> None:
     os.initgroups(account.name, account.gid)
     os.setgid(account.gid)
     os.setuid(account.uid)
-    os.environ.update(HOME=str(account.home), USER=account.name, LOGNAME=account.name, NB_USER=account.name,
-                      NB_UID=str(account.uid), NB_GID=str(account.gid))
+    os.environ.update(
+        HOME=str(account.home),
+        USER=account.name,
+        LOGNAME=account.name,
+        NB_USER=account.name,
+        NB_UID=str(account.uid),
+        NB_GID=str(account.gid),
+    )
 
 
 def check_workspace_writable(account: Account) -> None:
@@ -202,7 +234,7 @@ def check_workspace_writable(account: Account) -> None:
             try:
                 drop_privileges(account)
                 os._exit(0 if os.access(paths.WORKSPACE_DIR, os.W_OK | os.X_OK) else 1)
-            except BaseException:
+            except BaseException:  # noqa: BLE001 - a forked child must never return into the parent's code
                 os._exit(2)
         _, status = os.waitpid(child, 0)
         writable = os.waitstatus_to_exitcode(status) == 0
@@ -211,5 +243,7 @@ def check_workspace_writable(account: Account) -> None:
         fix = f"on the host, run 'chown {account.uid}:{account.gid} <folder>'"
         if info.st_uid != 0:
             fix += f", or start with -e NB_UID={info.st_uid} to become the folder's owner"
-        raise AccountError(f"{paths.WORKSPACE_DIR} (owned by uid {info.st_uid}, gid {info.st_gid}) is not writable "
-                           f"by {account.name} (uid {account.uid}, gid {account.gid}); {fix}")
+        raise AccountError(
+            f"{paths.WORKSPACE_DIR} (owned by uid {info.st_uid}, gid {info.st_gid}) is not writable "
+            f"by {account.name} (uid {account.uid}, gid {account.gid}); {fix}"
+        )

@@ -2,6 +2,7 @@
 nginx finished for it (nginx appends a line to the tool's activity file), a connection open to one of its ports now
 (an editor's or a desktop's websocket, an SSH tunnel to VNC), or what the tool's own in_use hook says (the desktop: a
 window of the user's is open)."""
+
 from __future__ import annotations
 
 import os

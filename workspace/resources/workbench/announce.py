@@ -1,5 +1,6 @@
 """The login URL goes into the log once the workspace answers through its port, not before: a person who opens it
 from the log at once finds the workspace, and a script that waits for the line finds it ready."""
+
 from __future__ import annotations
 
 import asyncio

@@ -4,6 +4,7 @@ whether the user has something open in it (the desktop's in-use hook, before it 
 supervisord starts the X server and the session side by side, and restarts the session when the X server
 goes away (the session ends with its display); a session started before the display would only fail.
 """
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@ supervisord (or run the command given to `docker run`) as the workspace user.
 
 Nothing starts unless everything checks out, so a bad setting never leaves a half-running workspace.
 """
+
 from __future__ import annotations
 
 import json
@@ -79,15 +80,19 @@ def gpu_note() -> str | None:
     """The gpu flavor asks the NVIDIA runtime for GPUs; when none came, say so once rather than fail."""
     if not os.environ.get("NVIDIA_VISIBLE_DEVICES") or Path("/dev/nvidiactl").exists():
         return None
-    return ("NOTE: no GPU is visible in this container, so PyTorch and TensorFlow run on the CPU. On a host with an "
-            "NVIDIA GPU, start it with --gpus all (NVIDIA Container Toolkit).")
+    return (
+        "NOTE: no GPU is visible in this container, so PyTorch and TensorFlow run on the CPU. On a host with an "
+        "NVIDIA GPU, start it with --gpus all (NVIDIA Container Toolkit)."
+    )
 
 
 def announce(settings: Settings) -> None:
     """What the log says at start; the login URL follows once the workspace answers (workbench.announce)."""
     if settings.hub:
-        lines = [f"Workbench {__version__} is starting for JupyterHub user {settings.hub.user} at "
-                 f"{settings.base_url} (port {settings.port}); the hub's login guards every tool."]
+        lines = [
+            f"Workbench {__version__} is starting for JupyterHub user {settings.hub.user} at "
+            f"{settings.base_url} (port {settings.port}); the hub's login guards every tool."
+        ]
     else:
         lines = [f"Workbench {__version__} is starting; the address to open follows once it is ready."]
         ready = ["Workbench is ready; open it at:", f"    {settings.login_url()}"]
@@ -98,8 +103,11 @@ def announce(settings: Settings) -> None:
     if note:
         lines.append(note)
     if not settings.auth_enabled:
-        lines.insert(0, "WARNING: authentication is disabled (AUTHENTICATE_VIA_JUPYTER=false): anyone who can "
-                        f"reach port {settings.port} can run code and read /workspace as {os.environ['USER']}.")
+        lines.insert(
+            0,
+            "WARNING: authentication is disabled (AUTHENTICATE_VIA_JUPYTER=false): anyone who can "
+            f"reach port {settings.port} can run code and read /workspace as {os.environ['USER']}.",
+        )
     print("\n".join(lines), flush=True)
 
 
@@ -113,8 +121,10 @@ def main(argv: list[str]) -> int:
     if job:  # SageMaker's train or serve: none of the workspace
         return jobs.main(job)
     if supervisor_running():
-        return fail("the workspace is already running in this container; open it in the browser (docker logs show "
-                    "the address), or restart the container to start it afresh")
+        return fail(
+            "the workspace is already running in this container; open it in the browser (docker logs show "
+            "the address), or restart the container to start it afresh"
+        )
     failed_hooks = hooks.run(hooks.START_HOOKS)
     try:
         settings = load(os.environ)

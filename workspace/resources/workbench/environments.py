@@ -5,6 +5,7 @@ need no download) and takes what is installed into it first: `workbench-env crea
 `<env>/bin/pip install ...`. Environments and their kernels live in /workspace/.workbench, so they survive
 re-creating the container.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,9 @@ from . import paths
 ENVS_DIR = paths.STATE_DIR / "envs"
 KERNELS_DIR = paths.STATE_DIR / "jupyter" / "kernels"  # on JUPYTER_PATH (Dockerfile)
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
-BASE_SITE_PACKAGES = paths.VENV_DIR / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+BASE_SITE_PACKAGES = (
+    paths.VENV_DIR / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+)
 
 
 class EnvironmentProblem(Exception):
@@ -29,8 +32,9 @@ class EnvironmentProblem(Exception):
 
 def check_name(name: str) -> str:
     if not NAME_PATTERN.fullmatch(name):
-        raise EnvironmentProblem(f"{name!r} is not a valid name: use 1-64 of a-z 0-9 _ . - (starting with a letter "
-                                "or digit)")
+        raise EnvironmentProblem(
+            f"{name!r} is not a valid name: use 1-64 of a-z 0-9 _ . - (starting with a letter or digit)"
+        )
     return name
 
 
@@ -47,7 +51,8 @@ def create(name: str, packages: list[str]) -> Path:
         # Without its own pip: the workspace's pip, reached through the link below, installs into this prefix.
         subprocess.run([str(paths.VENV_PYTHON), "-m", "venv", "--without-pip", str(env)], check=True)
         (site_packages(env) / "_workbench_base.pth").write_text(
-            f"import site; site.addsitedir({str(BASE_SITE_PACKAGES)!r})\n")
+            f"import site; site.addsitedir({str(BASE_SITE_PACKAGES)!r})\n"
+        )
         write_pip_wrapper(env)
         if packages:
             subprocess.run([str(env / "bin" / "python"), "-m", "pip", "install", *packages], check=True)
@@ -61,15 +66,19 @@ def create(name: str, packages: list[str]) -> Path:
 
 def write_pip_wrapper(env: Path) -> None:
     pip = env / "bin" / "pip"
-    pip.write_text(f"#!/bin/sh\nexec {env / 'bin' / 'python'} -m pip \"$@\"\n")
+    pip.write_text(f'#!/bin/sh\nexec {env / "bin" / "python"} -m pip "$@"\n')
     pip.chmod(0o755)
 
 
 def register_kernel(name: str, env: Path) -> Path:
     folder = KERNELS_DIR / name
     folder.mkdir(parents=True, exist_ok=True)
-    spec = {"argv": [str(env / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            "display_name": f"Python ({name})", "language": "python", "metadata": {"debugger": True}}
+    spec = {
+        "argv": [str(env / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": f"Python ({name})",
+        "language": "python",
+        "metadata": {"debugger": True},
+    }
     (folder / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")
     for logo in ("logo-32x32.png", "logo-64x64.png", "logo-svg.svg"):
         source = paths.VENV_DIR / "share" / "jupyter" / "kernels" / "python3" / logo
@@ -103,8 +112,10 @@ def main(argv: list[str]) -> int:
     try:
         if args.command == "create":
             env = create(args.name, args.packages)
-            print(f"Created {env}; its kernel \"Python ({args.name})\" is in JupyterLab's launcher. "
-                  f"Install more with: {env}/bin/pip install ...")
+            print(
+                f'Created {env}; its kernel "Python ({args.name})" is in JupyterLab\'s launcher. '
+                f"Install more with: {env}/bin/pip install ..."
+            )
         elif args.command == "remove":
             remove(args.name)
             print(f"Removed {args.name}")

@@ -1,5 +1,6 @@
 """How fast one client address may guess the token: the workspace's Jupyter counts failed logins here, and nginx tells
 a throttled client when to come back."""
+
 from __future__ import annotations
 
 import time

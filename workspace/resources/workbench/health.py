@@ -1,4 +1,5 @@
 """Whether a tool answers on its loopback port: what tells "running" from "starting" on the landing page."""
+
 from __future__ import annotations
 
 import asyncio
@@ -15,8 +16,12 @@ async def probe(tool: tools.Tool, base_url: str) -> bool:
     """True when the tool answers its health URL with anything below 400; a refused connection (a program that
     runs but does not listen yet), a reset or a timeout all mean not yet."""
     try:
-        response = await AsyncHTTPClient().fetch(tools.probe_url(tool, base_url), raise_error=False,
-                                                 follow_redirects=False, request_timeout=PROBE_TIMEOUT_SECONDS)
+        response = await AsyncHTTPClient().fetch(
+            tools.probe_url(tool, base_url),
+            raise_error=False,
+            follow_redirects=False,
+            request_timeout=PROBE_TIMEOUT_SECONDS,
+        )
     except (OSError, HTTPClientError):
         return False
     return response.code < 400
@@ -27,4 +32,4 @@ async def probe_running_tools(services: list[dict], base_url: str) -> dict[str, 
     running = {service["name"] for service in services if service["state"] == "RUNNING"}
     candidates = [tool for tool in tools.with_programs() if set(tool.program_names) <= running]
     results = await asyncio.gather(*(probe(tool, base_url) for tool in candidates))
-    return {tool.name: healthy for tool, healthy in zip(candidates, results)}
+    return {tool.name: healthy for tool, healthy in zip(candidates, results, strict=True)}

@@ -5,9 +5,10 @@ re-creating the container, upgrading the image or a hub's stop/start keeps it.
 The home itself stays in the container, so that folders mounted under it (docker-stacks' -v "$PWD":/home/jovyan/work)
 keep working. Every top-level entry of the kept home is linked (but .local, which holds a kept path), so a user can
 keep more (`mv ~/.aws /workspace/.workbench/home/`); the paths below are kept from the first start on, starting from
-what the image has. A home that is itself a mount (-v VOLUME:/home/jovyan) is persistent already and left alone, and so is anything
-mounted in the home: the user's own mount wins.
+what the image has. A home that is itself a mount (-v VOLUME:/home/jovyan) is persistent already and left alone, and
+so is anything mounted in the home: the user's own mount wins.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,9 @@ KEPT_HOME = paths.STATE_DIR / "home"
 # What the image last gave as defaults for settings files the user may edit (see merge_json_defaults).
 DEFAULTS_RECORD_DIR = paths.STATE_DIR / "home-defaults"
 # Folders and files kept from the first start on.
-KEPT_FOLDERS = (".config", ".jupyter", ".ipython", ".ssh") + tuple(folder for tool in tools.TOOLS
-                                                                     for folder in tool.kept_in_home)
+KEPT_FOLDERS = (".config", ".jupyter", ".ipython", ".ssh") + tuple(
+    folder for tool in tools.TOOLS for folder in tool.kept_in_home
+)
 KEPT_FILES = (".gitconfig", ".git-credentials", ".bash_history", ".python_history", ".bashrc", ".profile")
 # Settings the image gives as defaults, merged into the user's file at every start (kept-home path -> image file).
 JSON_DEFAULTS = {Path(home_path): image_file for tool in tools.TOOLS for home_path, image_file in tool.home_defaults}

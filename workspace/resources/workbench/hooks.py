@@ -5,6 +5,7 @@ root), and the workspace's own /workspace/.workbench/start.d as the user at ever
 A failing hook does not stop the workspace (the user could not reach it to fix the hook, least of all under a hub):
 the log says which one failed, and the landing page shows it.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,14 +32,28 @@ def run(folder: Path) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="workbench-hooks-") as scratch:
         environment, failures = Path(scratch) / "environment", Path(scratch) / "failures"
         # Their output goes where the entrypoint's goes: the container's log.
-        result = subprocess.run(["bash", "-c", 'source "$1" "$2"; env -0 > "$3"', "run-hooks.sh", str(RUN_HOOKS),
-                                 str(folder), str(environment)],
-                                env={**os.environ, "WORKBENCH_HOOK_FAILURES": str(failures)}, stdin=subprocess.DEVNULL)
+        result = subprocess.run(
+            [
+                "bash",
+                "-c",
+                'source "$1" "$2"; env -0 > "$3"',
+                "run-hooks.sh",
+                str(RUN_HOOKS),
+                str(folder),
+                str(environment),
+            ],
+            env={**os.environ, "WORKBENCH_HOOK_FAILURES": str(failures)},
+            stdin=subprocess.DEVNULL,
+        )
         failed = failures.read_text().splitlines() if failures.exists() else []
         if result.returncode != 0 or not environment.exists():
             # A sourced hook that called exit ends the run: the hooks after it did not run.
-            print(f"workbench: the hooks in {folder} stopped early (exit status {result.returncode}); the workspace "
-                  "starts without the rest", file=sys.stderr, flush=True)
+            print(
+                f"workbench: the hooks in {folder} stopped early (exit status {result.returncode}); the workspace "
+                "starts without the rest",
+                file=sys.stderr,
+                flush=True,
+            )
             return failed + [f"{folder} (stopped early)"]
         adopt(environment.read_bytes())
     return failed

@@ -2,6 +2,7 @@
 changes: a logout ends that cookie's session on the server (a copied cookie opens nothing afterwards), a new token
 ends every session (it is part of the cookie signature's key), and guessing is slowed per client address (the
 address nginx saw, passed on as X-Real-IP)."""
+
 from __future__ import annotations
 
 import hmac

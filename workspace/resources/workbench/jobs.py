@@ -2,12 +2,14 @@
 
 SageMaker runs the image as root with exactly `train` or `serve` as the command and the job's files under /opt/ml.
 In these modes nothing of the workspace starts (no Jupyter, desktop, sshd, token, start hooks): the container does
-the job, and its log says so first. Training runs SageMaker's own training toolkit in script mode (workbench/training.py);
-serving is nginx in front of gunicorn's workers (workbench/serving.py, workbench/model_server.py).
+the job, and its log says so first. Training runs SageMaker's own training toolkit in script mode
+(workbench/training.py); serving is nginx in front of gunicorn's workers (workbench/serving.py,
+workbench/model_server.py).
 
 What can be checked before the job starts is checked here, so that a mistake is one line in the log (and in
 /opt/ml/output/failure, which SageMaker shows as the job's FailureReason), not a traceback or a 15-minute wait.
 """
+
 from __future__ import annotations
 
 import json
@@ -68,8 +70,10 @@ def check_training() -> None:
     configs = {name: read_config(name) for name in CONFIG_FILES}
     program = sagemaker_setting(configs["hyperparameters.json"], "sagemaker_program")
     if not program:
-        raise JobError("no training script is named: set SAGEMAKER_PROGRAM (or the sagemaker_program hyperparameter) "
-                       f"to your script in {paths.ML_CODE_DIR} (python3 build.py package puts your folder there)")
+        raise JobError(
+            "no training script is named: set SAGEMAKER_PROGRAM (or the sagemaker_program hyperparameter) "
+            f"to your script in {paths.ML_CODE_DIR} (python3 build.py package puts your folder there)"
+        )
     submit_dir = sagemaker_setting(configs["hyperparameters.json"], "sagemaker_submit_directory")
     # SageMaker's toolkit runs the code already in /opt/ml/code, and copies the submit directory there only when
     # it is empty; an s3:// submit directory is its own to fetch.
@@ -81,8 +85,10 @@ def check_training() -> None:
     resources = configs["resourceconfig.json"]
     hosts, current = resources.get("hosts") or [], resources.get("current_host")
     if hosts == [current] and current and not resolves(current):
-        raise JobError(f"resourceconfig.json names this container {current!r}, which does not resolve here: start it "
-                       f"with --hostname {current}, as SageMaker does")
+        raise JobError(
+            f"resourceconfig.json names this container {current!r}, which does not resolve here: start it "
+            f"with --hostname {current}, as SageMaker does"
+        )
 
 
 def resolves(host: str) -> bool:
@@ -105,8 +111,11 @@ def report_failure(message: str) -> None:
 
 def announce(job: str) -> None:
     what = {TRAIN: "a SageMaker training job", SERVE: "a SageMaker model server"}[job]
-    print(f"Workbench {__version__}: running {what} (`{job}`); the workspace (Jupyter, desktop, SSH, login token) "
-          "does not start in this mode.", flush=True)
+    print(
+        f"Workbench {__version__}: running {what} (`{job}`); the workspace (Jupyter, desktop, SSH, login token) "
+        "does not start in this mode.",
+        flush=True,
+    )
 
 
 def main(job: str) -> int:

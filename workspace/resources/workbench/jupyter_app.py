@@ -1,5 +1,6 @@
 """Jupyter's entry point (supervisord's `jupyter` program): the token-protected Jupyter Server, or, when a
 JupyterHub spawner started the workspace, the hub's single-user server, which lets in whom the hub's OAuth allows."""
+
 from __future__ import annotations
 
 import json
@@ -19,6 +20,7 @@ def main() -> int:
     sys.argv += json.loads(JUPYTER_ARGS_FILE.read_text())
     if in_hub(os.environ):
         from jupyterhub.singleuser import main as app
+
         sys.argv.append(SOCKET_COMPATIBLE_PORT)
     else:
         from jupyter_server.serverapp import main as app

@@ -1,5 +1,6 @@
 """Jupyter Server extension: the workspace's liveness, status and SSH endpoints, under Jupyter's own auth (the
 token, or with a hub the hub's OAuth)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -17,8 +18,20 @@ from jupyter_server.utils import url_path_join
 from tornado import iostream, web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
-from . import (__version__, announce, health, on_demand, paths, render, settings, ssh_keys, supervisor_client, tls,
-               tools, usage)
+from . import (
+    __version__,
+    announce,
+    health,
+    on_demand,
+    paths,
+    render,
+    settings,
+    ssh_keys,
+    supervisor_client,
+    tls,
+    tools,
+    usage,
+)
 
 IN_HUB = settings.in_hub(os.environ)
 # Read through one websocket message at a time: SSH's own packets are at most 32 KiB plus framing.
@@ -66,17 +79,23 @@ class StatusHandler(APIHandler):
             services, error = [], f"supervisord unreachable: {exc}"
         healthy = await health.probe_running_tools(services, self.base_url)
         self.set_header("Cache-Control", "no-store")
-        self.finish(json.dumps({
-            "version": __version__,
-            "user": os.environ.get("USER", ""),
-            "base_url": self.base_url,
-            "services": services,
-            "tools": tools.with_state(services, healthy),
-            "states": {name: {"class": state.css_class, "label": state.label} for name, state in tools.STATES.items()},
-            "resources": usage.summary(StatusHandler.cpu_meter, paths.WORKSPACE_DIR),
-            "failed_hooks": StatusHandler.failed_hooks,
-            "error": error,
-        }))
+        self.finish(
+            json.dumps(
+                {
+                    "version": __version__,
+                    "user": os.environ.get("USER", ""),
+                    "base_url": self.base_url,
+                    "services": services,
+                    "tools": tools.with_state(services, healthy),
+                    "states": {
+                        name: {"class": state.css_class, "label": state.label} for name, state in tools.STATES.items()
+                    },
+                    "resources": usage.summary(StatusHandler.cpu_meter, paths.WORKSPACE_DIR),
+                    "failed_hooks": StatusHandler.failed_hooks,
+                    "error": error,
+                }
+            )
+        )
 
 
 def read_failed_hooks() -> list[str]:
@@ -102,8 +121,9 @@ class SshKeysHandler(APIHandler):
     @web.authenticated
     def post(self) -> None:
         try:
-            key = ssh_keys.parse_public_key(self.request.body.decode(errors="replace"),
-                                            self.get_query_argument("name", None))
+            key = ssh_keys.parse_public_key(
+                self.request.body.decode(errors="replace"), self.get_query_argument("name", None)
+            )
         except ssh_keys.KeyProblem as problem:
             raise web.HTTPError(400, str(problem)) from None
         ssh_keys.add_key(key)
@@ -125,7 +145,7 @@ def request_token(handler: JupyterHandler) -> str:
 
 
 def ssh_transport(handler: JupyterHandler) -> str:
-    """"direct": ssh to the workspace's port; "websocket": through tools/ssh over HTTP(S), the only way in when a
+    """ "direct": ssh to the workspace's port; "websocket": through tools/ssh over HTTP(S), the only way in when a
     hub's proxy (or any HTTP-only proxy) stands in front. ?transport= chooses; a hub means websocket."""
     transport = handler.get_query_argument("transport", "websocket" if IN_HUB else "direct")
     if transport not in ("direct", "websocket"):
@@ -138,14 +158,19 @@ def ssh_target(handler: APIHandler) -> tuple[str, str, str]:
     the alias), unless ?host=&port=&alias= say otherwise."""
     host_header = handler.request.host or "localhost"
     default_port = "443" if handler.request.protocol == "https" else "80"
-    default_host, _, default_port = host_header.rpartition(":") if ":" in host_header else (host_header, "", default_port)
+    default_host, _, default_port = (
+        host_header.rpartition(":") if ":" in host_header else (host_header, "", default_port)
+    )
     host = handler.get_query_argument("host", default_host or host_header)
     port = handler.get_query_argument("port", default_port)
     # Workspaces on one address differ by their path (a hub's /user/<name>/), so the path is part of the alias.
     where = "-".join([host, port] + handler.base_url.strip("/").split("/")).strip("-")
     alias = handler.get_query_argument("alias", re.sub(r"[^A-Za-z0-9._-]+", "-", f"workbench-{where}"))
-    for name, value, pattern in (("host", host, r"[A-Za-z0-9.:\[\]-]{1,253}"), ("port", port, r"[0-9]{1,5}"),
-                                 ("alias", alias, r"[A-Za-z0-9._-]{1,100}")):
+    for name, value, pattern in (
+        ("host", host, r"[A-Za-z0-9.:\[\]-]{1,253}"),
+        ("port", port, r"[0-9]{1,5}"),
+        ("alias", alias, r"[A-Za-z0-9._-]{1,100}"),
+    ):
         if not re.fullmatch(pattern, value):
             raise web.HTTPError(400, f"{name}={value!r} is not valid")
     return host, port, alias
@@ -159,16 +184,20 @@ class SshInfoHandler(APIHandler):
     def get(self) -> None:
         hub_prefix = os.environ.get("JUPYTERHUB_BASE_URL", "/") if IN_HUB else None
         self.set_header("Cache-Control", "no-store")
-        self.finish(json.dumps({
-            "setup_path": "api/workbench/ssh/setup",
-            "token": request_token(self),
-            "alias": ssh_target(self)[2],
-            "transport": ssh_transport(self),
-            "hub_token_url": url_path_join(hub_prefix, "hub/token") if hub_prefix else None,
-            "xsrf_token": self.xsrf_token.decode() if isinstance(self.xsrf_token, bytes) else self.xsrf_token,
-            # curl cannot check a self-signed certificate the first time; the setup script then pins it.
-            "self_signed_tls": bool(tls.self_signed_served()),
-        }))
+        self.finish(
+            json.dumps(
+                {
+                    "setup_path": "api/workbench/ssh/setup",
+                    "token": request_token(self),
+                    "alias": ssh_target(self)[2],
+                    "transport": ssh_transport(self),
+                    "hub_token_url": url_path_join(hub_prefix, "hub/token") if hub_prefix else None,
+                    "xsrf_token": self.xsrf_token.decode() if isinstance(self.xsrf_token, bytes) else self.xsrf_token,
+                    # curl cannot check a self-signed certificate the first time; the setup script then pins it.
+                    "self_signed_tls": bool(tls.self_signed_served()),
+                }
+            )
+        )
 
 
 class SshKeyHandler(APIHandler):
@@ -177,8 +206,11 @@ class SshKeyHandler(APIHandler):
     @web.authenticated
     def delete(self, fingerprint_or_name: str) -> None:
         if not ssh_keys.revoke_key(fingerprint_or_name):
-            raise web.HTTPError(404, f"no key named {fingerprint_or_name!r} (keys from SSH_AUTHORIZED_KEYS are "
-                                     "revoked by removing them from that variable)")
+            raise web.HTTPError(
+                404,
+                f"no key named {fingerprint_or_name!r} (keys from SSH_AUTHORIZED_KEYS are "
+                "revoked by removing them from that variable)",
+            )
         self.set_status(204)
         self.finish()
 
@@ -192,11 +224,22 @@ class SshSetupHandler(APIHandler):
         url = f"{self.request.protocol}://{self.request.host or 'localhost'}{self.base_url}"
         token = request_token(self)
         if IN_HUB and not token:
-            raise web.HTTPError(400, "with JupyterHub the setup script needs a hub API token: create one on the "
-                                     "hub's Token page and fetch this with 'Authorization: token <it>'")
+            raise web.HTTPError(
+                400,
+                "with JupyterHub the setup script needs a hub API token: create one on the "
+                "hub's Token page and fetch this with 'Authorization: token <it>'",
+            )
         script = render.ssh_setup_script(
-            alias=alias, url=url, token=token, host=host, port=int(port), user=os.environ.get("USER", ""),
-            host_keys=ssh_keys.host_public_keys(), transport=ssh_transport(self), tls_pin=tls.self_signed_served())
+            alias=alias,
+            url=url,
+            token=token,
+            host=host,
+            port=int(port),
+            user=os.environ.get("USER", ""),
+            host_keys=ssh_keys.host_public_keys(),
+            transport=ssh_transport(self),
+            tls_pin=tls.self_signed_served(),
+        )
         self.set_header("Content-Type", "text/x-shellscript; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.finish(script)
@@ -276,8 +319,9 @@ class ToolWakeHandler(JupyterHandler):
             self.set_status(503)
             self.set_header("Retry-After", "2")
             self.set_header("Content-Type", "text/html; charset=utf-8")
-            self.finish(render.tool_starting_page(tool, self.base_url, on_demand.WAKE_TIMEOUT_SECONDS,
-                                                  self.xsrf_token.decode()))
+            self.finish(
+                render.tool_starting_page(tool, self.base_url, on_demand.WAKE_TIMEOUT_SECONDS, self.xsrf_token.decode())
+            )
             return
         if not await on_demand.wake(tool, self.base_url):
             raise web.HTTPError(503, f"{tool.title} did not start; the container's log says why")
@@ -315,15 +359,18 @@ def _load_jupyter_server_extension(serverapp) -> None:
         stopper = on_demand.IdleStopper(idle_timeout, base_url)
         serverapp.io_loop.add_callback(stopper.run_forever)
     serverapp.io_loop.add_callback(announce.when_ready)
-    serverapp.web_app.add_handlers(".*$", [
-        (url_path_join(base_url, "api/workbench/healthz"), HealthHandler),
-        (url_path_join(base_url, "api/workbench/status"), StatusHandler),
-        (url_path_join(base_url, "api/workbench/ssh/keys"), SshKeysHandler),
-        (url_path_join(base_url, r"api/workbench/ssh/keys/([^/]+)"), SshKeyHandler),
-        (url_path_join(base_url, "api/workbench/ssh/setup"), SshSetupHandler),
-        (url_path_join(base_url, "api/workbench/ssh/info"), SshInfoHandler),
-        (url_path_join(base_url, "api/workbench/auth"), AuthCheckHandler),
-        (url_path_join(base_url, "api/workbench/login"), HubLoginHandler),
-        (url_path_join(base_url, rf"api/workbench/tools/({tools.NAME_PATTERN})/wake"), ToolWakeHandler),
-        (url_path_join(base_url, "tools/ssh"), SshTunnelHandler),
-    ])
+    serverapp.web_app.add_handlers(
+        ".*$",
+        [
+            (url_path_join(base_url, "api/workbench/healthz"), HealthHandler),
+            (url_path_join(base_url, "api/workbench/status"), StatusHandler),
+            (url_path_join(base_url, "api/workbench/ssh/keys"), SshKeysHandler),
+            (url_path_join(base_url, r"api/workbench/ssh/keys/([^/]+)"), SshKeyHandler),
+            (url_path_join(base_url, "api/workbench/ssh/setup"), SshSetupHandler),
+            (url_path_join(base_url, "api/workbench/ssh/info"), SshInfoHandler),
+            (url_path_join(base_url, "api/workbench/auth"), AuthCheckHandler),
+            (url_path_join(base_url, "api/workbench/login"), HubLoginHandler),
+            (url_path_join(base_url, rf"api/workbench/tools/({tools.NAME_PATTERN})/wake"), ToolWakeHandler),
+            (url_path_join(base_url, "tools/ssh"), SshTunnelHandler),
+        ],
+    )

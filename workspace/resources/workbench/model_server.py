@@ -8,6 +8,7 @@ from a worker that holds the model.
 
 Runs in the image's Python environment (/opt/venv), where the user's libraries are.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -17,9 +18,10 @@ import logging
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .paths import ML_CODE_DIR, ML_MODEL_DIR
 
@@ -64,17 +66,22 @@ def choose_accept(header: str | None) -> str:
 
 # ------------------------------------------------------------------ defaults, as in SageMaker's framework containers
 
+
 def default_model_fn(model_dir: str) -> Any:
     for name in DEFAULT_MODEL_FILES:
         if (Path(model_dir) / name).is_file():
             import joblib
+
             return joblib.load(Path(model_dir) / name)
-    raise RuntimeError(f"no model_fn in the inference script and none of {', '.join(DEFAULT_MODEL_FILES)} in "
-                       f"{model_dir}: define model_fn(model_dir) in the script SAGEMAKER_PROGRAM names")
+    raise RuntimeError(
+        f"no model_fn in the inference script and none of {', '.join(DEFAULT_MODEL_FILES)} in "
+        f"{model_dir}: define model_fn(model_dir) in the script SAGEMAKER_PROGRAM names"
+    )
 
 
 def default_input_fn(body: str | bytes, content_type: str) -> Any:
     import numpy as np
+
     try:
         if content_type == JSON:
             data = json.loads(body)
@@ -90,9 +97,11 @@ def default_input_fn(body: str | bytes, content_type: str) -> Any:
             return np.load(io.BytesIO(body), allow_pickle=False)  # never unpickle what a client sent
     except ValueError as error:
         raise RequestError("400 Bad Request", f"cannot read the body as {content_type}: {error}") from None
-    raise RequestError("415 Unsupported Media Type",
-                       f"content type {content_type or '(none)'!r} is not supported: send {', '.join(SUPPORTED)}, "
-                       "or define input_fn in the inference script")
+    raise RequestError(
+        "415 Unsupported Media Type",
+        f"content type {content_type or '(none)'!r} is not supported: send {', '.join(SUPPORTED)}, "
+        "or define input_fn in the inference script",
+    )
 
 
 def default_predict_fn(data: Any, model: Any) -> Any:
@@ -101,11 +110,14 @@ def default_predict_fn(data: Any, model: Any) -> Any:
 
 def default_output_fn(prediction: Any, accept: str) -> tuple[bytes, str]:
     import numpy as np
+
     if hasattr(prediction, "to_numpy"):  # pandas
         prediction = prediction.to_numpy()
     if accept == JSON:
         values = prediction.tolist() if isinstance(prediction, np.ndarray) else prediction
-        return json.dumps(values, default=lambda value: value.item() if hasattr(value, "item") else str(value)).encode(), JSON
+        return json.dumps(
+            values, default=lambda value: value.item() if hasattr(value, "item") else str(value)
+        ).encode(), JSON
     array = np.asarray(prediction)
     if accept == CSV:
         out = io.StringIO()
@@ -115,11 +127,15 @@ def default_output_fn(prediction: Any, accept: str) -> tuple[bytes, str]:
         out = io.BytesIO()
         np.save(out, array, allow_pickle=False)
         return out.getvalue(), NPY
-    raise RequestError("406 Not Acceptable", f"cannot answer in {accept!r}: accept one of {', '.join(SUPPORTED)}, "
-                                             "or define output_fn in the inference script")
+    raise RequestError(
+        "406 Not Acceptable",
+        f"cannot answer in {accept!r}: accept one of {', '.join(SUPPORTED)}, "
+        "or define output_fn in the inference script",
+    )
 
 
 # ------------------------------------------------------------------ the inference script
+
 
 def find_program(program: str, code_dirs: list[Path]) -> Path | None:
     for folder in code_dirs:
@@ -164,7 +180,7 @@ class Handlers:
     transform_fn: Callable | None = None
 
     @classmethod
-    def of(cls, script: Any | None) -> "Handlers":
+    def of(cls, script: Any | None) -> Handlers:
         handlers = cls()
         for name in ("model_fn", "input_fn", "predict_fn", "output_fn", "transform_fn"):
             if script is not None and callable(getattr(script, name, None)):
@@ -181,6 +197,7 @@ class Handlers:
 
 
 # ------------------------------------------------------------------ the WSGI app
+
 
 def answer(start_response: Callable, status: str, body: bytes, content_type: str = "text/plain; charset=utf-8"):
     start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
@@ -202,8 +219,12 @@ class ModelServer:
         if path == "/ping":
             return answer(start_response, "200 OK", b"")  # a worker exists only once its model has loaded
         if path != "/invocations":
-            return answer(start_response, "404 Not Found", error_body("not found: a model server answers "
-                                                                      "GET /ping and POST /invocations"), JSON)
+            return answer(
+                start_response,
+                "404 Not Found",
+                error_body("not found: a model server answers GET /ping and POST /invocations"),
+                JSON,
+            )
         if method != "POST":
             start_response("405 Method Not Allowed", [("Allow", "POST"), ("Content-Length", "0")])
             return [b""]
@@ -224,12 +245,20 @@ class ModelServer:
             return answer(start_response, error.status, error_body(str(error)), JSON)
         except (ValueError, TypeError, KeyError) as error:  # the model or the script could not use this input
             log.warning("invocation refused: %s: %s", type(error).__name__, error)
-            return answer(start_response, "400 Bad Request",
-                          error_body(f"the model cannot use this input: {type(error).__name__}: {error}"), JSON)
+            return answer(
+                start_response,
+                "400 Bad Request",
+                error_body(f"the model cannot use this input: {type(error).__name__}: {error}"),
+                JSON,
+            )
         except Exception as error:  # noqa: BLE001 - a bug in the script answers 500; the worker lives on
             log.error("invocation failed:\n%s", traceback.format_exc())
-            return answer(start_response, "500 Internal Server Error",
-                          error_body(f"the inference script failed: {type(error).__name__}: {error}"), JSON)
+            return answer(
+                start_response,
+                "500 Internal Server Error",
+                error_body(f"the inference script failed: {type(error).__name__}: {error}"),
+                JSON,
+            )
         return answer(start_response, "200 OK", output, output_type)
 
 

@@ -1,4 +1,5 @@
 """What the user mounted into the container: the start-up code never moves, deletes or re-owns anything there."""
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ and the executed copy, outputs and all, is written next to it (NAME.output.ipynb
 fails fails the job with that cell's error, and the copy shows where. A script runs with the arguments that follow it.
 Runs in the image's Python environment (/opt/venv).
 """
+
 from __future__ import annotations
 
 import json
@@ -53,15 +54,27 @@ def parse_notebook_options(args: list[str], notebook: Path) -> tuple[dict, Path]
 def run_notebook(notebook: Path, args: list[str]) -> int:
     import nbformat
     import papermill
+
     parameters, output = parse_notebook_options(args, notebook)
     kernel = None if nbformat.read(notebook, as_version=4).metadata.get("kernelspec") else "python3"
     print(f"run: executing {notebook} -> {output}" + (f" with {parameters}" if parameters else ""), flush=True)
     try:
-        papermill.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name=kernel,
-                                   progress_bar=False, log_output=True, cwd=str(notebook.parent))
+        papermill.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=parameters,
+            kernel_name=kernel,
+            progress_bar=False,
+            log_output=True,
+            cwd=str(notebook.parent),
+        )
     except papermill.PapermillExecutionError as error:
-        print(f"run: error: cell {error.exec_count} of {notebook} failed: {error.ename}: {error.evalue} (the executed "
-              f"copy, with the error, is {output})", file=sys.stderr, flush=True)
+        print(
+            f"run: error: cell {error.exec_count} of {notebook} failed: {error.ename}: {error.evalue} (the executed "
+            f"copy, with the error, is {output})",
+            file=sys.stderr,
+            flush=True,
+        )
         return 1
     print(f"run: {notebook} ran to the end; the executed copy is {output}", flush=True)
     return 0
@@ -84,8 +97,10 @@ def main(argv: list[str]) -> int:
     try:
         os.execv(program[0], program + args)
     except OSError as error:
-        print(f"run: error: cannot run {path}: {error.strerror} (a script other than .py needs a #! line and "
-              "chmod +x)", file=sys.stderr)
+        print(
+            f"run: error: cannot run {path}: {error.strerror} (a script other than .py needs a #! line and chmod +x)",
+            file=sys.stderr,
+        )
         return 126
     return 0  # not reached
 

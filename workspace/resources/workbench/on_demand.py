@@ -4,12 +4,13 @@ nginx turns to Jupyter when a tool's port refuses a connection (see nginx.conf.j
 and waits until it answers. `IdleStopper` stops a tool after WORKSPACE_TOOLS_IDLE_TIMEOUT seconds without use (what
 counts as use: workbench/activity.py).
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from typing import Mapping
+from collections.abc import Mapping
 from urllib.parse import unquote
 
 from . import activity, health, supervisor_client, tools
@@ -47,8 +48,7 @@ def is_uri_of(uri: str, tool_url: str) -> bool:
     """Whether the URI is the tool's URL or under it, also once decoded (no way out with ../ or %2e%2e/)."""
     path = unquote(uri.partition("?")[0])
     segments = path.split("/")
-    return ((path + "/").startswith(tool_url) and ".." not in segments and "." not in segments
-            and path.isprintable())
+    return (path + "/").startswith(tool_url) and ".." not in segments and "." not in segments and path.isprintable()
 
 
 def internal_redirect_target(original_uri: str) -> str:
@@ -69,7 +69,7 @@ async def ports_accept(ports: tuple[int, ...]) -> bool:
     for port in ports:
         try:
             _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 1.0)
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             return False
         writer.close()
     return True
@@ -99,8 +99,11 @@ async def _start_and_wait(tool: tools.Tool, base_url: str) -> bool:
     while time.monotonic() - started < WAKE_TIMEOUT_SECONDS:
         states = tools.program_states(tool, tools.states_by_program(await _services()))
         # Answering is what counts, not supervisord's RUNNING, which it gives only after startsecs.
-        if (all(state in ("STARTING", "RUNNING") for state in states) and await ports_accept(tool.extra_ports)
-                and await health.probe(tool, base_url)):
+        if (
+            all(state in ("STARTING", "RUNNING") for state in states)
+            and await ports_accept(tool.extra_ports)
+            and await health.probe(tool, base_url)
+        ):
             log.info("%s answers, %.1f s after it was opened", tool.title, time.monotonic() - started)
             return True
         if any(state in tools.GIVEN_UP for state in states):
@@ -139,8 +142,12 @@ class IdleStopper:
                 self.last_seen_in_use[tool.name] = now
             last_used = max(running_since, activity.last_request(tool), self.last_seen_in_use.get(tool.name, 0.0))
             if now - last_used >= self.timeout:
-                log.info("stopping %s: not used for %d s (WORKSPACE_TOOLS_IDLE_TIMEOUT=%d); opening it starts it "
-                         "again", tool.title, now - last_used, self.timeout)
+                log.info(
+                    "stopping %s: not used for %d s (WORKSPACE_TOOLS_IDLE_TIMEOUT=%d); opening it starts it again",
+                    tool.title,
+                    now - last_used,
+                    self.timeout,
+                )
                 await asyncio.get_running_loop().run_in_executor(None, supervisor_client.stop, tool.program_names)
                 stopped.append(tool.name)
         return stopped

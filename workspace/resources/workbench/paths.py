@@ -1,4 +1,5 @@
 """Where the runtime reads and writes inside the image. One place, so that templates and code agree."""
+
 from pathlib import Path
 
 INSTALL_DIR = Path("/opt/workbench")

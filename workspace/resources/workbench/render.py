@@ -1,4 +1,5 @@
 """Turns validated Settings into the nginx and Jupyter configuration files."""
+
 from __future__ import annotations
 
 import functools
@@ -16,8 +17,11 @@ from .settings import Settings
 
 
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(paths.TEMPLATES_DIR)),
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(paths.TEMPLATES_DIR)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
     env.filters["pyrepr"] = repr
     env.filters["regex"] = re.escape
     env.filters["sh"] = lambda value: shlex.quote(str(value))
@@ -30,9 +34,14 @@ SESSION_PREFIXES = ("CUDA", "NVIDIA_")
 
 
 def session_environment(environ: dict[str, str]) -> list[tuple[str, str]]:
-    return [(name, value) for name, value in sorted(environ.items())
-            if (name in SESSION_VARIABLES or name.startswith(SESSION_PREFIXES))
-            and value.isprintable() and '"' not in value and "\\" not in value]
+    return [
+        (name, value)
+        for name, value in sorted(environ.items())
+        if (name in SESSION_VARIABLES or name.startswith(SESSION_PREFIXES))
+        and value.isprintable()
+        and '"' not in value
+        and "\\" not in value
+    ]
 
 
 @functools.cache
@@ -85,10 +94,16 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
 
 def command_values(tool: tools.Tool, settings: Settings) -> dict[str, str]:
     """What a program's command may refer to (see tools.Program)."""
-    values = {"venv": paths.VENV_DIR, "install_dir": paths.INSTALL_DIR, "workspace": paths.WORKSPACE_DIR,
-              "port": tool.port, "path_prefix": (settings.base_url + tool.path).rstrip("/"), "display": tools.DISPLAY,
-              **dict(tool.values),
-              **{setting.placeholder: settings.tool_settings[setting.variable] for setting in tool.settings}}
+    values = {
+        "venv": paths.VENV_DIR,
+        "install_dir": paths.INSTALL_DIR,
+        "workspace": paths.WORKSPACE_DIR,
+        "port": tool.port,
+        "path_prefix": (settings.base_url + tool.path).rstrip("/"),
+        "display": tools.DISPLAY,
+        **dict(tool.values),
+        **{setting.placeholder: settings.tool_settings[setting.variable] for setting in tool.settings},
+    }
     return {key: str(value) for key, value in values.items()}
 
 
@@ -98,34 +113,77 @@ def program_command(program: tools.Program, values: dict[str, str]) -> str:
     return command.replace("%", "%%")  # supervisord expands %(...)s in its values
 
 
-def render(template: str, settings: Settings, run_dir: Path = paths.RUN_DIR,
-           environment: jinja2.Environment | None = None) -> str:
+def render(
+    template: str, settings: Settings, run_dir: Path = paths.RUN_DIR, environment: jinja2.Environment | None = None
+) -> str:
     environment = environment or _environment()
     return environment.get_template(template).render(context(settings, run_dir))
 
 
-def ssh_setup_script(*, alias: str, url: str, token: str, host: str, port: int, user: str,
-                     host_keys: list[str], transport: str = "direct", tls_pin: str = "") -> str:
+def ssh_setup_script(
+    *,
+    alias: str,
+    url: str,
+    token: str,
+    host: str,
+    port: int,
+    user: str,
+    host_keys: list[str],
+    transport: str = "direct",
+    tls_pin: str = "",
+) -> str:
     """The client's setup script; with transport "websocket" ssh reaches sshd through url + tools/ssh. tls_pin: the
     self-signed certificate the workspace serves, which the script keeps and checks its own requests against."""
     tunnel_url = re.sub(r"^http", "ws", url) + "tools/ssh"
-    return _environment().get_template("ssh-setup.sh.j2").render(
-        alias=alias, url=url, token=token, host=host, port=port, user=user, host_keys=host_keys,
-        remote_python=paths.VENV_PYTHON, transport=transport, tunnel_url=tunnel_url,
-        proxy_helper=paths.SSH_PROXY_HELPER.read_text() if transport == "websocket" else "", tls_pin=tls_pin)
+    return (
+        _environment()
+        .get_template("ssh-setup.sh.j2")
+        .render(
+            alias=alias,
+            url=url,
+            token=token,
+            host=host,
+            port=port,
+            user=user,
+            host_keys=host_keys,
+            remote_python=paths.VENV_PYTHON,
+            transport=transport,
+            tunnel_url=tunnel_url,
+            proxy_helper=paths.SSH_PROXY_HELPER.read_text() if transport == "websocket" else "",
+            tls_pin=tls_pin,
+        )
+    )
 
 
 def serve_nginx_config(*, port: int, timeout: int, max_payload_mb: int) -> str:
     """nginx for `serve` (workbench/serving.py): SageMaker's port, in front of the model server's socket."""
-    return _environment().get_template("serve-nginx.conf.j2").render(
-        port=port, timeout=timeout, max_payload_mb=max_payload_mb, ipv6=ipv6_available(), run_dir=str(paths.RUN_DIR),
-        model_server_socket=str(paths.MODEL_SERVER_SOCKET))
+    return (
+        _environment()
+        .get_template("serve-nginx.conf.j2")
+        .render(
+            port=port,
+            timeout=timeout,
+            max_payload_mb=max_payload_mb,
+            ipv6=ipv6_available(),
+            run_dir=str(paths.RUN_DIR),
+            model_server_socket=str(paths.MODEL_SERVER_SOCKET),
+        )
+    )
 
 
 def tool_starting_page(tool: tools.Tool, base_url: str, timeout: float, xsrf_token: str) -> str:
-    return _environment().get_template("tool-starting.html.j2").render(
-        name=tool.name, title=tool.title, base_url=base_url, timeout=timeout, xsrf_token=xsrf_token,
-        given_up=tools.GIVEN_UP)
+    return (
+        _environment()
+        .get_template("tool-starting.html.j2")
+        .render(
+            name=tool.name,
+            title=tool.title,
+            base_url=base_url,
+            timeout=timeout,
+            xsrf_token=xsrf_token,
+            given_up=tools.GIVEN_UP,
+        )
+    )
 
 
 class RenderError(Exception):
@@ -136,8 +194,10 @@ def check_config(command: list[str], program: str) -> None:
     """The program's own check of its rendered configuration."""
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
-        raise RenderError(f"the rendered {program} configuration is invalid (please report this): "
-                          f"{' '.join((result.stderr or result.stdout).split())}")
+        raise RenderError(
+            f"the rendered {program} configuration is invalid (please report this): "
+            f"{' '.join((result.stderr or result.stdout).split())}"
+        )
 
 
 def write_private(path: Path, text: str) -> None:
@@ -151,9 +211,11 @@ def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str
     """Write every rendered file into run_dir, readable by its owner only (one of them holds the token)."""
     written = {}
     environment = _environment()
-    for template, name in (("nginx.conf.j2", "nginx.conf"),
-                           ("jupyter_server_config.py.j2", "jupyter_server_config.py"),
-                           ("sshd_config.j2", "sshd_config")):
+    for template, name in (
+        ("nginx.conf.j2", "nginx.conf"),
+        ("jupyter_server_config.py.j2", "jupyter_server_config.py"),
+        ("sshd_config.j2", "sshd_config"),
+    ):
         target = run_dir / name
         write_private(target, render(template, settings, run_dir, environment))
         written[name] = target
@@ -163,8 +225,14 @@ def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str
         values = command_values(tool, settings)
         for program in tool.programs:
             target = programs / f"{program.name}.conf"
-            target.write_text(environment.get_template("supervisor-program.conf.j2").render(
-                tool=tool, program=program, command=program_command(program, values), at_start=settings.tools_at_start))
+            target.write_text(
+                environment.get_template("supervisor-program.conf.j2").render(
+                    tool=tool,
+                    program=program,
+                    command=program_command(program, values),
+                    at_start=settings.tools_at_start,
+                )
+            )
             written[target.name] = target
             if program.state_dir:
                 (run_dir / program.name).mkdir(exist_ok=True)

@@ -1,9 +1,11 @@
-"""`serve`: nginx on SageMaker's port in front of gunicorn's workers, each holding the model (workbench/model_server.py).
+"""`serve`: nginx on SageMaker's port in front of gunicorn's workers, each holding the model
+(workbench/model_server.py).
 
 This process stays their parent: it stops both on SIGTERM (gracefully, well inside the 30 seconds SageMaker waits)
 and stops the other when one of them dies, so the container never half-serves. A worker that dies (a crash, kill -9,
 its timeout) is replaced by gunicorn's master.
 """
+
 from __future__ import annotations
 
 import os
@@ -45,23 +47,29 @@ class ServeSettings:
     max_payload_mb: int
 
     @classmethod
-    def from_environ(cls, environ: dict[str, str]) -> "ServeSettings":
-        return cls(port=positive_int(environ, "SAGEMAKER_BIND_TO_PORT", paths.SERVE_PORT, 65535),
-                   workers=positive_int(environ, "SAGEMAKER_MODEL_SERVER_WORKERS", max(1, round(usage.cpu_cores())), 256),
-                   timeout=positive_int(environ, "SAGEMAKER_MODEL_SERVER_TIMEOUT", DEFAULT_TIMEOUT_SECONDS, 3600),
-                   max_payload_mb=positive_int(environ, "SAGEMAKER_MAX_PAYLOAD_IN_MB", DEFAULT_MAX_PAYLOAD_MB, 1024))
+    def from_environ(cls, environ: dict[str, str]) -> ServeSettings:
+        return cls(
+            port=positive_int(environ, "SAGEMAKER_BIND_TO_PORT", paths.SERVE_PORT, 65535),
+            workers=positive_int(environ, "SAGEMAKER_MODEL_SERVER_WORKERS", max(1, round(usage.cpu_cores())), 256),
+            timeout=positive_int(environ, "SAGEMAKER_MODEL_SERVER_TIMEOUT", DEFAULT_TIMEOUT_SECONDS, 3600),
+            max_payload_mb=positive_int(environ, "SAGEMAKER_MAX_PAYLOAD_IN_MB", DEFAULT_MAX_PAYLOAD_MB, 1024),
+        )
 
 
 def check_model(environ: dict[str, str]) -> None:
     model_dir = paths.ML_MODEL_DIR
     if not model_dir.is_dir() or not any(model_dir.iterdir()):
-        raise ServeError(f"{model_dir} is {'empty' if model_dir.is_dir() else 'missing'}: SageMaker unpacks the model "
-                         f"there (model.tar.gz); locally, mount the training job's model folder: "
-                         f"-v /path/to/model:{model_dir}")
+        raise ServeError(
+            f"{model_dir} is {'empty' if model_dir.is_dir() else 'missing'}: SageMaker unpacks the model "
+            f"there (model.tar.gz); locally, mount the training job's model folder: "
+            f"-v /path/to/model:{model_dir}"
+        )
     program = environ.get("SAGEMAKER_PROGRAM", "").strip()
     if program and find_program(program, code_dirs(environ)) is None:
-        raise ServeError(f"the inference script {program!r} (SAGEMAKER_PROGRAM) is not in "
-                         f"{' or '.join(map(str, code_dirs(environ)))}")
+        raise ServeError(
+            f"the inference script {program!r} (SAGEMAKER_PROGRAM) is not in "
+            f"{' or '.join(map(str, code_dirs(environ)))}"
+        )
 
 
 def prepare_run_dir() -> None:
@@ -74,18 +82,34 @@ def prepare_run_dir() -> None:
 
 def write_nginx_config(settings: ServeSettings) -> str:
     config = paths.RUN_DIR / "serve-nginx.conf"
-    config.write_text(render.serve_nginx_config(port=settings.port, timeout=settings.timeout,
-                                                max_payload_mb=settings.max_payload_mb))
+    config.write_text(
+        render.serve_nginx_config(port=settings.port, timeout=settings.timeout, max_payload_mb=settings.max_payload_mb)
+    )
     return str(config)
 
 
 def gunicorn_command(settings: ServeSettings) -> list[str]:
-    return [str(GUNICORN), "--workers", str(settings.workers), "--timeout", str(settings.timeout),
-            "--graceful-timeout", str(GRACEFUL_SECONDS), "--bind", f"unix:{paths.MODEL_SERVER_SOCKET}",
-            "--umask", "0o000",  # nginx's workers run as nobody
-            "--no-control-socket",  # gunicorn's runtime control, which nothing here uses, would write into /root
-            "--worker-tmp-dir", "/dev/shm", "--log-level", "info", "--chdir", str(paths.ML_MODEL_DIR),
-            "workbench.model_server:create_app()"]
+    return [
+        str(GUNICORN),
+        "--workers",
+        str(settings.workers),
+        "--timeout",
+        str(settings.timeout),
+        "--graceful-timeout",
+        str(GRACEFUL_SECONDS),
+        "--bind",
+        f"unix:{paths.MODEL_SERVER_SOCKET}",
+        "--umask",
+        "0o000",  # nginx's workers run as nobody
+        "--no-control-socket",  # gunicorn's runtime control, which nothing here uses, would write into /root
+        "--worker-tmp-dir",
+        "/dev/shm",
+        "--log-level",
+        "info",
+        "--chdir",
+        str(paths.ML_MODEL_DIR),
+        "workbench.model_server:create_app()",
+    ]
 
 
 class Services:
@@ -115,8 +139,11 @@ class Services:
             if failed is None and not self.stopping:
                 failed = next((process for process in self.processes if process.poll() is not None), None)
                 if failed is not None:
-                    print(f"workbench: error: serve: {self.processes[failed]} stopped (exit status "
-                          f"{failed.returncode}); its log above says why", flush=True)
+                    print(
+                        f"workbench: error: serve: {self.processes[failed]} stopped (exit status "
+                        f"{failed.returncode}); its log above says why",
+                        flush=True,
+                    )
                     self.stop()
             if self.stopping and deadline is None:
                 deadline = time.monotonic() + GRACEFUL_SECONDS + 5
@@ -140,8 +167,11 @@ def serve(settings: ServeSettings) -> int:
     prepare_run_dir()
     nginx_config = write_nginx_config(settings)
     render.check_config(["nginx", "-t", "-q", "-e", "stderr", "-c", nginx_config], "nginx")
-    print(f"serve: {settings.workers} workers, timeout {settings.timeout} s, payloads up to {settings.max_payload_mb} MB, "
-          f"on port {settings.port}", flush=True)
+    print(
+        f"serve: {settings.workers} workers, timeout {settings.timeout} s, payloads up to "
+        f"{settings.max_payload_mb} MB, on port {settings.port}",
+        flush=True,
+    )
     services = Services(settings, nginx_config)
     signal.signal(signal.SIGTERM, services.stop)
     signal.signal(signal.SIGINT, services.stop)

@@ -2,13 +2,14 @@
 
 A bad value raises ConfigError with one line that names the variable, the value and what is allowed.
 """
+
 from __future__ import annotations
 
 import re
 import secrets
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 from urllib.parse import urlsplit
 
 from . import ssh_keys, tools
@@ -20,8 +21,10 @@ __all__ = ["ConfigError", "Hub", "Settings", "load"]
 # 16 characters: beyond what the door's throttle lets anyone guess (a few per minute per address).
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9._~-]{16,256}")
 # A host name, an IPv4 address or a bracketed IPv6 one; ".example.com" or "*.example.com" also allow subdomains.
-ALLOWED_HOST_PATTERN = re.compile(r"(\*?\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
-                                  r"|\[[0-9a-f:.]{2,45}\]")
+ALLOWED_HOST_PATTERN = re.compile(
+    r"(\*?\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
+    r"|\[[0-9a-f:.]{2,45}\]"
+)
 # What a workspace without authentication answers to besides WORKSPACE_ALLOWED_HOSTS: this machine's own names.
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 BASE_URL_SEGMENT = re.compile(r"[A-Za-z0-9._~@+-]+")
@@ -37,8 +40,14 @@ HUB_MARKER = "JUPYTERHUB_API_TOKEN"
 # docker-stacks' name for the port Jupyter listens on: here the one port, so an alias of WORKSPACE_PORT.
 PORT_ALIAS = "JUPYTER_PORT"
 # What the spawner decides in hub mode; setting them as well is a mistake worth stopping for.
-HUB_OWNED = ("AUTHENTICATE_VIA_JUPYTER", "WORKSPACE_BASE_URL", "WORKSPACE_PORT", PORT_ALIAS, "WORKSPACE_SSL_ENABLED",
-             "GEN_CERT")
+HUB_OWNED = (
+    "AUTHENTICATE_VIA_JUPYTER",
+    "WORKSPACE_BASE_URL",
+    "WORKSPACE_PORT",
+    PORT_ALIAS,
+    "WORKSPACE_SSL_ENABLED",
+    "GEN_CERT",
+)
 # chown options that CHOWN_HOME_OPTS and CHOWN_EXTRA_OPTS may carry (docker-stacks passes them to chown as they are).
 CHOWN_OPTION = re.compile(r"-[RHLPhcfv]+|--(recursive|no-dereference|dereference|changes|silent|quiet|verbose)")
 ENV_NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -47,6 +56,7 @@ ENV_NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 @dataclass(frozen=True)
 class Hub:
     """Started by a JupyterHub spawner: jupyterhub-singleuser runs Jupyter and the hub's OAuth guards every tool."""
+
     user: str  # the hub user who owns this server
     prefix: str  # the hub's own URL prefix, "/" or e.g. "/jupyter/"
 
@@ -113,8 +123,10 @@ class Settings:
 
 def parse_token(raw: str | None) -> tuple[str | None, bool]:
     name = "AUTHENTICATE_VIA_JUPYTER"
-    allowed = ("unset or 'true' (a random token), 'false' (no authentication), or a token of 16-256 characters "
-               "from A-Z a-z 0-9 . _ ~ -")
+    allowed = (
+        "unset or 'true' (a random token), 'false' (no authentication), or a token of 16-256 characters "
+        "from A-Z a-z 0-9 . _ ~ -"
+    )
     if raw is None or raw.lower() == "true":
         return secrets.token_hex(24), True
     if raw.lower() == "false":
@@ -129,19 +141,29 @@ def parse_token(raw: str | None) -> tuple[str | None, bool]:
 def parse_base_url(raw: str | None) -> str:
     if raw is None or raw == "/":
         return "/"
-    allowed = ("must be a URL path like /ws or /team/ws: starting with '/', segments of A-Z a-z 0-9 . _ ~ @ + -, "
-               "no empty, '.' or '..' segments")
+    allowed = (
+        "must be a URL path like /ws or /team/ws: starting with '/', segments of A-Z a-z 0-9 . _ ~ @ + -, "
+        "no empty, '.' or '..' segments"
+    )
     segments = raw.strip("/").split("/")
-    if (not raw.startswith("/") or "//" in raw or len(raw) > 200
-            or any(not BASE_URL_SEGMENT.fullmatch(s) or s in (".", "..") for s in segments)):
+    if (
+        not raw.startswith("/")
+        or "//" in raw
+        or len(raw) > 200
+        or any(not BASE_URL_SEGMENT.fullmatch(s) or s in (".", "..") for s in segments)
+    ):
         raise ConfigError("WORKSPACE_BASE_URL", raw, allowed)
     return "/" + "/".join(segments) + "/"
 
 
 def parse_user_name(raw: str) -> str:
     if not USER_NAME_PATTERN.fullmatch(raw) or raw == "root":
-        raise ConfigError("NB_USER", raw, "must be a Linux user name (a-z, 0-9, _ and -, starting with a letter "
-                                          "or _, at most 32 characters) other than root")
+        raise ConfigError(
+            "NB_USER",
+            raw,
+            "must be a Linux user name (a-z, 0-9, _ and -, starting with a letter "
+            "or _, at most 32 characters) other than root",
+        )
     return raw
 
 
@@ -149,15 +171,21 @@ def parse_tools_start(raw: str) -> str:
     if raw not in TOOLS_START_CHOICES:
         titles = [tool.title for tool in tools.with_programs()]
         opened = f"{', '.join(titles[:-1])} and {titles[-1]}" if len(titles) > 1 else titles[0]
-        raise ConfigError("WORKSPACE_TOOLS_START", raw, f"must be on-demand ({opened} start when first opened) "
-                                                        "or at-start")
+        raise ConfigError(
+            "WORKSPACE_TOOLS_START", raw, f"must be on-demand ({opened} start when first opened) or at-start"
+        )
     return raw
 
 
 def parse_idle_timeout(environ: Mapping[str, str]) -> int:
     """Also read by the Jupyter extension, which stops idle tools."""
-    return parse_int("WORKSPACE_TOOLS_IDLE_TIMEOUT", environ.get("WORKSPACE_TOOLS_IDLE_TIMEOUT", "3600"),
-                     0, MAX_IDLE_TIMEOUT, " seconds (0: never stop an unused tool)")
+    return parse_int(
+        "WORKSPACE_TOOLS_IDLE_TIMEOUT",
+        environ.get("WORKSPACE_TOOLS_IDLE_TIMEOUT", "3600"),
+        0,
+        MAX_IDLE_TIMEOUT,
+        " seconds (0: never stop an unused tool)",
+    )
 
 
 def parse_authorized_keys(raw: str) -> tuple[ssh_keys.PublicKey, ...]:
@@ -165,7 +193,9 @@ def parse_authorized_keys(raw: str) -> tuple[ssh_keys.PublicKey, ...]:
         return tuple(ssh_keys.parse_key_list(raw))
     except ssh_keys.KeyProblem as problem:
         shown = raw if len(raw) <= 60 else raw[:57] + "..."
-        raise ConfigError("SSH_AUTHORIZED_KEYS", shown, f"{problem} (one key per line, as in authorized_keys)") from None
+        raise ConfigError(
+            "SSH_AUTHORIZED_KEYS", shown, f"{problem} (one key per line, as in authorized_keys)"
+        ) from None
 
 
 def inside_ports() -> set[int]:
@@ -180,17 +210,22 @@ def parse_allowed_hosts(raw: str) -> tuple[str, ...] | None:
     hosts = tuple(host.strip().lower() for host in raw.split(",") if host.strip())
     for host in hosts:
         if not ALLOWED_HOST_PATTERN.fullmatch(host) or len(host) > 253:
-            raise ConfigError("WORKSPACE_ALLOWED_HOSTS", raw, f"{host!r} is not a host name; must be names like "
-                              "ws.example.com, .example.com (and its subdomains), 10.0.0.5 or [::1], comma-separated, "
-                              "or * for any")
+            raise ConfigError(
+                "WORKSPACE_ALLOWED_HOSTS",
+                raw,
+                f"{host!r} is not a host name; must be names like "
+                "ws.example.com, .example.com (and its subdomains), 10.0.0.5 or [::1], comma-separated, "
+                "or * for any",
+            )
     return hosts
 
 
 def parse_tls(environ: Mapping[str, str]) -> tuple[bool, str | None, str | None]:
     """WORKSPACE_SSL_ENABLED, and the certificate and key files it serves (both or neither)."""
     # GEN_CERT=yes is docker-stacks' way to ask for HTTPS with a self-signed certificate.
-    enabled = (parse_bool("WORKSPACE_SSL_ENABLED", environ.get("WORKSPACE_SSL_ENABLED", "false"))
-               or parse_bool("GEN_CERT", environ.get("GEN_CERT", "no")))
+    enabled = parse_bool("WORKSPACE_SSL_ENABLED", environ.get("WORKSPACE_SSL_ENABLED", "false")) or parse_bool(
+        "GEN_CERT", environ.get("GEN_CERT", "no")
+    )
     cert, key = environ.get("WORKSPACE_SSL_CERT"), environ.get("WORKSPACE_SSL_KEY")
     for name, value, other in (("WORKSPACE_SSL_CERT", cert, key), ("WORKSPACE_SSL_KEY", key, cert)):
         if value is None:
@@ -198,11 +233,18 @@ def parse_tls(environ: Mapping[str, str]) -> tuple[bool, str | None, str | None]
         if not enabled:
             raise ConfigError(name, value, "must be used with WORKSPACE_SSL_ENABLED=true")
         if other is None:
-            raise ConfigError(name, value, "must come with "
-                              + ("WORKSPACE_SSL_KEY" if name == "WORKSPACE_SSL_CERT" else "WORKSPACE_SSL_CERT"))
+            raise ConfigError(
+                name,
+                value,
+                "must come with " + ("WORKSPACE_SSL_KEY" if name == "WORKSPACE_SSL_CERT" else "WORKSPACE_SSL_CERT"),
+            )
         if not value.startswith("/") or not value.isprintable() or value.endswith("/"):
-            raise ConfigError(name, value, "must be the absolute path of a PEM file in the container, e.g. "
-                                           "/certs/" + ("fullchain.pem" if name == "WORKSPACE_SSL_CERT" else "key.pem"))
+            raise ConfigError(
+                name,
+                value,
+                "must be the absolute path of a PEM file in the container, e.g. "
+                "/certs/" + ("fullchain.pem" if name == "WORKSPACE_SSL_CERT" else "key.pem"),
+            )
     return enabled, cert, key
 
 
@@ -217,16 +259,23 @@ def parse_public_port(environ: Mapping[str, str]) -> int:
     """WORKSPACE_PORT, or JUPYTER_PORT as docker-stacks users set it; both set, they must agree."""
     if PORT_ALIAS in environ:
         if "WORKSPACE_PORT" in environ and environ["WORKSPACE_PORT"] != environ[PORT_ALIAS]:
-            raise ConfigError(PORT_ALIAS, environ[PORT_ALIAS], f"differs from WORKSPACE_PORT="
-                                                               f"{environ['WORKSPACE_PORT']!r}; set only one of them")
+            raise ConfigError(
+                PORT_ALIAS,
+                environ[PORT_ALIAS],
+                f"differs from WORKSPACE_PORT={environ['WORKSPACE_PORT']!r}; set only one of them",
+            )
         return parse_port(environ[PORT_ALIAS], PORT_ALIAS)
     return parse_port(environ.get("WORKSPACE_PORT", "8080"))
 
 
 def parse_group_name(raw: str) -> str:
     if not USER_NAME_PATTERN.fullmatch(raw) or raw == "root":
-        raise ConfigError("NB_GROUP", raw, "must be a Linux group name (a-z, 0-9, _ and -, starting with a letter "
-                                           "or _, at most 32 characters) other than root")
+        raise ConfigError(
+            "NB_GROUP",
+            raw,
+            "must be a Linux group name (a-z, 0-9, _ and -, starting with a letter "
+            "or _, at most 32 characters) other than root",
+        )
     return raw
 
 
@@ -239,8 +288,9 @@ def parse_umask(raw: str) -> int:
 def parse_chown_options(name: str, raw: str) -> tuple[str, ...]:
     options = tuple(raw.split())
     if not all(CHOWN_OPTION.fullmatch(option) for option in options):
-        raise ConfigError(name, raw, "must be chown options such as -R (also -h, -v, -c, -f, --recursive, "
-                                     "--no-dereference)")
+        raise ConfigError(
+            name, raw, "must be chown options such as -R (also -h, -v, -c, -f, --recursive, --no-dereference)"
+        )
     return options
 
 
@@ -250,8 +300,9 @@ def parse_paths(name: str, raw: str) -> tuple[str, ...]:
         for path in paths:
             parse_directory(name, path)
     except ConfigError:
-        raise ConfigError(name, raw, "must be absolute paths inside the container separated by commas, e.g. "
-                                     "/data,/opt/models") from None
+        raise ConfigError(
+            name, raw, "must be absolute paths inside the container separated by commas, e.g. /data,/opt/models"
+        ) from None
     return paths
 
 
@@ -277,8 +328,12 @@ def parse_hub(environ: Mapping[str, str]) -> tuple[Hub, str, int]:
     """The hub's user, the URL prefix this server is served under, and the port the spawner expects."""
     for name in HUB_OWNED:
         if name in environ:
-            raise ConfigError(name, environ[name], "is not used when JupyterHub starts the workspace (the hub sets "
-                                                   "the login, the URL prefix, the port and TLS); remove it")
+            raise ConfigError(
+                name,
+                environ[name],
+                "is not used when JupyterHub starts the workspace (the hub sets "
+                "the login, the URL prefix, the port and TLS); remove it",
+            )
     for name in ("JUPYTERHUB_USER", "JUPYTERHUB_SERVICE_PREFIX", "JUPYTERHUB_SERVICE_URL", "JUPYTERHUB_API_URL"):
         if not environ.get(name):
             raise ConfigError(name, "", f"must be set when {HUB_MARKER} is (JupyterHub 2 or later sets both)")
@@ -286,18 +341,27 @@ def parse_hub(environ: Mapping[str, str]) -> tuple[Hub, str, int]:
     try:
         port = service_url.port or {"http": 80, "https": 443}[service_url.scheme]
     except (ValueError, KeyError):
-        raise ConfigError("JUPYTERHUB_SERVICE_URL", environ["JUPYTERHUB_SERVICE_URL"],
-                          "must be an http(s) URL with the port the hub connects to") from None
+        raise ConfigError(
+            "JUPYTERHUB_SERVICE_URL",
+            environ["JUPYTERHUB_SERVICE_URL"],
+            "must be an http(s) URL with the port the hub connects to",
+        ) from None
     if port in inside_ports():
-        raise ConfigError("JUPYTERHUB_SERVICE_URL", environ["JUPYTERHUB_SERVICE_URL"],
-                          f"port {port} is used inside the workspace; set the spawner's port to another (8888)")
+        raise ConfigError(
+            "JUPYTERHUB_SERVICE_URL",
+            environ["JUPYTERHUB_SERVICE_URL"],
+            f"port {port} is used inside the workspace; set the spawner's port to another (8888)",
+        )
     try:
         prefix = parse_base_url(environ["JUPYTERHUB_SERVICE_PREFIX"])
         hub_prefix = parse_base_url(environ.get("JUPYTERHUB_BASE_URL", "/"))
     except ConfigError as error:
-        raise ConfigError("JUPYTERHUB_SERVICE_PREFIX", environ["JUPYTERHUB_SERVICE_PREFIX"],
-                          f"this user's URL prefix cannot be served ({error}); hub user names with characters "
-                          "outside A-Z a-z 0-9 . _ ~ @ + - are not supported") from None
+        raise ConfigError(
+            "JUPYTERHUB_SERVICE_PREFIX",
+            environ["JUPYTERHUB_SERVICE_PREFIX"],
+            f"this user's URL prefix cannot be served ({error}); hub user names with characters "
+            "outside A-Z a-z 0-9 . _ ~ @ + - are not supported",
+        ) from None
     return Hub(user=environ["JUPYTERHUB_USER"], prefix=hub_prefix), prefix, port
 
 
@@ -333,14 +397,20 @@ def load(environ: Mapping[str, str]) -> Settings:
         chown_home_opts=parse_chown_options("CHOWN_HOME_OPTS", environ.get("CHOWN_HOME_OPTS", "")),
         chown_extra=parse_paths("CHOWN_EXTRA", environ.get("CHOWN_EXTRA", "")),
         chown_extra_opts=parse_chown_options("CHOWN_EXTRA_OPTS", environ.get("CHOWN_EXTRA_OPTS", "")),
-        unset_variables=parse_variable_names("JUPYTER_ENV_VARS_TO_UNSET",
-                                             environ.get("JUPYTER_ENV_VARS_TO_UNSET", "")),
+        unset_variables=parse_variable_names("JUPYTER_ENV_VARS_TO_UNSET", environ.get("JUPYTER_ENV_VARS_TO_UNSET", "")),
         notebook_args=parse_notebook_args(environ.get("NOTEBOOK_ARGS", "")),
-        allowed_hosts=(parse_allowed_hosts(environ["WORKSPACE_ALLOWED_HOSTS"]) if "WORKSPACE_ALLOWED_HOSTS" in environ
-                       else None if token is not None or hub is not None else ()),
+        allowed_hosts=(
+            parse_allowed_hosts(environ["WORKSPACE_ALLOWED_HOSTS"])
+            if "WORKSPACE_ALLOWED_HOSTS" in environ
+            else None
+            if token is not None or hub is not None
+            else ()
+        ),
         tls=tls,
         tls_cert=tls_cert,
         tls_key=tls_key,
-        tool_settings={setting.variable: setting.parse(setting.variable, environ.get(setting.variable, setting.default))
-                       for setting in tools.all_settings()},
+        tool_settings={
+            setting.variable: setting.parse(setting.variable, environ.get(setting.variable, setting.default))
+            for setting in tools.all_settings()
+        },
     )

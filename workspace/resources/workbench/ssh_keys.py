@@ -2,6 +2,7 @@
 identity) and the client keys allowed to log in (a managed authorized_keys file, plus the keys given in
 SSH_AUTHORIZED_KEYS at start, which live in the run directory and are re-read at every start).
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,8 +18,15 @@ from pathlib import Path
 
 from . import paths
 
-KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-             "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com")
+KEY_TYPES = (
+    "ssh-ed25519",
+    "ssh-rsa",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+)
 HOST_KEY_TYPES = ("ed25519", "rsa")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9._@+-]{1,64}")
 # Marks the keys this workspace manages in the authorized_keys file: "workbench:<name>" as the key's comment.
@@ -48,19 +56,20 @@ def parse_public_key(text: str, name: str | None = None) -> PublicKey:
     """One OpenSSH public key line ("type base64 [comment]"), checked the way sshd would read it."""
     fields = text.strip().split(None, 2)
     if len(fields) < 2 or fields[0] not in KEY_TYPES:
-        raise KeyProblem("not an OpenSSH public key: expected '<type> <base64> [comment]' with a type from "
-                        + ", ".join(KEY_TYPES))
+        raise KeyProblem(
+            "not an OpenSSH public key: expected '<type> <base64> [comment]' with a type from " + ", ".join(KEY_TYPES)
+        )
     kind, blob = fields[0], fields[1]
     try:
         raw = base64.b64decode(blob, validate=True)
     except binascii.Error:
         raise KeyProblem("the key's base64 part is damaged") from None
     length = int.from_bytes(raw[:4], "big") if len(raw) >= 4 else -1
-    if raw[4:4 + length].decode(errors="replace") != kind:
+    if raw[4 : 4 + length].decode(errors="replace") != kind:
         raise KeyProblem(f"the key's data is not a {kind} key")
     comment = fields[2].strip() if len(fields) > 2 else ""
     if comment.startswith(COMMENT_PREFIX):
-        comment = comment[len(COMMENT_PREFIX):]
+        comment = comment[len(COMMENT_PREFIX) :]
     return PublicKey(kind, blob, check_name(name or re.sub(r"[^A-Za-z0-9._@+-]", "-", comment)[:64] or "key"))
 
 
@@ -157,14 +166,18 @@ def ensure_host_keys(folder: Path = paths.SSH_STATE_DIR) -> list[Path]:
     for kind in HOST_KEY_TYPES:
         key = host_key_path(kind, folder)
         if not key.exists():
-            subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", "workbench", "-f", str(key)],
-                           check=True, capture_output=True)
+            subprocess.run(
+                ["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", "workbench", "-f", str(key)],
+                check=True,
+                capture_output=True,
+            )
         key.chmod(0o600)
         keys.append(key)
     return keys
 
 
 def host_public_keys(folder: Path = paths.SSH_STATE_DIR) -> list[str]:
-    """"type base64" of each host key, for a client's known_hosts."""
-    return [" ".join(host_key_path(kind, folder).with_suffix(".pub").read_text().split()[:2])
-            for kind in HOST_KEY_TYPES]
+    """ "type base64" of each host key, for a client's known_hosts."""
+    return [
+        " ".join(host_key_path(kind, folder).with_suffix(".pub").read_text().split()[:2]) for kind in HOST_KEY_TYPES
+    ]

@@ -5,6 +5,7 @@ The names are jupyter/docker-stacks' (and JupyterHub's), so that commands, spawn
 images start the whole workspace here: `start-notebook.py ARGS` and friends pass ARGS to Jupyter Server, `start.sh
 CMD` runs CMD as the user, and the image's CMD is `start-notebook.py`, as in docker-stacks.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,13 +29,23 @@ ENTRYPOINT = "workbench-start"
 # Jupyter options that would take the door away from nginx or replace the workspace's login. The door's port,
 # path and login are the workspace's settings; the message names the one to use.
 DOOR_OPTIONS = {
-    "port": "WORKSPACE_PORT", "port-retries": "WORKSPACE_PORT", "ip": "WORKSPACE_PORT", "sock": "WORKSPACE_PORT",
-    "sock-mode": "WORKSPACE_PORT", "base-url": "WORKSPACE_BASE_URL", "base_url": "WORKSPACE_BASE_URL",
-    "token": "AUTHENTICATE_VIA_JUPYTER", "password": "AUTHENTICATE_VIA_JUPYTER",
-    "hashed_password": "AUTHENTICATE_VIA_JUPYTER", "certfile": "WORKSPACE_SSL_CERT", "keyfile": "WORKSPACE_SSL_KEY",
+    "port": "WORKSPACE_PORT",
+    "port-retries": "WORKSPACE_PORT",
+    "ip": "WORKSPACE_PORT",
+    "sock": "WORKSPACE_PORT",
+    "sock-mode": "WORKSPACE_PORT",
+    "base-url": "WORKSPACE_BASE_URL",
+    "base_url": "WORKSPACE_BASE_URL",
+    "token": "AUTHENTICATE_VIA_JUPYTER",
+    "password": "AUTHENTICATE_VIA_JUPYTER",
+    "hashed_password": "AUTHENTICATE_VIA_JUPYTER",
+    "certfile": "WORKSPACE_SSL_CERT",
+    "keyfile": "WORKSPACE_SSL_KEY",
 }
-DOOR_OPTION_PATTERN = re.compile(r"--(?:(?:ServerApp|NotebookApp|SingleUserNotebookApp|IdentityProvider|"
-                                 r"PasswordIdentityProvider)\.)?(?P<name>[A-Za-z_-]+)(?:=.*)?")
+DOOR_OPTION_PATTERN = re.compile(
+    r"--(?:(?:ServerApp|NotebookApp|SingleUserNotebookApp|IdentityProvider|"
+    r"PasswordIdentityProvider)\.)?(?P<name>[A-Za-z_-]+)(?:=.*)?"
+)
 
 
 class ArgumentError(Exception):
@@ -55,8 +66,10 @@ def check_jupyter_args(args: tuple[str, ...], source: str) -> tuple[str, ...]:
     for arg in args:
         match = DOOR_OPTION_PATTERN.fullmatch(arg)
         if match and match.group("name") in DOOR_OPTIONS:
-            raise ArgumentError(f"{source}: {arg!r} cannot be used: nginx owns Jupyter's port, path and login here; "
-                                f"set {DOOR_OPTIONS[match.group('name')]} instead")
+            raise ArgumentError(
+                f"{source}: {arg!r} cannot be used: nginx owns Jupyter's port, path and login here; "
+                f"set {DOOR_OPTIONS[match.group('name')]} instead"
+            )
     return args
 
 

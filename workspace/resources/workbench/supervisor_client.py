@@ -1,5 +1,6 @@
 """Reads service states from supervisord's XML-RPC interface on its unix socket (standard library only, so
 that it works from both the system Python and Jupyter's environment)."""
+
 from __future__ import annotations
 
 import http.client
@@ -40,12 +41,14 @@ def services(socket_path: Path = paths.SUPERVISOR_SOCKET, timeout: float = 3.0) 
     result = []
     for info in _supervisor(socket_path, timeout).getAllProcessInfo():
         running = info["statename"] == "RUNNING"
-        result.append({
-            "name": info["name"],
-            "state": info["statename"],
-            "pid": info["pid"] or None,
-            "uptime_seconds": max(0, info["now"] - info["start"]) if running else 0,
-        })
+        result.append(
+            {
+                "name": info["name"],
+                "state": info["statename"],
+                "pid": info["pid"] or None,
+                "uptime_seconds": max(0, info["now"] - info["start"]) if running else 0,
+            }
+        )
     return result
 
 

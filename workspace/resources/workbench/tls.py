@@ -1,6 +1,7 @@
 """HTTPS on the one port (WORKSPACE_SSL_ENABLED): the certificate nginx serves, either the user's own files or one
 made with openssl at the first start and kept in /workspace/.workbench/tls. nginx reads copies in /run/workbench,
 owned by the user it runs as: a mounted key is often root's and readable by root only."""
+
 from __future__ import annotations
 
 import os
@@ -48,8 +49,9 @@ def check_pair(cert: str, key: str, cert_name: str = "WORKSPACE_SSL_CERT", key_n
     try:
         private_key = public_key_of_key(key)
     except TlsError as error:
-        raise TlsError(f"{key_name}={key!r} is not valid: must be a PEM private key without a passphrase "
-                       f"({error})") from None
+        raise TlsError(
+            f"{key_name}={key!r} is not valid: must be a PEM private key without a passphrase ({error})"
+        ) from None
     if certificate_key != private_key:
         raise TlsError(f"{key_name}={key!r} is not valid: must be the key of the certificate in {cert_name}")
 
@@ -68,11 +70,29 @@ def make_self_signed() -> None:
     hostname = socket.gethostname()
     if hostname and hostname != "localhost" and all(c.isalnum() or c in ".-" for c in hostname):
         names.append(f"DNS:{hostname}")
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-days", str(SELF_SIGNED_DAYS), "-subj", "/CN=Workbench (self-signed)",
-            "-addext", f"subjectAltName={','.join(names)}", "-addext", "basicConstraints=critical,CA:FALSE",
-            "-addext", "extendedKeyUsage=serverAuth",
-            "-keyout", str(SELF_SIGNED_KEY), "-out", str(SELF_SIGNED_CERT))
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        str(SELF_SIGNED_DAYS),
+        "-subj",
+        "/CN=Workbench (self-signed)",
+        "-addext",
+        f"subjectAltName={','.join(names)}",
+        "-addext",
+        "basicConstraints=critical,CA:FALSE",
+        "-addext",
+        "extendedKeyUsage=serverAuth",
+        "-keyout",
+        str(SELF_SIGNED_KEY),
+        "-out",
+        str(SELF_SIGNED_CERT),
+    )
     SELF_SIGNED_KEY.chmod(0o600)
 
 

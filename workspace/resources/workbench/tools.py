@@ -8,6 +8,7 @@ location that proxies its URL path behind the door's auth check, the route that 
 environment variables it reads (validated with the rest at start), the home folders kept for it and the settings
 files it gets defaults for. The tests' and benchmarks' lists of tools, ports and programs are read from here too.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,6 +33,7 @@ class Program:
     """A supervisord program run as the user in /workspace. Its command is formatted with render.command_values: the
     common values (venv, install_dir, workspace, port, path_prefix, display), the tool's `values`, and each of the
     tool's settings under its variable's name in lower case; each value shell-quoted."""
+
     name: str
     command: str
     # True: the program keeps its files in a folder of its name in the run directory, made before it starts.
@@ -42,6 +44,7 @@ class Program:
 class Setting:
     """An environment variable a tool reads; checked by `parse(variable, raw)` (a validation.ConfigError for a bad
     value) when the workspace starts, with every other setting."""
+
     variable: str
     default: str
     parse: Callable[[str, str], str]
@@ -110,50 +113,99 @@ JUPYTER_SERVED = (
 )
 
 TOOLS = JUPYTER_SERVED + (
-    Tool("vscode", "VS Code", "Visual Studio Code in the browser, opened on /workspace", "vscode.svg",
-         "tools/vscode/",
-         programs=(Program("vscode", "{node} {code_server} --bind-addr 127.0.0.1:{port} --auth none "
-                                     "--disable-telemetry --disable-update-check --disable-workspace-trust "
-                                     "--disable-getting-started-override {workspace}"),),
-         port=13337, strip_path=True, health="healthz",
-         # Node 24 for code-server, kept out of PATH so that it never shadows a Node.js the user installs.
-         values=(("node", "/opt/workbench-node/bin/node"),
-                 ("code_server", "/opt/code-server/node_modules/code-server/out/node/entry.js")),
-         kept_in_home=(".local/share/code-server",),
-         # Dark theme, no telemetry, chat off, the workspace's Python: given to a user who has none.
-         home_defaults=((".local/share/code-server/User/settings.json",
-                         paths.INSTALL_DIR / "vscode" / "user-settings.json"),)),
+    Tool(
+        "vscode",
+        "VS Code",
+        "Visual Studio Code in the browser, opened on /workspace",
+        "vscode.svg",
+        "tools/vscode/",
+        programs=(
+            Program(
+                "vscode",
+                "{node} {code_server} --bind-addr 127.0.0.1:{port} --auth none "
+                "--disable-telemetry --disable-update-check --disable-workspace-trust "
+                "--disable-getting-started-override {workspace}",
+            ),
+        ),
+        port=13337,
+        strip_path=True,
+        health="healthz",
+        # Node 24 for code-server, kept out of PATH so that it never shadows a Node.js the user installs.
+        values=(
+            ("node", "/opt/workbench-node/bin/node"),
+            ("code_server", "/opt/code-server/node_modules/code-server/out/node/entry.js"),
+        ),
+        kept_in_home=(".local/share/code-server",),
+        # Dark theme, no telemetry, chat off, the workspace's Python: given to a user who has none.
+        home_defaults=(
+            (".local/share/code-server/User/settings.json", paths.INSTALL_DIR / "vscode" / "user-settings.json"),
+        ),
+    ),
     # Xvnc is the X server and the VNC server in one; websockify turns noVNC's websocket into the VNC
     # connection and serves noVNC's page; the XFCE session waits for the display before it starts. Xvnc's
     # blacklist is off: every client reaches it from 127.0.0.1 (websockify, SSH tunnels), so a few closed tabs
     # would lock everyone out, and the door's token is the credential.
-    Tool("desktop", "Desktop", "A Linux desktop (XFCE) for GUI applications, in the browser", "desktop.svg",
-         "tools/desktop/",
-         programs=(Program("desktop-display", "/usr/bin/Xvnc {display} -geometry {vnc_resolution} -depth 24 "
-                                              "-localhost -rfbport {vnc_port} -SecurityTypes None -AlwaysShared "
-                                              "-AcceptSetDesktopSize -desktop Workbench -nolisten tcp "
-                                              "-BlacklistThreshold 1000000 -BlacklistTimeout 0"),
-                   Program("desktop-session", "{install_dir}/bin/workbench-desktop-session {display}"),
-                   Program("desktop-websockify", "{venv}/bin/websockify --web {novnc} 127.0.0.1:{port} "
-                                                 "127.0.0.1:{vnc_port}")),
-         port=6080, strip_path=True, extra_ports=(VNC_PORT,),
-         in_use=lambda: desktop_session.in_use(DISPLAY),
-         settings=(Setting("VNC_RESOLUTION", "1600x900", parse_screen_size),),
-         # noVNC's web client, from Debian's package.
-         values=(("vnc_port", str(VNC_PORT)), ("novnc", "/opt/novnc"))),
-    Tool("tensorboard", "TensorBoard", "Training curves and graphs from the event logs in your workspace",
-         "tensorboard.svg", "tools/tensorboard/",
-         programs=(Program("tensorboard", "{venv}/bin/tensorboard --logdir {tensorboard_logdir} --host 127.0.0.1 "
-                                          "--port {port} --path_prefix {path_prefix} --reload_interval 15"),),
-         port=6006, settings=(Setting("TENSORBOARD_LOGDIR", str(paths.WORKSPACE_DIR), parse_directory),)),
-    Tool("netdata", "Netdata", "Live CPU, memory, disk and network charts of this workspace", "netdata.svg",
-         "tools/netdata/",
-         programs=(Program("netdata", "/usr/bin/env DO_NOT_TRACK=1 /usr/sbin/netdata -D "
-                                      "-c {install_dir}/netdata/netdata.conf -i 127.0.0.1 -p {port}",
-                           state_dir=True),),
-         # Its API answers half a second before the first CPU chart exists; a dashboard loaded then shows no
-         # system charts and does not look again.
-         port=19999, strip_path=True, health="api/v1/chart?chart=system.cpu"),
+    Tool(
+        "desktop",
+        "Desktop",
+        "A Linux desktop (XFCE) for GUI applications, in the browser",
+        "desktop.svg",
+        "tools/desktop/",
+        programs=(
+            Program(
+                "desktop-display",
+                "/usr/bin/Xvnc {display} -geometry {vnc_resolution} -depth 24 "
+                "-localhost -rfbport {vnc_port} -SecurityTypes None -AlwaysShared "
+                "-AcceptSetDesktopSize -desktop Workbench -nolisten tcp "
+                "-BlacklistThreshold 1000000 -BlacklistTimeout 0",
+            ),
+            Program("desktop-session", "{install_dir}/bin/workbench-desktop-session {display}"),
+            Program("desktop-websockify", "{venv}/bin/websockify --web {novnc} 127.0.0.1:{port} 127.0.0.1:{vnc_port}"),
+        ),
+        port=6080,
+        strip_path=True,
+        extra_ports=(VNC_PORT,),
+        in_use=lambda: desktop_session.in_use(DISPLAY),
+        settings=(Setting("VNC_RESOLUTION", "1600x900", parse_screen_size),),
+        # noVNC's web client, from Debian's package.
+        values=(("vnc_port", str(VNC_PORT)), ("novnc", "/opt/novnc")),
+    ),
+    Tool(
+        "tensorboard",
+        "TensorBoard",
+        "Training curves and graphs from the event logs in your workspace",
+        "tensorboard.svg",
+        "tools/tensorboard/",
+        programs=(
+            Program(
+                "tensorboard",
+                "{venv}/bin/tensorboard --logdir {tensorboard_logdir} --host 127.0.0.1 "
+                "--port {port} --path_prefix {path_prefix} --reload_interval 15",
+            ),
+        ),
+        port=6006,
+        settings=(Setting("TENSORBOARD_LOGDIR", str(paths.WORKSPACE_DIR), parse_directory),),
+    ),
+    Tool(
+        "netdata",
+        "Netdata",
+        "Live CPU, memory, disk and network charts of this workspace",
+        "netdata.svg",
+        "tools/netdata/",
+        programs=(
+            Program(
+                "netdata",
+                "/usr/bin/env DO_NOT_TRACK=1 /usr/sbin/netdata -D "
+                "-c {install_dir}/netdata/netdata.conf -i 127.0.0.1 -p {port}",
+                state_dir=True,
+            ),
+        ),
+        # Its API answers half a second before the first CPU chart exists; a dashboard loaded then shows no
+        # system charts and does not look again.
+        port=19999,
+        strip_path=True,
+        health="api/v1/chart?chart=system.cpu",
+    ),
 )
 
 
@@ -234,7 +286,16 @@ def with_state(services: list[dict], healthy: dict[str, bool] | None = None) -> 
     STARTING while they run but the tool does not answer its health probe yet, IDLE while it waits to be opened."""
     states = states_by_program(services)
     healthy = healthy or {}
-    return [{"name": tool.name, "title": tool.title, "description": tool.description, "icon": tool.icon_url,
-             "path": tool.path, "services": list(tool.program_names), "on_demand": tool.starts_on_demand,
-             "state": tool_state(tool, states, healthy.get(tool.name, True))}
-            for tool in TOOLS]
+    return [
+        {
+            "name": tool.name,
+            "title": tool.title,
+            "description": tool.description,
+            "icon": tool.icon_url,
+            "path": tool.path,
+            "services": list(tool.program_names),
+            "on_demand": tool.starts_on_demand,
+            "state": tool_state(tool, states, healthy.get(tool.name, True)),
+        }
+        for tool in TOOLS
+    ]

@@ -8,6 +8,7 @@ the script's own error and not only its exit status. The toolkit does not pass `
 script; this process does, so that a script can checkpoint in the 120 seconds SageMaker gives it.
 Runs in the image's Python environment (/opt/venv).
 """
+
 import os
 import signal
 
@@ -18,11 +19,18 @@ from sagemaker_training import entry_point, environment, params, runner, trainer
 def main() -> None:
     """Called by the toolkit's trainer once the job is prepared."""
     env = environment.Environment()
-    mpi = env.additional_framework_parameters.get(params.MPI_ENABLED) and \
-        env.current_instance_group in env.distribution_instance_groups  # as the toolkit's own trainer decides
-    entry_point.run(uri=env.module_dir, user_entry_point=env.user_entry_point, args=env.to_cmd_args(),
-                    env_vars=env.to_env_vars(), capture_error=True,
-                    runner_type=runner.MPIRunnerType if mpi else runner.ProcessRunnerType)
+    mpi = (
+        env.additional_framework_parameters.get(params.MPI_ENABLED)
+        and env.current_instance_group in env.distribution_instance_groups
+    )  # as the toolkit's own trainer decides
+    entry_point.run(
+        uri=env.module_dir,
+        user_entry_point=env.user_entry_point,
+        args=env.to_cmd_args(),
+        env_vars=env.to_env_vars(),
+        capture_error=True,
+        runner_type=runner.MPIRunnerType if mpi else runner.ProcessRunnerType,
+    )
 
 
 def pass_on(signum, _frame) -> None:

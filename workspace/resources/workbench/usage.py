@@ -3,6 +3,7 @@
 CPU and memory come from the container's cgroup (v2, or v1 on older hosts) so that limits set with
 `docker run --cpus/--memory` are what the user sees; without a limit they fall back to the machine's.
 """
+
 from __future__ import annotations
 
 import os
@@ -65,7 +66,10 @@ def memory(root: Path = CGROUP) -> dict | None:
         usage, limit = _read(root / "memory.current"), _read(root / "memory.max")
         inactive = _stat_value(root / "memory.stat", "inactive_file")
     else:
-        usage, limit = _read(root / "memory" / "memory.usage_in_bytes"), _read(root / "memory" / "memory.limit_in_bytes")
+        usage, limit = (
+            _read(root / "memory" / "memory.usage_in_bytes"),
+            _read(root / "memory" / "memory.limit_in_bytes"),
+        )
         inactive = _stat_value(root / "memory" / "memory.stat", "total_inactive_file")
     if not usage or not usage.isdigit():
         return None
@@ -102,21 +106,37 @@ def gpus() -> list[dict]:
     if not shutil.which("nvidia-smi"):
         return []
     try:
-        output = subprocess.run(["nvidia-smi", "--query-gpu=name,utilization.gpu,memory.used,memory.total",
-                                 "--format=csv,noheader,nounits"], capture_output=True, text=True, timeout=5).stdout
+        output = subprocess.run(
+            [
+                "nvidia-smi",
+                "--query-gpu=name,utilization.gpu,memory.used,memory.total",
+                "--format=csv,noheader,nounits",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout
     except (OSError, subprocess.TimeoutExpired):
         return []
     found = []
     for line in output.splitlines():
         fields = [field.strip() for field in line.split(",")]
         if len(fields) == 4 and all(field.isdigit() for field in fields[1:]):
-            found.append({"name": fields[0], "percent": int(fields[1]),
-                          "memory_used": int(fields[2]) * 2**20, "memory_total": int(fields[3]) * 2**20})
+            found.append(
+                {
+                    "name": fields[0],
+                    "percent": int(fields[1]),
+                    "memory_used": int(fields[2]) * 2**20,
+                    "memory_total": int(fields[3]) * 2**20,
+                }
+            )
     return found
 
 
 def summary(meter: CpuMeter, workspace: Path) -> dict:
-    return {"cpu": {"cores": cpu_cores(meter.root), "percent": meter.percent()},
-            "memory": memory(meter.root),
-            "disk": disk(workspace),
-            "gpus": gpus()}
+    return {
+        "cpu": {"cores": cpu_cores(meter.root), "percent": meter.percent()},
+        "memory": memory(meter.root),
+        "disk": disk(workspace),
+        "gpus": gpus(),
+    }

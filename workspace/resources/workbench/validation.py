@@ -1,11 +1,20 @@
 """How one environment value is checked: the error every bad value raises, and the parsers that settings.py and the
 tools' own settings (tools.py) share."""
+
 from __future__ import annotations
 
 import re
 
-BOOLEAN_WORDS = {"yes": True, "true": True, "1": True, "on": True,
-                 "no": False, "false": False, "0": False, "off": False}
+BOOLEAN_WORDS = {
+    "yes": True,
+    "true": True,
+    "1": True,
+    "on": True,
+    "no": False,
+    "false": False,
+    "0": False,
+    "off": False,
+}
 # Xvnc's own limits are wider; beyond these a desktop is unusable or noVNC cannot draw it.
 MIN_SCREEN_SIDE, MAX_SCREEN_SIDE = 320, 8192
 
@@ -40,6 +49,9 @@ def parse_directory(name: str, raw: str) -> str:
 def parse_screen_size(name: str, raw: str) -> str:
     match = re.fullmatch(r"([0-9]{3,4})x([0-9]{3,4})", raw)
     if not match or not all(MIN_SCREEN_SIDE <= int(side) <= MAX_SCREEN_SIDE for side in match.groups()):
-        raise ConfigError(name, raw, f"must be WIDTHxHEIGHT in pixels, each from {MIN_SCREEN_SIDE} to "
-                                     f"{MAX_SCREEN_SIDE}, e.g. 1600x900")
+        raise ConfigError(
+            name,
+            raw,
+            f"must be WIDTHxHEIGHT in pixels, each from {MIN_SCREEN_SIDE} to {MAX_SCREEN_SIDE}, e.g. 1600x900",
+        )
     return raw
