@@ -21,13 +21,14 @@ from browsers import FAILED, browser, page, screenshot  # noqa: F401  (one Chrom
 def docker_client():
     import docker
 
-    from workspaces import TEST_LABEL
+    from workspaces import TEST_LABEL, left_behind
 
     client = docker.from_env(timeout=300)
     yield client
-    # Containers of a crashed earlier session, or of a test killed half-way, are removed too.
+    # Containers of a crashed earlier session, or of a test killed half-way, are removed too; not another session's.
     for container in client.containers.list(all=True, filters={"label": TEST_LABEL}):
-        container.remove(force=True)
+        if left_behind(container.labels[TEST_LABEL]):
+            container.remove(force=True)
     client.close()
 
 

@@ -13,12 +13,12 @@ from urllib.parse import urlsplit
 import docker
 import requests
 
-from workspaces import TEST_LABEL
+from workspaces import TEST_LABELS
 
 HUB_PORT = 8000
 # Written into the hub's config.d (the deployment's hook for site settings): every container the hub spawns carries
 # the test label, so that a test session that dies still gets them removed by the next one.
-TEST_SITE_CONFIG = f'c.DockerSpawner.extra_create_kwargs = {{"labels": {{"{TEST_LABEL}": "1"}}}}\n'
+TEST_SITE_CONFIG = f"c.DockerSpawner.extra_create_kwargs = {{'labels': {TEST_LABELS!r}}}\n"
 
 
 def browser_session() -> requests.Session:
@@ -63,18 +63,18 @@ class Hub:
                     network=f"{self.prefix}-net",
                     image=workspace_image,
                     prefix=self.prefix,
-                    test_label=TEST_LABEL,
+                    test_labels=repr(TEST_LABELS),
                 )
             )
             command = ["jupyterhub", "-f", "/srv/jupyterhub/config.d/own.py"]
-        self.network = client.networks.create(f"{self.prefix}-net", labels={TEST_LABEL: "1"})
+        self.network = client.networks.create(f"{self.prefix}-net", labels=TEST_LABELS)
         self.container = client.containers.run(
             hub_image,
             command,
             detach=True,
             name=f"{self.prefix}-hub",
             network=self.network.name,
-            labels={TEST_LABEL: "1"},
+            labels=TEST_LABELS,
             ports={f"{HUB_PORT}/tcp": ("127.0.0.1", None)},
             volumes={
                 "/var/run/docker.sock": {"bind": "/var/run/docker.sock", "mode": "rw"},

@@ -10,6 +10,17 @@ import docker
 from workbench_client import Workspace
 
 TEST_LABEL = "workbench-test"
+# Its value: this test session's process. A session removes the containers it started and those of sessions that no
+# longer run, never those of another session running on the same machine.
+TEST_SESSION = f"session-{os.getpid()}"
+TEST_LABELS = {TEST_LABEL: TEST_SESSION}
+
+
+def left_behind(label_value: str) -> bool:
+    """Whether a container labelled so is this session's or one of a session that is gone."""
+    session, _, pid = label_value.partition("-")
+    running = session == "session" and pid.isdigit() and Path(f"/proc/{pid}").is_dir()
+    return label_value == TEST_SESSION or not running
 
 
 def exit_status_and_log(container, timeout: float = 60) -> tuple[int, str]:
@@ -48,7 +59,7 @@ class WorkspaceFactory:
             detach=True,
             environment=env or {},
             volumes=volumes or None,
-            labels={TEST_LABEL: "1"},
+            labels=TEST_LABELS,
             ports={f"{container_port}/tcp": ("127.0.0.1", None)},
             **run_options,
         )

@@ -15,7 +15,7 @@ import requests
 
 from workbench import tools
 from workbench_client import Workspace
-from workspaces import TEST_LABEL
+from workspaces import TEST_LABELS
 
 pytestmark = pytest.mark.container
 
@@ -68,7 +68,7 @@ def newer_image(docker_client, image):
         f"d.update({NEWER_DEFAULTS!r}); json.dump(d, open(p, 'w'))"
     )
     dockerfile = f'FROM {image}\nRUN python3 -c "{update}"\n'
-    docker_client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=tag, rm=True, labels={TEST_LABEL: "1"})
+    docker_client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=tag, rm=True, labels=TEST_LABELS)
     yield tag
     docker_client.images.remove(tag, force=True)
 

@@ -5,7 +5,7 @@ import pytest
 from render_variants import VARIANTS
 from workbench import render
 from workbench.settings import load
-from workspaces import TEST_LABEL
+from workspaces import TEST_LABELS
 
 pytestmark = pytest.mark.container
 
@@ -30,6 +30,6 @@ def test_image_nginx_accepts_every_rendered_variant(docker_client, image, tmp_pa
         remove=True,
         stderr=True,
         volumes={str(tmp_path): {"bind": "/run/workbench", "mode": "rw"}},
-        labels={TEST_LABEL: "1"},
+        labels=TEST_LABELS,
     )
     assert b"FAILED" not in output, output

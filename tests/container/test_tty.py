@@ -14,7 +14,7 @@ import docker
 import pytest
 
 from workbench_client import Workspace, execute, open_every_tool
-from workspaces import TEST_LABEL
+from workspaces import TEST_LABEL, TEST_SESSION
 
 pytestmark = pytest.mark.container
 
@@ -73,7 +73,8 @@ def check_every_tool_works(workspace: Workspace) -> None:
 
 def test_docker_run_it_works_and_ctrl_c_stops_it(docker_client, image):
     name = f"wbtest-tty-{uuid.uuid4().hex[:8]}"
-    terminal = Terminal(["-it", "--rm", "--name", name, "--label", f"{TEST_LABEL}=1", "-p", "127.0.0.1::8080", image])
+    label = f"{TEST_LABEL}={TEST_SESSION}"
+    terminal = Terminal(["-it", "--rm", "--name", name, "--label", label, "-p", "127.0.0.1::8080", image])
     try:
         workspace = published_workspace(docker_client, name)
         check_every_tool_works(workspace)

@@ -27,7 +27,7 @@ c.Spawner.default_url = "/lab"
 c.DockerSpawner.remove = True
 # The test's own bookkeeping: names it can find, and the label every test container carries.
 c.DockerSpawner.prefix = "{prefix}"
-c.DockerSpawner.extra_create_kwargs = {{"labels": {{"{test_label}": "1"}}}}
+c.DockerSpawner.extra_create_kwargs = {{"labels": {test_labels}}}
 """
 
 
