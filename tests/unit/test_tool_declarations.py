@@ -82,12 +82,8 @@ def test_a_tool_that_starts_when_opened_waits_idle_until_then():
 
 
 def test_only_tools_with_programs_of_their_own_start_when_opened():
-    assert {tool.name for tool in tools.TOOLS if tool.starts_on_demand} == {
-        "vscode",
-        "desktop",
-        "tensorboard",
-        "netdata",
-    }
+    assert [tool.name for tool in tools.TOOLS if not tool.starts_on_demand] == [t.name for t in tools.JUPYTER_SERVED]
+    assert all(tool.programs and tool.port for tool in tools.TOOLS if tool.starts_on_demand)
     listed = {tool["name"]: tool for tool in tools.with_state([{"name": "jupyter", "state": "RUNNING"}])}
     assert listed["lab"]["on_demand"] is False and listed["vscode"]["on_demand"] is True
 

@@ -81,6 +81,8 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
         "base_url": settings.base_url,
         "token": settings.token,
         "hub": settings.hub is not None,
+        "hub_prefix": settings.hub.prefix if settings.hub else None,
+        "tools_idle_timeout": settings.tools_idle_timeout,
         "run_dir": str(run_dir),
         "activity_dir": str(run_dir / paths.ACTIVITY_DIR.name),
         "jupyter_socket": str(run_dir / paths.JUPYTER_SOCKET.name),

@@ -178,7 +178,6 @@ def parse_tools_start(raw: str) -> str:
 
 
 def parse_idle_timeout(environ: Mapping[str, str]) -> int:
-    """Also read by the Jupyter extension, which stops idle tools."""
     return parse_int(
         "WORKSPACE_TOOLS_IDLE_TIMEOUT",
         environ.get("WORKSPACE_TOOLS_IDLE_TIMEOUT", "3600"),
