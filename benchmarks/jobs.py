@@ -4,7 +4,6 @@ starting the same script with python directly. Part of `build.py bench`; alone: 
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import shutil
 import statistics
@@ -17,9 +16,10 @@ from pathlib import Path
 
 import docker
 
-import build  # the build context with the CA its builds trust (on the path through run.py)
 from ml_jobs import answers_ping, ml_tree  # the tests' /opt/ml layout and readiness check
 from run import LABEL, host_port, remove_benchmark_containers, spread, table, wait_until
+from workbench_build.images import context_with_ca  # the build context with the CA its builds trust
+from workbench_build.options import host_ca_bundle
 
 REFERENCE = Path(__file__).resolve().parent / "reference-serve"
 REFERENCE_TAG = "workbench-benchmark-reference-serve:latest"
@@ -40,7 +40,7 @@ TITLE = (
 
 def build_reference(client, image: str) -> str:
     """The hand-written stack, built FROM the image under test (pip trusts what build.py's builds trust)."""
-    with build.context_with_ca(build.build_ca(argparse.Namespace())) as context:
+    with context_with_ca(host_ca_bundle()) as context:
         shutil.copytree(REFERENCE, context, dirs_exist_ok=True)
         client.images.build(
             path=str(context), tag=REFERENCE_TAG, buildargs={"WORKBENCH_IMAGE": image}, rm=True, forcerm=True

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from build import CHROMIUM
+from workbench_build.checks import CHROMIUM
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 # Set by tests/conftest.py's report hook when a test's own body failed.

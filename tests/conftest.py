@@ -6,15 +6,15 @@ with the runtime's own dependencies alone (pytest.ini's pythonpath puts the runt
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 
-import build
 from browsers import FAILED, browser, page, screenshot  # noqa: F401  (one Chromium for the session: Playwright's sync API allows one)
+from built_images import build_options
+from workbench_build import images
 
 
 @pytest.fixture(scope="session")
@@ -35,24 +35,10 @@ def docker_client():
 @pytest.fixture(scope="session")
 def image(pytestconfig, docker_client) -> str:
     """The image under test, built once per session through build.py (a cache hit when nothing changed)."""
-    flavor = pytestconfig.getoption("flavor")
-    tag = build.image_tags(flavor, None)[0]
+    options = build_options(pytestconfig)
+    tag = images.image_tags(options)[0]
     if not pytestconfig.getoption("image_built"):
-        args = argparse.Namespace(
-            flavor=flavor,
-            base_image=build.DEFAULT_BASE_IMAGE,
-            tag=None,
-            dry_run=False,
-            ca_cert=pytestconfig.getoption("ca_cert"),
-            pip_index_url=None,
-            wheelhouse=None,
-            npm_registry=None,
-            no_cache=False,
-            skip_setup=False,
-            mirror=build.DEFAULT_MIRROR,
-            security_mirror=build.DEFAULT_SECURITY_MIRROR,
-        )
-        build.build(args)
+        images.build(options)
     docker_client.images.get(tag)
     return tag
 

@@ -12,7 +12,7 @@ import certifi
 import pytest
 import requests
 
-import build
+from workbench_build import checks, options, project
 from workbench_client import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ def test_dry_run_prints_the_exact_docker_commands_and_runs_nothing(tmp_path):
 
 
 def test_the_build_trusts_this_hosts_ca_bundle_unless_told_otherwise():
-    host_bundle = next(bundle for bundle in build.HOST_CA_BUNDLES if Path(bundle).is_file())
+    host_bundle = next(bundle for bundle in options.HOST_CA_BUNDLES if Path(bundle).is_file())
     staged = ROOT / "workspace" / "build-ca" / "extra-ca.crt"
     default = build_py("build", "--dry-run")
     assert default.returncode == 0, default.stderr
@@ -203,14 +203,23 @@ def test_package_names_the_script_and_refuses_what_is_not_there(tmp_path):
 
 
 def test_lint_covers_every_dockerfile_and_shell_script_but_not_templates_or_environments():
-    commands = {Path(command[0]).name: command[1:] for command in build.lint_commands(Path("/venv/bin/python"))}
-    dockerfiles = {Path(path).relative_to(build.ROOT).as_posix() for path in commands["hadolint"]}
+    commands = {Path(command[0]).name: command[1:] for command in checks.lint_commands(Path("/venv/bin/python"))}
+    dockerfiles = {Path(path).relative_to(checks.ROOT).as_posix() for path in commands["hadolint"]}
     assert dockerfiles == {
         "workspace/Dockerfile",
         "deploy/docker/Dockerfile",
         "deploy/sagemaker/Dockerfile",
         "benchmarks/reference-serve/Dockerfile",
     }
-    scripts = {Path(path).relative_to(build.ROOT).as_posix() for path in commands["shellcheck"]}
+    scripts = {Path(path).relative_to(checks.ROOT).as_posix() for path in commands["shellcheck"]}
     assert {".ci/run", "workspace/resources/bin/run-hooks.sh", "workspace/resources/bin/workbench-no-conda"} <= scripts
     assert not any(script.endswith(".j2") or script.startswith(".venv") for script in scripts)
+
+
+def test_each_flavor_is_a_stage_of_the_dockerfile_on_the_flavor_below_it():
+    stages = dict(
+        (name, parent)
+        for parent, name in re.findall(r"^FROM (\S+) AS (\S+)$", (project.CONTEXT / "Dockerfile").read_text(), re.M)
+    )
+    for flavor, below in project.FLAVOR_BASE.items():
+        assert stages[flavor] == (below or "runtime-base"), flavor

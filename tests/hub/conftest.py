@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import argparse
+from dataclasses import replace
 
 import pytest
 
-import build
+from built_images import build_options
 from hubs import Hub
+from workbench_build import images, project
 
 
 @pytest.fixture(scope="session")
 def hub_image(pytestconfig, docker_client) -> str:
     """The hub image of deploy/docker, built once per session through build.py (a cache hit when nothing changed)."""
-    tag = build.HUB_IMAGE.tags("minimal")[0]
+    tag = project.HUB_IMAGE.tags("minimal")[0]
     if not pytestconfig.getoption("image_built"):
-        args = argparse.Namespace(
-            flavor="minimal",
-            base_image=build.DEFAULT_BASE_IMAGE,
-            tag=None,
-            dry_run=False,
-            ca_cert=pytestconfig.getoption("ca_cert"),
-            pip_index_url=None,
-            npm_registry=None,
-            no_cache=False,
-            skip_setup=False,
-            mirror=build.DEFAULT_MIRROR,
-            security_mirror=build.DEFAULT_SECURITY_MIRROR,
-        )
-        build.build(args, build.HUB_IMAGE)
+        images.build(replace(build_options(pytestconfig), flavor="minimal"), project.HUB_IMAGE)
     docker_client.images.get(tag)
     return tag
 

@@ -19,9 +19,9 @@ from nativeauthenticator import NativeAuthenticator
 from traitlets import TraitError
 from traitlets.config import Config
 
-import build
+from workbench_build import project
 
-VALUES_FILE = build.ROOT / "deploy" / "kubernetes" / "values.yaml"
+VALUES_FILE = project.ROOT / "deploy" / "kubernetes" / "values.yaml"
 DOCUMENTED = yaml.safe_load((Path(__file__).with_name("z2jh_documented_values.yaml")).read_text())
 CONFIGURABLES = {cls.__name__: cls for cls in (JupyterHub, Authenticator, NativeAuthenticator, KubeSpawner)}
 
@@ -103,7 +103,7 @@ def test_a_setting_kubespawner_does_not_have_is_caught():
 
 
 def test_images_are_this_versions_flavors(values):
-    version = build.version()
+    version = project.version()
     image = values["singleuser"]["image"]
     assert image["tag"] == f"minimal-{version}"
     overrides = [profile.get("kubespawner_override", {}) for profile in values["singleuser"]["profileList"]]
@@ -115,7 +115,7 @@ def test_images_are_this_versions_flavors(values):
 
 
 def test_pod_user_and_mount_match_the_image(values):
-    dockerfile = (build.CONTEXT / "Dockerfile").read_text()
+    dockerfile = (project.CONTEXT / "Dockerfile").read_text()
     uid = int(re.search(r"NB_UID=(\d+)", dockerfile).group(1))
     gid = int(re.search(r"NB_GID=(\d+)", dockerfile).group(1))
     singleuser = values["singleuser"]

@@ -1,0 +1,143 @@
+"""`lint`, `test` and `bench`: the machine prepared for them (the engine, the base image, the test tools), the code
+checks, the test suite and the benchmarks."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from .engine import ensure_base_image, ensure_engine, image_exists
+from .images import build, image_tags
+from .options import BuildOptions
+from .project import HUB_IMAGE, ROOT
+from .shell import apt_install, capture, run, say
+
+TEST_VENV = ROOT / ".venv-test"
+
+TEST_REQUIREMENTS = ROOT / "tests" / "requirements.txt"
+
+CHROMIUM = "/usr/bin/chromium"  # Playwright cannot download its own browser on hosts without internet access
+
+
+def ensure_test_environment(options: BuildOptions) -> Path:
+    """Debian's Chromium for the browser tests, the OpenSSH client for the SSH tests, Docker Compose for SageMaker's
+    local mode, ShellCheck for the lint step, and a virtual environment with the test tools (ruff and hadolint among
+    them; reused when it is already complete)."""
+    if not Path(CHROMIUM).exists():
+        say("Chromium not found: installing Debian's chromium for the browser tests")
+        apt_install("chromium")
+    if not (shutil.which("ssh") and shutil.which("sftp")):
+        say("OpenSSH client not found: installing it for the SSH tests")
+        apt_install("openssh-client")
+    if not (shutil.which("docker-compose") or capture(["docker", "compose", "version"]).returncode == 0):
+        say("Docker Compose not found: installing Debian's docker-compose for SageMaker's local mode tests")
+        apt_install("docker-compose")
+    if not shutil.which("shellcheck"):
+        say("ShellCheck not found: installing Debian's shellcheck for the lint step")
+        apt_install("shellcheck")
+    python = TEST_VENV / "bin" / "python"
+    stamp = TEST_VENV / ".requirements"
+    wanted = TEST_REQUIREMENTS.read_text()
+    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
+        return python
+    if capture([sys.executable, "-c", "import ensurepip, venv"]).returncode != 0:
+        apt_install("python3-venv")
+    run([sys.executable, "-m", "venv", "--clear", str(TEST_VENV)])
+    env = {"PIP_CERT": options.ca_cert} if options.ca_cert else {}
+    if options.pip_index_url:
+        env["PIP_INDEX_URL"] = options.pip_index_url
+    run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(TEST_REQUIREMENTS)],
+        env=env,
+    )
+    stamp.write_text(wanted)
+    return python
+
+
+def prepare_machine(options: BuildOptions) -> Path:
+    """The Docker engine, the base image and the test tools; returns the test environment's Python."""
+    ensure_engine()
+    ensure_base_image(options.base_image, options)
+    return ensure_test_environment(options)
+
+
+# Not the repository's own code: virtual environments, test output, staged build inputs.
+LINT_SKIPPED = {".git", ".venv-test", "test-artifacts", "build-wheels", "build-ca", "node_modules", "__pycache__"}
+
+
+def repository_files() -> list[Path]:
+    found = []
+    for folder, folders, files in os.walk(ROOT):
+        folders[:] = sorted(name for name in folders if name not in LINT_SKIPPED)
+        found += [Path(folder) / name for name in sorted(files)]
+    return found
+
+
+def is_shell_script(path: Path) -> bool:
+    """*.sh, or a sh or bash shebang; not a template (*.j2), which is checked as it renders."""
+    if path.suffix in (".sh", ".j2"):
+        return path.suffix == ".sh"
+    try:
+        with path.open("rb") as file:
+            first = file.readline(100)
+    except OSError:
+        return False
+    return re.match(rb"#!\s*(/usr)?/bin/(env\s+)?(ba)?sh\s*$", first) is not None
+
+
+def lint_commands(python: Path) -> list[list[str]]:
+    """Python through ruff (ruff.toml), the Dockerfiles through hadolint (.hadolint.yaml), the shell scripts through
+    ShellCheck. The SSH setup script is a template: tests/unit/test_render.py checks what it renders."""
+    files = repository_files()
+    tools = python.parent
+    return [
+        [str(tools / "ruff"), "check", "--no-cache", str(ROOT)],
+        [str(tools / "ruff"), "format", "--no-cache", "--check", str(ROOT)],
+        [str(tools / "hadolint"), *(str(path) for path in files if path.name == "Dockerfile")],
+        ["shellcheck", *(str(path) for path in files if is_shell_script(path))],
+    ]
+
+
+def run_linters(python: Path) -> int:
+    failed = [command[0] for command in lint_commands(python) if run(command, check=False, cwd=ROOT) != 0]
+    if failed:
+        say(f"lint failed: {', '.join(Path(name).name for name in failed)} (see above)")
+        return 1
+    return 0
+
+
+def lint(options: BuildOptions) -> int:
+    return run_linters(ensure_test_environment(options))
+
+
+def test(options: BuildOptions, pytest_args: list[str]) -> int:
+    """Prepare the machine, check the code, build the flavor and the hub image, run the suite."""
+    options = replace(options, tags=(), dry_run=False, skip_setup=True)
+    python = prepare_machine(options)
+    if run_linters(python) != 0:
+        return 1
+    build(options)
+    build(options, HUB_IMAGE)  # the hub tests spawn the workspace from it
+    # From the repository root, so that pytest.ini and its testpaths apply whatever the caller's folder.
+    cmd = [str(python), "-m", "pytest", "--flavor", options.flavor, "--image-built"]
+    if options.ca_cert:
+        # "=" keeps pytest from taking the file's folder for a test path when it looks for its rootdir.
+        cmd.append(f"--ca-cert={options.ca_cert}")
+    cmd += pytest_args
+    code = run(cmd, check=False, env={"PYTHONDONTWRITEBYTECODE": "1"}, cwd=ROOT)
+    if code == 5:
+        say("pytest collected no tests: that is a failure")
+        return 1
+    return code
+
+
+def bench(options: BuildOptions, bench_args: list[str]) -> int:
+    options = replace(options, tags=(), dry_run=False, skip_setup=True)
+    python = prepare_machine(options)
+    if not image_exists(image_tags(options)[0]):
+        build(options)
+    return run([str(python), str(ROOT / "benchmarks" / "run.py"), *bench_args], check=False, cwd=ROOT)
