@@ -109,21 +109,22 @@ class Workspace:
     def ready_announcement(self, timeout: float = 30) -> list[str]:
         """The lines the log has once the workspace answers: "Workbench is ready; open it at:", the address, and with a
         token of the user's own, how to log in."""
-        deadline = time.monotonic() + timeout
-        while READY_LINE not in (log := self.logs()):
-            assert time.monotonic() < deadline, f"no {READY_LINE!r} in the log:\n{log}"
-            time.sleep(0.2)
+        log = wait_until(
+            lambda: READY_LINE in (text := self.logs()) and text,
+            timeout,
+            failure=lambda: f"no {READY_LINE!r} in the log:\n{self.logs()}",
+        )
         lines = log[log.rindex(READY_LINE) :].splitlines()
         return lines[:3] if len(lines) > 2 and lines[2].startswith("    and log in") else lines[:2]
 
     def wait_for_log(self, pattern: str, timeout: float = 15) -> re.Match:
         """The first match of the regular expression in the log, once it is there: lines travel from a program
         through supervisord to Docker's log a moment after the request that caused them was answered."""
-        deadline = time.monotonic() + timeout
-        while not (found := re.search(pattern, self.logs())):
-            assert time.monotonic() < deadline, f"no {pattern!r} in the log:\n{self.logs()}"
-            time.sleep(0.2)
-        return found
+        return wait_until(
+            lambda: re.search(pattern, self.logs()),
+            timeout,
+            failure=lambda: f"no {pattern!r} in the log:\n{self.logs()}",
+        )
 
     def login_urls(self) -> list[tuple[str, str]]:
         """(path, token) of each login URL in the log: one per start."""
@@ -164,8 +165,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until(check, timeout: float = 60, interval: float = 0.2):
-    """check()'s first true value; a connection refused meanwhile counts as not yet."""
+def wait_until(check, timeout: float = 60, interval: float = 0.2, failure=None):
+    """check()'s first true value, asked every `interval` seconds; a refused connection meanwhile counts as not yet.
+    The one readiness wait of the tests: after `timeout` seconds an AssertionError says what failure() returns (what
+    was seen last), or the check's name."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -175,7 +178,8 @@ def wait_until(check, timeout: float = 60, interval: float = 0.2):
         except requests.RequestException:
             pass
         if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout} s: {getattr(check, '__name__', check)}")
+            seen = failure() if failure else getattr(check, "__name__", repr(check))
+            raise AssertionError(f"not so within {timeout} s: {seen}")
         time.sleep(interval)
 
 
@@ -205,14 +209,15 @@ def cookie_header(session: requests.Session) -> str:
 def wait_for_status(workspace: Workspace, condition, timeout: float = 60) -> dict:
     """Poll the landing page's status endpoint until condition(status) holds; return that status. The endpoint is
     Jupyter's: while Jupyter restarts it does not answer, which is waited through too."""
-    deadline = time.monotonic() + timeout
-    while True:
+    seen = {"answer": "no answer"}
+
+    def status() -> dict | None:
         response = workspace.get("api/workbench/status")
-        status = response.json() if response.status_code == 200 else None
-        if status is not None and condition(status):
-            return status
-        assert time.monotonic() < deadline, f"status never satisfied the condition: {status or response.text}"
-        time.sleep(0.5)
+        seen["answer"] = response.text[:2000]
+        answer = response.json() if response.status_code == 200 else None
+        return answer if answer is not None and condition(answer) else None
+
+    return wait_until(status, timeout, 0.5, failure=lambda: f"the status is not so: {seen['answer']}")
 
 
 def tool_state(status: dict, name: str) -> str:
@@ -269,10 +274,7 @@ def wait_for_page(workspace: Workspace, path: str, text: str = "", timeout: floa
 def start_user_app(workspace: Workspace, timeout: float = 30) -> None:
     """Run USER_APP in the workspace as its user; return once tools/port reaches it."""
     workspace.container.exec_run(["python3", "-c", USER_APP], user="jovyan", detach=True)
-    deadline = time.monotonic() + timeout
-    while workspace.get(f"tools/port/{USER_APP_PORT}/form").status_code == 502:
-        assert time.monotonic() < deadline, "the user's app did not start"
-        time.sleep(0.3)
+    wait_until(lambda: workspace.get(f"tools/port/{USER_APP_PORT}/form").status_code != 502, timeout, 0.3)
 
 
 def start_kernel(workspace: Workspace, headers: dict | None = None, name: str = "python3") -> str:

@@ -11,7 +11,7 @@ import pytest
 import websocket
 
 from rfb import RfbSession
-from workbench_client import wait_for_tool
+from workbench_client import wait_for_tool, wait_until
 
 pytestmark = pytest.mark.container
 
@@ -64,13 +64,15 @@ def test_clipboard_goes_both_ways(workspace):
 
 def test_desktop_opens_a_terminal_and_a_file_manager_in_the_workspace(workspace):
     wait_for_tool(workspace, "desktop")
-    titles, deadline = "", time.monotonic() + 60
-    while time.monotonic() < deadline:
-        titles = in_desktop(workspace, "xwininfo -root -tree").output.decode()
-        if '"workspace - Thunar"' in titles and re.search(r'"Terminal - [^"]*: /workspace"', titles):
-            break
-        time.sleep(0.5)
-    assert '"workspace - Thunar"' in titles and re.search(r'"Terminal - [^"]*: /workspace"', titles), titles
+
+    def windows() -> str:
+        return in_desktop(workspace, "xwininfo -root -tree").output.decode()
+
+    def both_open() -> bool:
+        titles = windows()
+        return '"workspace - Thunar"' in titles and re.search(r'"Terminal - [^"]*: /workspace"', titles)
+
+    wait_until(both_open, 60, 0.5, failure=windows)
 
 
 def test_aborted_connections_do_not_lock_the_desktop(workspace):

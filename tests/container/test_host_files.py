@@ -8,13 +8,12 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from workbench_client import Workspace, execute
+from workbench_client import Workspace, execute, wait_until
 from workspaces import WorkspaceFactory
 
 pytestmark = pytest.mark.container
@@ -102,10 +101,7 @@ class Run:
 
 
 def wait_for_second_start(workspace: Workspace, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while workspace.logs().count(START_LINE) < 2:
-        assert time.monotonic() < deadline, f"no second start in the log:\n{workspace.logs()[-3000:]}"
-        time.sleep(0.3)
+    wait_until(lambda: workspace.logs().count(START_LINE) >= 2, timeout, 0.3, failure=lambda: workspace.logs()[-3000:])
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ a script's request or a websocket, and stop after WORKSPACE_TOOLS_IDLE_TIMEOUT s
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
@@ -109,15 +108,6 @@ def test_opening_a_tool_needs_the_login_like_any_other_url(fresh):
     assert response.status_code == 403
 
 
-def wait_for_log(workspace, pattern: str, timeout: float = 60) -> re.Match:
-    """The first log line matching the regular expression, once it is there."""
-    deadline = time.monotonic() + timeout
-    while not (match := re.search(pattern, workspace.logs())):
-        assert time.monotonic() < deadline, f"{pattern!r} not in the log:\n{workspace.logs()[-3000:]}"
-        time.sleep(0.5)
-    return match
-
-
 def stays_running(workspace, tool: str, seconds: float) -> None:
     """The tool is still running after `seconds`, checked all along (several idle timeouts)."""
     wait_for_status(workspace, lambda s: tool_state(s, tool) == "RUNNING")
@@ -133,7 +123,7 @@ def test_an_unused_tool_stops_after_the_idle_time_and_starts_again_when_opened(w
     assert text in workspace.get(path, timeout=150).text
     wait_for_status(workspace, lambda s: tool_state(s, "vscode") == "IDLE", timeout=90)
     # The stopper looks every few seconds: on a busy machine it finds the tool unused for longer than the timeout.
-    unused_for = wait_for_log(workspace, r"stopping VS Code: not used for (\d+) s")
+    unused_for = workspace.wait_for_log(r"stopping VS Code: not used for (\d+) s", timeout=60)
     assert int(unused_for.group(1)) >= SHORT_IDLE
     assert tools.by_name("vscode").port not in listening_ports(workspace)
     assert text in workspace.get(path, timeout=150).text

@@ -1,11 +1,9 @@
 """A container started as the README says: ready, tini as PID 1, everything else as the non-root user."""
 
-import time
-
 import pytest
 
 from workbench import paths, settings, tools
-from workbench_client import execute, open_every_tool
+from workbench_client import execute, open_every_tool, wait_until
 
 pytestmark = pytest.mark.container
 
@@ -24,14 +22,13 @@ def test_healthz_answers_ok_without_credentials_and_without_details(workspace):
 
 
 def test_docker_healthcheck_reports_healthy(workspace):
-    deadline = time.monotonic() + 60
-    while True:
+
+    def health() -> dict:
         workspace.container.reload()
-        status = workspace.container.attrs["State"]["Health"]["Status"]
-        if status != "starting" or time.monotonic() > deadline:
-            break
-        time.sleep(1)
-    assert status == "healthy", workspace.container.attrs["State"]["Health"]
+        return workspace.container.attrs["State"]["Health"]
+
+    wait_until(lambda: health()["Status"] != "starting", 60, 1, failure=health)
+    assert health()["Status"] == "healthy", health()
 
 
 def test_pid_1_is_tini(workspace):
