@@ -81,11 +81,17 @@ def test_terminal_websocket_runs_a_login_shell_with_the_workspace_python(workspa
         channel.close()
 
 
-def test_vscode_websocket_upgrades(workspace):
+def test_vscode_websocket_upgrades_to_a_live_server(workspace):
     wait_for_page(workspace, *PAGES["vscode"])
     channel = open_socket(workspace, "vscode")
-    assert channel.handshake_response.status == 101
-    channel.close()
+    try:
+        assert channel.handshake_response.status == 101
+        # code-server itself answers on it (nginx only passes frames on): a ping comes back as a pong.
+        channel.ping(b"workbench")
+        frame = channel.recv_data_frame(control_frame=True)[1]
+        assert (frame.opcode, frame.data) == (websocket.ABNF.OPCODE_PONG, b"workbench")
+    finally:
+        channel.close()
 
 
 @pytest.mark.parametrize("tool", sorted(PAGES))
