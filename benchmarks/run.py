@@ -22,7 +22,7 @@ TOKEN = "benchmark-token-0123456789"
 LABEL = "workbench-benchmark"
 ROOT = Path(__file__).resolve().parent.parent
 # The tests' helpers and the runtime package (the tool declarations), as pytest.ini's pythonpath gives them to tests.
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "workspace" / "resources")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support"), str(ROOT / "workspace" / "resources")]
 from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES  # noqa: E402
 
 

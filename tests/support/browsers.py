@@ -6,7 +6,7 @@ import pytest
 
 from workbench_build.checks import CHROMIUM
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # Set by tests/conftest.py's report hook when a test's own body failed.
 FAILED = pytest.StashKey[bool]()
 # Without these, Chromium keeps calling home, which a closed network refuses many times a second.
