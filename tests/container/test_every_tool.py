@@ -14,6 +14,7 @@ import websocket
 from tool_pages import TOOL_PAGES as PAGES
 from workbench import tools
 from workbench_client import open_every_tool, tool_state, wait_for_page, wait_for_status, wait_for_tool
+from workspaces import WorkspaceFactory
 
 pytestmark = pytest.mark.container
 
@@ -127,9 +128,20 @@ KILLED = {
 }
 
 
+@pytest.fixture(scope="module")
+def victim(docker_client, image):
+    """A workspace of their own for the tests that kill its processes: the module's shared one stays untouched for
+    the tests that only look."""
+    factory = WorkspaceFactory(docker_client, image)
+    try:
+        yield factory.start()
+    finally:
+        factory.remove_all()
+
+
 @pytest.mark.parametrize("program", sorted(KILLED))
-def test_killed_tool_process_comes_back_and_the_landing_status_shows_it(workspace, program):
-    tool = KILLED[program]
+def test_killed_tool_process_comes_back_and_the_landing_status_shows_it(victim, program):
+    workspace, tool = victim, KILLED[program]
     before = service(wait_for_tool(workspace, tool), program)
     workspace.container.exec_run(["kill", "-9", str(before["pid"])])
     after = wait_for_status(
