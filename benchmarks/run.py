@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The tests' helpers and the runtime package (the tool declarations), as pytest.ini's pythonpath gives them to tests.
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support"), str(ROOT / "workspace" / "resources")]
 from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES  # noqa: E402
+from workbench import paths  # noqa: E402
 
 
 def spread(values: list[float]) -> str:
@@ -176,10 +177,10 @@ def median_ratio(results: dict[str, list[float]], measured: str, baseline: str) 
 # Runs inside the workspace container: the same requests through port 8080 and straight to Jupyter's socket.
 PROXY_COST = r"""
 import http.client, json, os, socket, statistics, sys, time
-TOKEN = sys.argv[1]
+TOKEN, JUPYTER_SOCKET = sys.argv[1:3]
 class UnixConnection(http.client.HTTPConnection):
     def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX); self.sock.connect("/run/workbench/jupyter.sock")
+        self.sock = socket.socket(socket.AF_UNIX); self.sock.connect(JUPYTER_SOCKET)
 def via_8080(): return http.client.HTTPConnection("127.0.0.1", 8080, timeout=30)
 def direct(): return UnixConnection("localhost", timeout=30)
 def timed(connect, path, n, extra_headers=dict):
@@ -244,7 +245,7 @@ def round_trips(open_channel, n=100):
 def channel_8080(path):
     return websocket.create_connection("ws://127.0.0.1:8080" + path, header=["Authorization: token " + TOKEN])
 def channel_direct(path):
-    sock = socket.socket(socket.AF_UNIX); sock.connect("/run/workbench/jupyter.sock")
+    sock = socket.socket(socket.AF_UNIX); sock.connect(JUPYTER_SOCKET)
     return websocket.create_connection("ws://localhost" + path, socket=sock, header=["Authorization: token " + TOKEN])
 for name, open_channel in (("8080", channel_8080), ("direct", channel_direct)):
     times = round_trips(open_channel)
@@ -260,7 +261,7 @@ def proxy_cost(client, image: str, repeat: int) -> dict[str, list[float]]:
         for _ in range(repeat):
             # The workspace's Python: it has jupyter_client and websocket-client (Jupyter's own dependencies).
             output = workspace.exec_run(
-                ["/opt/venv/bin/python", "-c", PROXY_COST, TOKEN], user="jovyan"
+                [str(paths.VENV_PYTHON), "-c", PROXY_COST, TOKEN, str(paths.JUPYTER_SOCKET)], user="jovyan"
             ).output.decode()
             for key, value in json.loads(output.strip().splitlines()[-1]).items():
                 results[key].append(value)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .engine import ensure_base_image, ensure_engine
 from .options import BuildOptions
-from .project import BUILD_WHEELS_DIR, WORKSPACE_IMAGE, ImageSource, git_revision, version
+from .project import BUILD_WHEELS_DIR, WORKSPACE_IMAGE, ImageSource, build_args, git_revision, version
 from .shell import BuildError, capture, run, say
 
 
@@ -39,6 +39,9 @@ def build_command(options: BuildOptions, source: ImageSource = WORKSPACE_IMAGE) 
     if source.flavored:
         cmd += ["--target", options.flavor]
     cmd += ["--build-arg", f"BASE_IMAGE={options.base_image}"]
+    if source.flavored:
+        for name, value in build_args().items():
+            cmd += ["--build-arg", f"{name}={value}"]
     for key, value in labels.items():
         cmd += ["--label", f"org.opencontainers.image.{key}={value}"]
     if options.pip_index_url:

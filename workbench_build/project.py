@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import re
 import subprocess
 from dataclasses import dataclass
@@ -34,6 +36,21 @@ def version() -> str:
     if not match:
         raise BuildError(f"no __version__ in {VERSION_FILE}")
     return match.group(1)
+
+
+@functools.cache
+def runtime_paths():
+    """The runtime's paths module (workbench/paths.py, standard library only): the image's paths are defined there,
+    and the Dockerfile is given the ones it needs as build arguments (build_args)."""
+    spec = importlib.util.spec_from_file_location("workbench_paths", CONTEXT / "resources" / "workbench" / "paths.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build_args() -> dict[str, str]:
+    """What the workspace's Dockerfile takes from the runtime's own definitions."""
+    return {"RUN_DIR": str(runtime_paths().RUN_DIR)}
 
 
 def git_revision() -> str:

@@ -4,7 +4,7 @@ import pytest
 import requests
 import websocket
 
-from workbench import tools
+from workbench import paths, tools
 from workbench_client import cookie_header, execute, login, open_every_tool, open_kernel_channels, start_kernel
 
 pytestmark = pytest.mark.container
@@ -128,5 +128,5 @@ def test_a_kept_yes_lets_in_only_the_credential_it_was_given_for(workspace):
         forged = {name: value[:-4] + "0000" for name, value in session.cookies.items()}
         assert requests.get(workspace.url + asset, cookies=forged, allow_redirects=False).status_code == 403
     # The yes was kept: one answer per credential, whatever the number of requests.
-    kept = workspace.container.exec_run(["find", "/run/workbench/nginx/auth-cache", "-type", "f"]).output.split()
+    kept = workspace.container.exec_run(["find", f"{paths.RUN_DIR}/nginx/auth-cache", "-type", "f"]).output.split()
     assert len(kept) >= 2

@@ -3,7 +3,7 @@
 import pytest
 
 from render_variants import VARIANTS
-from workbench import render
+from workbench import paths, render
 from workbench.settings import load
 from workspaces import TEST_LABELS
 
@@ -17,11 +17,10 @@ def test_image_nginx_accepts_every_rendered_variant(docker_client, image, tmp_pa
     # The TLS variant's certificate, made as the workspace makes its self-signed one.
     make_certificate = (
         "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
-        "-subj /CN=localhost -keyout /run/workbench/tls-key.pem -out /run/workbench/tls-cert.pem "
-        "2>/dev/null"
+        f"-subj /CN=localhost -keyout {paths.SERVED_TLS_KEY} -out {paths.SERVED_TLS_CERT} 2>/dev/null"
     )
     script = (
-        make_certificate + " && for f in /run/workbench/*.conf; do nginx -t -q -e stderr -c $f "
+        make_certificate + f" && for f in {paths.RUN_DIR}/*.conf; do nginx -t -q -e stderr -c $f "
         "|| { echo FAILED $f; exit 1; }; done"
     )
     output = docker_client.containers.run(
@@ -29,7 +28,7 @@ def test_image_nginx_accepts_every_rendered_variant(docker_client, image, tmp_pa
         entrypoint=["/bin/sh", "-c", script],
         remove=True,
         stderr=True,
-        volumes={str(tmp_path): {"bind": "/run/workbench", "mode": "rw"}},
+        volumes={str(tmp_path): {"bind": str(paths.RUN_DIR), "mode": "rw"}},
         labels=TEST_LABELS,
     )
     assert b"FAILED" not in output, output

@@ -9,7 +9,8 @@ import subprocess
 import pytest
 
 from render_variants import VARIANTS
-from workbench import render, tools
+from workbench import paths, render, tools
+from workbench.programs import CORE_PROGRAMS
 from workbench.settings import load
 
 
@@ -24,7 +25,7 @@ def test_jupyter_config_is_valid_python_with_the_settings(variant):
         assert "IdentityProvider.token" not in text
     else:
         assert f"c.IdentityProvider.token = {(settings.token or '')!r}" in text
-    assert "c.ServerApp.sock = '/run/workbench/jupyter.sock'" in text
+    assert f"c.ServerApp.sock = '{paths.JUPYTER_SOCKET}'" in text
     assert "allow_unauthenticated_access = False" in text
     assert "disable_check_xsrf" not in text
 
@@ -125,12 +126,20 @@ def test_desktop_programs_share_the_display_and_the_vnc_port():
     assert websockify.endswith("websockify --web /opt/novnc 127.0.0.1:6080 127.0.0.1:5901")
 
 
-def test_each_program_of_each_tool_gets_a_supervisord_program_and_each_tool_a_location(tmp_path):
+def test_each_program_gets_a_supervisord_program_and_each_tool_a_location(tmp_path):
     settings = load({})
     written = render.write_configs(settings, tmp_path)
     nginx = written["nginx.conf"].read_text()
+    supervisord = written["supervisord.conf"].read_text()
+    assert (
+        f"file={tmp_path}/supervisor.sock\n" in supervisord and f"files = {tmp_path}/supervisor/*.conf" in supervisord
+    )
+    for program in CORE_PROGRAMS:
+        text = written[f"supervisor/{program.name}.conf"].read_text()
+        assert f"command={render.program_command(program, render.command_values(None, settings, tmp_path))}\n" in text
+        assert "autostart=true" in text and str(tmp_path) in text
     for declared in tools.with_programs():
-        values = render.command_values(declared, settings)
+        values = render.command_values(declared, settings, tmp_path)
         for program in declared.programs:
             text = (tmp_path / "supervisor" / f"{program.name}.conf").read_text()
             assert f"[program:{program.name}]" in text
@@ -141,8 +150,9 @@ def test_each_program_of_each_tool_gets_a_supervisord_program_and_each_tool_a_lo
 
 
 def test_program_names_are_unique_and_ports_distinct():
-    names = [program.name for declared in tools.with_programs() for program in declared.programs]
-    assert len(names) == len(set(names)) and "jupyter" not in names and "nginx" not in names
+    names = [program.name for program in CORE_PROGRAMS]
+    names += [program.name for declared in tools.with_programs() for program in declared.programs]
+    assert len(names) == len(set(names))
     ports = [declared.port for declared in tools.with_programs()] + [tools.VNC_PORT]
     assert len(ports) == len(set(ports))
 

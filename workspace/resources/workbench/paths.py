@@ -14,7 +14,8 @@ SUPERVISOR_SOCKET = RUN_DIR / "supervisor.sock"
 JUPYTER_ARGS_FILE = RUN_DIR / "jupyter-args.json"
 # nginx appends a line to <tool>.log here for each request a tool served (workbench/on_demand.py reads them).
 ACTIVITY_DIR = RUN_DIR / "activity"
-SUPERVISOR_CONF = Path("/etc/supervisor/supervisord.conf")
+# Rendered at every start; /etc/supervisor/supervisord.conf links to it, for supervisorctl (the Dockerfile).
+SUPERVISOR_CONF = RUN_DIR / "supervisord.conf"
 # The start hooks that failed this start (JSON list of paths), for the landing page (workbench/hooks.py).
 HOOK_FAILURES_FILE = RUN_DIR / "hook-failures.json"
 # What the log says once the workspace answers (the login URL): written at start, printed by workbench.announce.

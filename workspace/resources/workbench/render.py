@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 
 from . import guesses, paths, ssh_keys, tools
+from .programs import CORE_PROGRAMS, Program
 from .settings import Settings
 
 
@@ -84,6 +85,7 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
         "hub_prefix": settings.hub.prefix if settings.hub else None,
         "tools_idle_timeout": settings.tools_idle_timeout,
         "run_dir": str(run_dir),
+        "supervisor_socket": str(run_dir / paths.SUPERVISOR_SOCKET.name),
         "activity_dir": str(run_dir / paths.ACTIVITY_DIR.name),
         "jupyter_socket": str(run_dir / paths.JUPYTER_SOCKET.name),
         "landing_dir": str(paths.LANDING_DIR),
@@ -94,22 +96,26 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
     }
 
 
-def command_values(tool: tools.Tool, settings: Settings) -> dict[str, str]:
-    """What a program's command may refer to (see tools.Program)."""
+def command_values(tool: tools.Tool | None, settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str, str]:
+    """What a program's command may refer to (see programs.Program); tool None: a core program's."""
     values = {
         "venv": paths.VENV_DIR,
         "install_dir": paths.INSTALL_DIR,
         "workspace": paths.WORKSPACE_DIR,
-        "port": tool.port,
-        "path_prefix": (settings.base_url + tool.path).rstrip("/"),
+        "run_dir": run_dir,
         "display": tools.DISPLAY,
-        **dict(tool.values),
-        **{setting.placeholder: settings.tool_settings[setting.variable] for setting in tool.settings},
     }
+    if tool is not None:
+        values |= {
+            "port": tool.port,
+            "path_prefix": (settings.base_url + tool.path).rstrip("/"),
+            **dict(tool.values),
+            **{setting.placeholder: settings.tool_settings[setting.variable] for setting in tool.settings},
+        }
     return {key: str(value) for key, value in values.items()}
 
 
-def program_command(program: tools.Program, values: dict[str, str]) -> str:
+def program_command(program: Program, values: dict[str, str]) -> str:
     """The program's command line for supervisord, every value quoted."""
     command = program.command.format(**{key: shlex.quote(value) for key, value in values.items()})
     return command.replace("%", "%%")  # supervisord expands %(...)s in its values
@@ -213,31 +219,29 @@ def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str
     """Write every rendered file into run_dir, readable by its owner only (one of them holds the token)."""
     written = {}
     environment = _environment()
-    for template, name in (
-        ("nginx.conf.j2", "nginx.conf"),
-        ("jupyter_server_config.py.j2", "jupyter_server_config.py"),
-        ("sshd_config.j2", "sshd_config"),
-    ):
+    tool_files = [name for tool in tools.TOOLS for name in tool.config_files]
+    for name in ["nginx.conf", "jupyter_server_config.py", "sshd_config", "supervisord.conf", *tool_files]:
         target = run_dir / name
-        write_private(target, render(template, settings, run_dir, environment))
+        write_private(target, render(f"{name}.j2", settings, run_dir, environment))
         written[name] = target
     programs = run_dir / "supervisor"
     programs.mkdir(exist_ok=True)
-    for tool in tools.with_programs():
-        values = command_values(tool, settings)
-        for program in tool.programs:
-            target = programs / f"{program.name}.conf"
-            target.write_text(
-                environment.get_template("supervisor-program.conf.j2").render(
-                    tool=tool,
-                    program=program,
-                    command=program_command(program, values),
-                    at_start=settings.tools_at_start,
-                )
+    declared = [(None, program) for program in CORE_PROGRAMS]
+    declared += [(tool, program) for tool in tools.with_programs() for program in tool.programs]
+    for tool, program in declared:
+        target = programs / f"{program.name}.conf"
+        target.write_text(
+            environment.get_template("supervisor-program.conf.j2").render(
+                tool=tool,
+                program=program,
+                command=program_command(program, command_values(tool, settings, run_dir)),
+                autostart=tool is None or settings.tools_at_start,
+                workspace_dir=paths.WORKSPACE_DIR,
             )
-            written[target.name] = target
-            if program.state_dir:
-                (run_dir / program.name).mkdir(exist_ok=True)
+        )
+        written[f"{programs.name}/{target.name}"] = target
+        if program.state_dir:
+            (run_dir / program.name).mkdir(exist_ok=True)
     make_nginx_temp_dirs(run_dir)
     return written
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import desktop_session, paths
+from .programs import Program
 from .validation import parse_directory, parse_screen_size
 
 # A tool's name is part of URLs, nginx location names, supervisord program names and file names.
@@ -26,18 +27,6 @@ NAME_PATTERN = r"[a-z][a-z0-9-]{0,30}"
 # terminal, a notebook or VS Code appears on the desktop.
 DISPLAY = ":1"
 VNC_PORT = 5901
-
-
-@dataclass(frozen=True)
-class Program:
-    """A supervisord program run as the user in /workspace. Its command is formatted with render.command_values: the
-    common values (venv, install_dir, workspace, port, path_prefix, display), the tool's `values`, and each of the
-    tool's settings under its variable's name in lower case; each value shell-quoted."""
-
-    name: str
-    command: str
-    # True: the program keeps its files in a folder of its name in the run directory, made before it starts.
-    state_dir: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +69,8 @@ class Tool:
     kept_in_home: tuple[str, ...] = ()
     # Settings files given the image's defaults at every start (home.merge_json_defaults): home path -> image file.
     home_defaults: tuple[tuple[str, Path], ...] = ()
+    # Configuration files rendered into the run directory at every start, from templates/<name>.j2.
+    config_files: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not re.fullmatch(NAME_PATTERN, self.name):
@@ -195,8 +186,7 @@ TOOLS = JUPYTER_SERVED + (
         programs=(
             Program(
                 "netdata",
-                "/usr/bin/env DO_NOT_TRACK=1 /usr/sbin/netdata -D "
-                "-c {install_dir}/netdata/netdata.conf -i 127.0.0.1 -p {port}",
+                "/usr/bin/env DO_NOT_TRACK=1 /usr/sbin/netdata -D -c {run_dir}/netdata.conf -i 127.0.0.1 -p {port}",
                 state_dir=True,
             ),
         ),
@@ -205,6 +195,7 @@ TOOLS = JUPYTER_SERVED + (
         port=19999,
         strip_path=True,
         health="api/v1/chart?chart=system.cpu",
+        config_files=("netdata.conf",),
     ),
 )
 
