@@ -58,11 +58,12 @@ def ensure_test_environment(options: BuildOptions) -> Path:
     return python
 
 
-def prepare_machine(options: BuildOptions) -> Path:
-    """The Docker engine, the base image and the test tools; returns the test environment's Python."""
+def prepare_machine(options: BuildOptions) -> tuple[Path, BuildOptions]:
+    """The Docker engine, the base image and the test tools; returns the test environment's Python, and the options
+    to build with now that the engine and the base image are known to be there."""
     ensure_engine()
     ensure_base_image(options.base_image, options)
-    return ensure_test_environment(options)
+    return ensure_test_environment(options), replace(options, tags=(), dry_run=False, skip_setup=True)
 
 
 # Not the repository's own code: virtual environments, test output, staged build inputs.
@@ -116,8 +117,7 @@ def lint(options: BuildOptions) -> int:
 
 def test(options: BuildOptions, pytest_args: list[str]) -> int:
     """Prepare the machine, check the code, build the flavor and the hub image, run the suite."""
-    options = replace(options, tags=(), dry_run=False, skip_setup=True)
-    python = prepare_machine(options)
+    python, options = prepare_machine(options)
     if run_linters(python) != 0:
         return 1
     build(options)
@@ -136,8 +136,7 @@ def test(options: BuildOptions, pytest_args: list[str]) -> int:
 
 
 def bench(options: BuildOptions, bench_args: list[str]) -> int:
-    options = replace(options, tags=(), dry_run=False, skip_setup=True)
-    python = prepare_machine(options)
+    python, options = prepare_machine(options)
     if not image_exists(image_tags(options)[0]):
         build(options)
     return run([str(python), str(ROOT / "benchmarks" / "run.py"), *bench_args], check=False, cwd=ROOT)

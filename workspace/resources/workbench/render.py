@@ -121,11 +121,8 @@ def program_command(program: Program, values: dict[str, str]) -> str:
     return command.replace("%", "%%")  # supervisord expands %(...)s in its values
 
 
-def render(
-    template: str, settings: Settings, run_dir: Path = paths.RUN_DIR, environment: jinja2.Environment | None = None
-) -> str:
-    environment = environment or _environment()
-    return environment.get_template(template).render(context(settings, run_dir))
+def render(template: str, settings: Settings, run_dir: Path = paths.RUN_DIR) -> str:
+    return _environment().get_template(template).render(context(settings, run_dir))
 
 
 def ssh_setup_script(
@@ -219,10 +216,11 @@ def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str
     """Write every rendered file into run_dir, readable by its owner only (one of them holds the token)."""
     written = {}
     environment = _environment()
+    values = context(settings, run_dir)
     tool_files = [name for tool in tools.TOOLS for name in tool.config_files]
     for name in ["nginx.conf", "jupyter_server_config.py", "sshd_config", "supervisord.conf", *tool_files]:
         target = run_dir / name
-        write_private(target, render(f"{name}.j2", settings, run_dir, environment))
+        write_private(target, environment.get_template(f"{name}.j2").render(values))
         written[name] = target
     programs = run_dir / "supervisor"
     programs.mkdir(exist_ok=True)

@@ -41,6 +41,10 @@ class AuthCheckHandler(APIHandler):
         self.finish()
 
 
+# How the landing page and the starting page show each state (tools.STATES), the same in every answer.
+STATES_SHOWN = {name: {"class": state.css_class, "label": state.label} for name, state in tools.STATES.items()}
+
+
 class StatusHandler(APIHandler):
     """What the landing page shows: the tools and services with their live state, and the resources in use."""
 
@@ -61,9 +65,7 @@ class StatusHandler(APIHandler):
                     "base_url": self.base_url,
                     "services": services,
                     "tools": tools.with_state(services, healthy),
-                    "states": {
-                        name: {"class": state.css_class, "label": state.label} for name, state in tools.STATES.items()
-                    },
+                    "states": STATES_SHOWN,
                     "resources": usage.summary(self.settings["workbench_cpu_meter"], paths.WORKSPACE_DIR),
                     "failed_hooks": self.settings["workbench_failed_hooks"],
                     "error": error,
