@@ -1,13 +1,12 @@
 """A person with the token: logs in on the landing page, sees the tools running, opens them."""
 
-import os
 import re
-import subprocess
 import time
 
 import pytest
 
 from browsers import log_in, ready_tile
+from ssh_client import SshClient
 from tool_pages import ON_DEMAND_TOOLS
 from workbench import tools
 
@@ -176,16 +175,10 @@ def test_ssh_command_on_the_landing_page_sets_up_a_working_ssh_host(workspace, p
     command = page.inner_text("#ssh-command")
     alias = page.inner_text("#ssh-alias")
     assert command.endswith('api/workbench/ssh/setup" | sh') and workspace.token in command
-    env = {**os.environ, "HOME": str(short_home)}
-    setup = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True, timeout=120)
+    client = SshClient(short_home, alias)
+    setup = client.run_setup(command)
     assert setup.returncode == 0, setup.stderr
-    login = subprocess.run(
-        ["ssh", "-F", str(short_home / ".ssh" / "config"), "-o", "ControlMaster=no", alias, "whoami"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    login = client.ssh(alias, "whoami", own_connection=True)
     assert login.stdout == "jovyan\n", login.stderr
     # The new key is listed on the page, with a button to revoke it.
     page.reload()
@@ -195,13 +188,7 @@ def test_ssh_command_on_the_landing_page_sets_up_a_working_ssh_host(workspace, p
     page.once("dialog", lambda dialog: dialog.accept())
     revoke.click()
     page.wait_for_selector("#ssh-keys tbody tr", state="detached", timeout=30_000)
-    refused = subprocess.run(
-        ["ssh", "-F", str(short_home / ".ssh" / "config"), "-o", "ControlMaster=no", alias, "whoami"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    refused = client.ssh(alias, "whoami", own_connection=True)
     assert refused.returncode == 255 and "Permission denied" in refused.stderr
 
 

@@ -3,7 +3,6 @@ setup command (run with a fresh HOME), then a shell, SFTP, a tunnel and a remote
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
+from ssh_client import SshClient
 from workbench_client import free_port, wait_for_tool
 
 pytestmark = pytest.mark.container
@@ -21,38 +21,15 @@ pytestmark = pytest.mark.container
 TEST_BIN = Path(sys.executable).parent  # the test venv: sshpyk and jupyter_client, as a client would install them
 
 
-class Client:
-    """A user's machine: its own HOME, the ssh config and keys the setup command wrote there."""
-
-    def __init__(self, home: Path, workspace):
-        self.home, self.workspace = home, workspace
-        self.env = {**os.environ, "HOME": str(home), "PATH": f"{TEST_BIN}:{os.environ['PATH']}"}
-
-    @property
-    def config(self) -> Path:
-        return self.home / ".ssh" / "config"
-
-    @property
-    def alias(self) -> str:
-        return f"workbench-127.0.0.1-{self.workspace.host_port}"
-
-    def setup(self, *options: str) -> subprocess.CompletedProcess:
-        """The command the landing page shows, as a user pastes it."""
-        command = (
-            f'curl -fsS -H "Authorization: token {self.workspace.token}" '
-            f'"{self.workspace.url}api/workbench/ssh/setup" | sh -s -- {" ".join(options)}'
-        )
-        return subprocess.run(["sh", "-c", command], env=self.env, capture_output=True, text=True, timeout=120)
-
-    def ssh(self, *arguments: str, timeout: float = 60) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            ["ssh", "-F", str(self.config), *arguments], env=self.env, capture_output=True, text=True, timeout=timeout
-        )
+def client_of(home: Path, workspace) -> SshClient:
+    """A user's machine for this workspace, with sshpyk and jupyter_client as a client would install them."""
+    alias = f"workbench-127.0.0.1-{workspace.host_port}"
+    return SshClient(home, alias, workspace.url, workspace.token, extra_path=TEST_BIN)
 
 
 @pytest.fixture
-def client(short_home, workspace) -> Client:
-    set_up = Client(short_home, workspace)
+def client(short_home, workspace) -> SshClient:
+    set_up = client_of(short_home, workspace)
     result = set_up.setup()
     assert result.returncode == 0, result.stderr
     assert f"ssh {set_up.alias}" in result.stdout
@@ -114,7 +91,7 @@ def test_password_and_root_logins_are_refused(client, workspace):
         timeout=60,
     )
     assert password.returncode == 255 and "Permission denied (publickey)" in password.stderr
-    root = client.ssh("-o", "ControlMaster=no", "-l", "root", client.alias, "true")
+    root = client.ssh("-l", "root", client.alias, "true", own_connection=True)
     assert root.returncode == 255 and "Permission denied" in root.stderr
 
 
@@ -134,7 +111,7 @@ def test_a_revoked_key_is_refused(client, workspace):
     )
     assert revoked.status_code == 204
     assert mine not in {key["fingerprint"] for key in workspace.get("api/workbench/ssh/keys").json()["keys"]}
-    refused = client.ssh("-o", "ControlMaster=no", client.alias, "true")
+    refused = client.ssh(client.alias, "true", own_connection=True)
     assert refused.returncode == 255 and "Permission denied" in refused.stderr
 
 
@@ -143,13 +120,7 @@ def test_sftp_uploads_into_the_workspace_folder(client, workspace, tmp_path):
     upload.write_text("sent over sftp\n")
     batch = tmp_path / "batch"
     batch.write_text(f"put {upload} /workspace/uploaded.txt\n")
-    result = subprocess.run(
-        ["sftp", "-F", str(client.config), "-b", str(batch), client.alias],
-        env=client.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = client.sftp(batch.read_text())
     assert result.returncode == 0, result.stderr
     host_folder = Path(
         next(m["Source"] for m in workspace.container.attrs["Mounts"] if m["Destination"] == "/workspace")
@@ -261,13 +232,13 @@ def test_keys_given_at_start_log_in_and_recreating_the_container_keeps_the_host_
     keys = first.get("api/workbench/ssh/keys").json()["keys"]
     assert [(key["name"], key["source"]) for key in keys] == [("ci@laptop", "SSH_AUTHORIZED_KEYS")]
 
-    client = Client(short_home, first)
+    client = client_of(short_home, first)
     assert client.setup().returncode == 0  # pins the host key, registers its own key
     first.container.remove(force=True)
 
     second = workspaces.start({}, host_workspace)
     # Same alias, pinned host key and client key; only the published port changed. StrictHostKeyChecking is on.
-    again = client.ssh("-o", "ControlMaster=no", "-p", str(second.host_port), client.alias, "echo same-host-key")
+    again = client.ssh("-p", str(second.host_port), client.alias, "echo same-host-key", own_connection=True)
     assert again.returncode == 0 and again.stdout == "same-host-key\n", again.stderr
 
 
@@ -278,5 +249,5 @@ def test_aborted_ssh_connections_do_not_lock_anyone_out(client, workspace):
         with socket.create_connection(("127.0.0.1", workspace.host_port), timeout=30) as aborted:
             aborted.sendall(b"SSH-2.0-scanner\r\n")
             assert aborted.recv(64).startswith(b"SSH-2.0-OpenSSH")
-    result = client.ssh("-o", "ControlMaster=no", "-o", "ControlPath=none", client.alias, "echo still-open")
+    result = client.ssh("-o", "ControlPath=none", client.alias, "echo still-open", own_connection=True)
     assert result.returncode == 0 and result.stdout == "still-open\n", result.stderr

@@ -1,7 +1,6 @@
 """HTTPS on the one port (WORKSPACE_SSL_ENABLED): a self-signed certificate kept in the workspace folder, or the
 user's own; plain HTTP sent to HTTPS; SSH still on the same port."""
 
-import os
 import re
 import ssl
 import subprocess
@@ -10,6 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from ssh_client import SshClient
 from workbench_client import Workspace
 
 pytestmark = pytest.mark.container
@@ -63,28 +63,12 @@ def test_self_signed_https_works_redirects_http_keeps_ssh_and_survives_recreatio
         workspace.url + "api/workbench/ssh/info", headers=workspace.auth_headers(), verify=str(certificate), timeout=30
     ).json()
     assert info["self_signed_tls"] is True
-    environment = {**os.environ, "HOME": str(short_home)}
-    setup = subprocess.run(
-        [
-            "sh",
-            "-c",
-            f'curl -fsSk -H "Authorization: token {workspace.token}" "{workspace.url}api/workbench/ssh/setup" | sh',
-        ],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert setup.returncode == 0, setup.stderr
     alias = f"workbench-127.0.0.1-{workspace.host_port}"
+    client = SshClient(short_home, alias, workspace.url, workspace.token)
+    setup = client.setup(insecure=True)
+    assert setup.returncode == 0, setup.stderr
     assert (short_home / ".ssh" / f"{alias}_tls.pem").read_text().strip() == certificate.read_text().strip()
-    ssh = subprocess.run(
-        ["ssh", "-F", str(short_home / ".ssh" / "config"), "-o", "ControlMaster=no", alias, "whoami"],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    ssh = client.ssh(alias, "whoami", own_connection=True)
     assert ssh.stdout == "jovyan\n", ssh.stderr
 
     # A new container on the same folder serves the same certificate: the browser's exception still holds.

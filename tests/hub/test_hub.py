@@ -17,6 +17,7 @@ import websocket
 
 from browsers import ready_tile
 from hubs import browser_session
+from ssh_client import SshClient
 from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES
 from workbench_client import execute, open_page_like_a_browser, start_kernel, wait_for_status, wait_for_tool
 
@@ -159,43 +160,21 @@ def test_anonymous_visitor_gets_the_hub_login(hub, bob):
     assert api.status_code == 403 and "services" not in api.text
 
 
-class SshClient:
-    """A user's own machine: a fresh HOME where only the landing page's setup command has written anything."""
-
-    def __init__(self, home: Path, hub, user):
-        self.home, self.hub, self.user = home, hub, user
-        self.env = {**os.environ, "HOME": str(home)}
-        port = hub.url.rsplit(":", 1)[1]
-        self.alias = f"workbench-127.0.0.1-{port}-user-{user.name}"
-
-    def setup(self) -> subprocess.CompletedProcess:
-        """The landing page's command, with the hub token the user made on the hub's token page."""
-        command = (
-            f'curl -fsS -H "Authorization: token {self.user.token}" '
-            f'"{self.hub.user_url(self.user)}api/workbench/ssh/setup" | sh'
-        )
-        return subprocess.run(["sh", "-c", command], env=self.env, capture_output=True, text=True, timeout=120)
-
-    def ssh(self, *arguments: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            ["ssh", "-F", str(self.home / ".ssh" / "config"), "-o", "ControlMaster=no", *arguments],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=90,
-        )
-
-
 @pytest.fixture
 def alice_ssh(hub, alice, short_home):
-    client = SshClient(short_home, hub, alice)
+    port = hub.url.rsplit(":", 1)[1]
+    alias = f"workbench-127.0.0.1-{port}-user-{alice.name}"
+    # The hub token the user made on the hub's token page, in the landing page's command.
+    client = SshClient(short_home, alias, hub.user_url(alice), alice.token)
     result = client.setup()
     assert result.returncode == 0, result.stderr
     return client
 
 
 def test_ssh_over_the_websocket_reaches_the_users_own_workspace_only(hub, alice, bob, alice_ssh):
-    result = alice_ssh.ssh(alice_ssh.alias, "whoami; hostname; echo $DISPLAY; command -v python")
+    result = alice_ssh.ssh(
+        alice_ssh.alias, "whoami; hostname; echo $DISPLAY; command -v python", own_connection=True, timeout=90
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["jovyan", hub.user_container(alice).id[:12], ":1", "/opt/venv/bin/python"]
     ssh_dir = alice_ssh.home / ".ssh"
@@ -203,43 +182,35 @@ def test_ssh_over_the_websocket_reaches_the_users_own_workspace_only(hub, alice,
     proxy = f"python3 {ssh_dir / 'workbench-ssh-proxy'} {hub.user_server(bob).ws_url('tools/ssh')}"
     # Alice's hub token at Bob's door: the hub refuses it before SSH begins.
     token_file = ssh_dir / f"{alice_ssh.alias}.token"
-    with_alices_token = alice_ssh.ssh(
-        "-o",
-        f"ProxyCommand={proxy} --token-file {token_file}",
-        "-i",
-        str(key),
-        "-o",
-        "IdentitiesOnly=yes",
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        f"UserKnownHostsFile={ssh_dir / 'bob_hosts'}",
-        "jovyan@bob",
-        "hostname",
-    )
+
+    def ssh_to_bob(token_file: Path) -> subprocess.CompletedProcess:
+        """Alice's key at Bob's workspace, through the websocket tunnel with the hub token in token_file."""
+        return alice_ssh.ssh(
+            "-o",
+            f"ProxyCommand={proxy} --token-file {token_file}",
+            "-i",
+            str(key),
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            f"UserKnownHostsFile={ssh_dir / 'bob_hosts'}",
+            "jovyan@bob",
+            "hostname",
+            own_connection=True,
+            timeout=90,
+        )
+
+    with_alices_token = ssh_to_bob(token_file)
     assert with_alices_token.returncode != 0
     assert "403 Forbidden" in with_alices_token.stderr, with_alices_token.stderr
     # Past the hub with Bob's token, Alice's key still does not open Bob's workspace.
     bobs_token = ssh_dir / "bob.token"
     bobs_token.write_text(bob.token)
-    with_alices_key = alice_ssh.ssh(
-        "-o",
-        f"ProxyCommand={proxy} --token-file {bobs_token}",
-        "-i",
-        str(key),
-        "-o",
-        "IdentitiesOnly=yes",
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        f"UserKnownHostsFile={ssh_dir / 'bob_hosts'}",
-        "jovyan@bob",
-        "hostname",
-    )
+    with_alices_key = ssh_to_bob(bobs_token)
     assert with_alices_key.returncode == 255 and "Permission denied (publickey)" in with_alices_key.stderr
 
 
@@ -247,14 +218,7 @@ def test_sftp_over_the_websocket_writes_into_the_workspace(hub, alice, alice_ssh
     payload = os.urandom(3 * 1024 * 1024)
     local = alice_ssh.home / "upload.bin"
     local.write_bytes(payload)
-    result = subprocess.run(
-        ["sftp", "-F", str(alice_ssh.home / ".ssh" / "config"), "-b", "-", alice_ssh.alias],
-        input=f"put {local} /workspace/upload.bin\n",
-        env=alice_ssh.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = alice_ssh.sftp(f"put {local} /workspace/upload.bin\n", timeout=120)
     assert result.returncode == 0, result.stderr
     digest = execute(
         hub.user_server(alice),
@@ -290,7 +254,7 @@ def test_stopping_and_restarting_from_the_hub_keeps_the_workspace(hub, alice, al
         == "Alice L.\n"
     )
     # The SSH host keys live in /workspace too: the pinned entry still connects to the new container.
-    result = alice_ssh.ssh(alice_ssh.alias, "hostname")
+    result = alice_ssh.ssh(alice_ssh.alias, "hostname", own_connection=True, timeout=90)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == hub.user_container(alice).id[:12]
     status = wait_for_tool(server, "vscode", timeout=120)

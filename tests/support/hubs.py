@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import docker
 import requests
 
+from workbench_client import wait_until
 from workspaces import TEST_LABELS
 
 HUB_PORT = 8000
@@ -96,17 +97,13 @@ class Hub:
         return self.container.logs().decode(errors="replace")
 
     def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def healthy() -> bool:
             self.container.reload()
             assert self.container.status == "running", f"the hub exited:\n{self.logs()}"
-            try:
-                if requests.get(f"{self.url}/hub/health", timeout=2).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.3)
-        raise AssertionError(f"the hub did not answer within {timeout} s:\n{self.logs()}")
+            return requests.get(f"{self.url}/hub/health", timeout=2).status_code == 200
+
+        wait_until(healthy, timeout, 0.3, failure=lambda: f"the hub did not answer:\n{self.logs()}")
 
     # ---- what a person does in the browser, through the hub's forms
 

@@ -91,20 +91,16 @@ class Workspace:
 
     def wait_ready(self, timeout: float = 120) -> None:
         """Poll healthz until it answers ok; fail at once if the container stops."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def healthy() -> bool:
             self.container.reload()
             if self.container.status not in ("created", "running"):
                 raise WorkspaceExited(f"workspace exited ({self.container.attrs['State']['ExitCode']}):\n{self.logs()}")
-            try:
-                # Plain HTTP: healthz answers on it with TLS on too, before the certificate is known to the test.
-                response = requests.get(f"http://127.0.0.1:{self.host_port}{self.base_url}healthz", timeout=2)
-                if response.status_code == 200 and response.text == "ok\n":
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.3)
-        raise AssertionError(f"healthz not ok within {timeout} s:\n{self.logs()}")
+            # Plain HTTP: healthz answers on it with TLS on too, before the certificate is known to the test.
+            response = requests.get(f"http://127.0.0.1:{self.host_port}{self.base_url}healthz", timeout=2)
+            return response.status_code == 200 and response.text == "ok\n"
+
+        wait_until(healthy, timeout, 0.3, failure=lambda: f"healthz not ok:\n{self.logs()}")
 
     def ready_announcement(self, timeout: float = 30) -> list[str]:
         """The lines the log has once the workspace answers: "Workbench is ready; open it at:", the address, and with a
