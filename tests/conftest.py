@@ -64,9 +64,8 @@ def workspaces(docker_client, image):
     """Start workspaces inside one test; every one is removed afterwards, pass or fail."""
     from workspaces import WorkspaceFactory
 
-    factory = WorkspaceFactory(docker_client, image)
-    yield factory
-    factory.remove_all()
+    with WorkspaceFactory(docker_client, image) as factory:
+        yield factory
 
 
 @pytest.fixture(scope="module")
@@ -75,11 +74,8 @@ def workspace(docker_client, image, tmp_path_factory):
     from workspaces import WorkspaceFactory, user_folder
 
     folder = user_folder(tmp_path_factory.mktemp("shared"))
-    factory = WorkspaceFactory(docker_client, image)
-    try:
+    with WorkspaceFactory(docker_client, image) as factory:
         yield factory.start(workspace_dir=folder)
-    finally:
-        factory.remove_all()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -210,6 +210,7 @@ def test_lint_covers_every_dockerfile_and_shell_script_but_not_templates_or_envi
         "deploy/docker/Dockerfile",
         "deploy/sagemaker/Dockerfile",
         "benchmarks/reference-serve/Dockerfile",
+        "tests/resources/fake_tools/Dockerfile",
     }
     scripts = {Path(path).relative_to(checks.ROOT).as_posix() for path in commands["shellcheck"]}
     assert {".ci/run", "workspace/resources/bin/run-hooks.sh", "workspace/resources/bin/workbench-no-conda"} <= scripts

@@ -50,7 +50,8 @@ def runtime_paths():
 
 def build_args() -> dict[str, str]:
     """What the workspace's Dockerfile takes from the runtime's own definitions."""
-    return {"RUN_DIR": str(runtime_paths().RUN_DIR)}
+    paths = runtime_paths()
+    return {"RUN_DIR": str(paths.RUN_DIR), "TOOL_DECLARATIONS_DIR": str(paths.TOOL_DECLARATIONS_DIR)}
 
 
 def git_revision() -> str:

@@ -15,11 +15,8 @@ PREFIX = "/some/prefix/"
 @pytest.fixture(scope="module")
 def prefixed(docker_client, image, tmp_path_factory):
     folder = user_folder(tmp_path_factory.mktemp("prefixed"))
-    factory = WorkspaceFactory(docker_client, image)
-    try:
+    with WorkspaceFactory(docker_client, image) as factory:
         yield factory.start({"WORKSPACE_BASE_URL": PREFIX.rstrip("/")}, folder, base_url=PREFIX)
-    finally:
-        factory.remove_all()
 
 
 def test_log_prints_the_prefixed_login_url(prefixed):

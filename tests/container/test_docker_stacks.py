@@ -39,8 +39,7 @@ def stacks(docker_client, image, tmp_path_factory) -> Workspace:
     os.chown(folder / "workspace", UID, GID)
     (folder / "data" / "raw").mkdir(parents=True)
     (folder / "data" / "raw" / "part-0.csv").write_text("x\n1\n")
-    factory = WorkspaceFactory(docker_client, image)
-    try:
+    with WorkspaceFactory(docker_client, image) as factory:
         workspace = factory.start(
             ENV,
             folder / "workspace",
@@ -49,8 +48,6 @@ def stacks(docker_client, image, tmp_path_factory) -> Workspace:
         )
         workspace.host_data = folder / "data"
         yield workspace
-    finally:
-        factory.remove_all()
 
 
 def in_container(workspace: Workspace, command: str, user: str = USER) -> tuple[int, str]:

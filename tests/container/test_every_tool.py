@@ -132,11 +132,8 @@ KILLED = {
 def victim(docker_client, image):
     """A workspace of their own for the tests that kill its processes: the module's shared one stays untouched for
     the tests that only look."""
-    factory = WorkspaceFactory(docker_client, image)
-    try:
+    with WorkspaceFactory(docker_client, image) as factory:
         yield factory.start()
-    finally:
-        factory.remove_all()
 
 
 @pytest.mark.parametrize("program", sorted(KILLED))

@@ -36,8 +36,7 @@ def hooked(docker_client, image, tmp_path_factory):
     hook(user_hooks, "10-user.sh", 'echo "user hook as $(id -un) in $PWD"\nexport FROM_USER_HOOK=yes\n')
     for path in [workspace_dir / ".workbench", user_hooks, *user_hooks.iterdir()]:
         os.chown(path, 1000, 100)
-    factory = WorkspaceFactory(docker_client, image)
-    try:
+    with WorkspaceFactory(docker_client, image) as factory:
         yield factory.start(
             workspace_dir=workspace_dir,
             volumes_extra={
@@ -45,8 +44,6 @@ def hooked(docker_client, image, tmp_path_factory):
                 str(before_d): {"bind": "/usr/local/bin/before-notebook.d", "mode": "ro"},
             },
         )
-    finally:
-        factory.remove_all()
 
 
 def test_hooks_run_in_order_as_documented_with_their_output_in_the_log(hooked):

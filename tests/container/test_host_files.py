@@ -107,9 +107,8 @@ def wait_for_second_start(workspace: Workspace, timeout: float = 90) -> None:
 @pytest.fixture(scope="module")
 def runs(docker_client, image, tmp_path_factory) -> dict[str, Run]:
     """Every case started at once, then restarted, then removed, with a snapshot of the host after each."""
-    factory = WorkspaceFactory(docker_client, image)
     runs = {}
-    try:
+    with WorkspaceFactory(docker_client, image) as factory:
         for case in CASES:
             host = tmp_path_factory.mktemp(case.name)
             make_host_tree(host / "mounted")
@@ -138,8 +137,6 @@ def runs(docker_client, image, tmp_path_factory) -> dict[str, Run]:
             run.workspace.container.remove(force=True)
             run.after["removal"] = snapshot(run.host / "mounted")
         yield runs
-    finally:
-        factory.remove_all()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])

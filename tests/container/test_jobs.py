@@ -36,9 +36,8 @@ def train_env() -> dict:
 
 @pytest.fixture(scope="module")
 def factory(docker_client, image):
-    jobs = WorkspaceFactory(docker_client, image)
-    yield jobs
-    jobs.remove_all()
+    with WorkspaceFactory(docker_client, image) as jobs:
+        yield jobs
 
 
 @pytest.fixture(scope="module")

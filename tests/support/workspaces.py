@@ -38,8 +38,17 @@ def user_folder(parent: Path) -> Path:
 
 
 class WorkspaceFactory:
+    """Starts containers and removes every one it started: `with WorkspaceFactory(client, image) as factory:`, or
+    remove_all() in a fixture's teardown."""
+
     def __init__(self, client, image):
         self.client, self.image, self.started = client, image, []
+
+    def __enter__(self) -> WorkspaceFactory:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.remove_all()
 
     def create(
         self,

@@ -127,6 +127,7 @@ def main(argv: list[str]) -> int:
         )
     failed_hooks = hooks.run(hooks.START_HOOKS)
     try:
+        tools.check_declarations()
         settings = load(os.environ)
         command = start_command.parse(argv, settings.notebook_args)
         for variable in settings.unset_variables + PRIVATE_VARIABLES:
@@ -157,7 +158,14 @@ def main(argv: list[str]) -> int:
             home.install_defaults(Path.home())
             failed_hooks += hooks.run(hooks.WORKSPACE_HOOKS)
             paths.HOOK_FAILURES_FILE.write_text(json.dumps(failed_hooks) + "\n")
-    except (ConfigError, AccountError, ArgumentError, render.RenderError, tls.TlsError) as error:
+    except (
+        ConfigError,
+        tools.DeclarationError,
+        AccountError,
+        ArgumentError,
+        render.RenderError,
+        tls.TlsError,
+    ) as error:
         return fail(str(error))
 
     os.chdir(paths.WORKSPACE_DIR)

@@ -5,6 +5,8 @@ from pathlib import Path
 INSTALL_DIR = Path("/opt/workbench")
 LANDING_DIR = INSTALL_DIR / "landing"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+# Tools an image built on this one adds: one JSON file each, with its icon beside it (workbench/tools.py reads them).
+TOOL_DECLARATIONS_DIR = Path("/etc/workbench/tools.d")
 WORKSPACE_DIR = Path("/workspace")
 # Recreated at every start: rendered configs (one of them holds the token), sockets, pid files.
 RUN_DIR = Path("/run/workbench")
@@ -49,6 +51,8 @@ SSH_HOP_PORT = 2223
 # The client side of SSH over a websocket (tools/ssh): the setup script installs it as the ssh ProxyCommand.
 # Found next to the package (not under INSTALL_DIR) so that the setup script renders outside the image too.
 SSH_PROXY_HELPER = Path(__file__).resolve().parent.parent / "ssh" / "workbench-ssh-proxy"
+# The loopback ports of the door itself, besides the tools' (workbench/tools.py).
+DOOR_PORTS = (NGINX_PORT, NGINX_TLS_PORT, SSHD_PORT, SSH_HOP_PORT)
 # SageMaker's container contract (workbench/jobs.py): where a job's inputs, code, model and outputs live.
 ML_DIR = Path("/opt/ml")
 ML_CODE_DIR = ML_DIR / "code"

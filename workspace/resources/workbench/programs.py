@@ -6,6 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# What any program's command may refer to, and a tool's program besides its own values and settings (the values:
+# render.command_values).
+COMMON_PLACEHOLDERS = ("venv", "install_dir", "workspace", "run_dir", "display")
+TOOL_PLACEHOLDERS = ("port", "path_prefix")
+
 
 @dataclass(frozen=True)
 class Program:

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from . import ssh_keys, tools
-from .paths import IMAGE_USER, NGINX_PORT, NGINX_TLS_PORT, SSH_HOP_PORT, SSHD_PORT
+from . import paths, ssh_keys, tools
+from .paths import IMAGE_USER
 from .validation import BOOLEAN_WORDS, ConfigError, parse_bool, parse_directory, parse_int
 
 __all__ = ["ConfigError", "Hub", "Settings", "load"]
@@ -199,7 +199,7 @@ def parse_authorized_keys(raw: str) -> tuple[ssh_keys.PublicKey, ...]:
 
 def inside_ports() -> set[int]:
     """The loopback ports the workspace itself uses behind its one door."""
-    return tools.loopback_ports() | {NGINX_PORT, NGINX_TLS_PORT, SSHD_PORT, SSH_HOP_PORT}
+    return tools.loopback_ports() | set(paths.DOOR_PORTS)
 
 
 def parse_allowed_hosts(raw: str) -> tuple[str, ...] | None:

@@ -1,5 +1,6 @@
 """The tools a user opens from the landing page, each declared once here: adding a tool is adding a declaration
-(and its icon file in landing/icons/).
+(and its icon file in landing/icons/). An image built on this one adds tools without changing it: a JSON file each
+in paths.TOOL_DECLARATIONS_DIR (`load_declared`), read when the container starts.
 
 From a declaration follow: the landing tile (title, description, icon, live state), and for a tool that runs its own
 programs the supervisord programs (rendered into the run directory, started when the tool is first opened), the nginx
@@ -11,17 +12,26 @@ files it gets defaults for. The tests' and benchmarks' lists of tools, ports and
 
 from __future__ import annotations
 
+import json
 import re
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import desktop_session, paths
-from .programs import Program
+from .programs import COMMON_PLACEHOLDERS, CORE_PROGRAMS, TOOL_PLACEHOLDERS, Program
 from .validation import parse_directory, parse_screen_size
 
 # A tool's name is part of URLs, nginx location names, supervisord program names and file names.
 NAME_PATTERN = r"[a-z][a-z0-9-]{0,30}"
+# Where the door serves the icons: the image's own (landing/icons/), and those beside the declarations of an image
+# built on this one (SVG files only).
+ICONS_URL = "workbench/icons"
+DECLARED_ICONS_URL = "workbench/tool-icons"
+ICON_FILE_PATTERN = r"[a-z0-9][a-z0-9._-]{0,60}\.svg"
+# The icon of a declared tool that brings none.
+GENERIC_ICON = "tool.svg"
 
 # The desktop's display. Every program gets it as DISPLAY (entrypoint), so that a GUI window opened from a
 # terminal, a notebook or VS Code appears on the desktop.
@@ -71,6 +81,8 @@ class Tool:
     home_defaults: tuple[tuple[str, Path], ...] = ()
     # Configuration files rendered into the run directory at every start, from templates/<name>.j2.
     config_files: tuple[str, ...] = ()
+    # Where `icon` is served from: the image's icons, or those beside the declarations (DECLARED_ICONS_URL).
+    icons_url: str = ICONS_URL
 
     def __post_init__(self) -> None:
         if not re.fullmatch(NAME_PATTERN, self.name):
@@ -94,16 +106,16 @@ class Tool:
     @property
     def icon_url(self) -> str:
         """Relative to the base URL."""
-        return f"workbench/icons/{self.icon}"
+        return f"{self.icons_url}/{self.icon}"
 
 
-JUPYTER_SERVED = (
+JUPYTER_SERVED: tuple[Tool, ...] = (
     Tool("lab", "JupyterLab", "Notebooks, consoles, files and extensions", "lab.svg", "lab"),
     Tool("notebook", "Notebook", "The classic single-document notebook (Notebook 7)", "notebook.svg", "tree"),
     Tool("terminal", "Terminal", "A full-page shell in /workspace", "terminal.svg", "terminals/1"),
 )
 
-TOOLS = JUPYTER_SERVED + (
+BUILT_IN: tuple[Tool, ...] = JUPYTER_SERVED + (
     Tool(
         "vscode",
         "VS Code",
@@ -198,6 +210,109 @@ TOOLS = JUPYTER_SERVED + (
         config_files=("netdata.conf",),
     ),
 )
+
+
+class DeclarationError(Exception):
+    """A declared tool that cannot be served as it is: one line that names the file and what is wrong."""
+
+
+# A declaration's keys: its type, and whether it may be left out.
+DECLARATION_KEYS = {
+    "name": (str, False),
+    "title": (str, True),
+    "description": (str, True),
+    "command": (str, False),
+    "port": (int, False),
+    "strip_path": (bool, True),
+    "health": (str, True),
+    "icon": (str, True),
+}
+
+
+def declared_tool(file: Path, taken: tuple[Tool, ...]) -> Tool:
+    """The tool a JSON file declares, as jupyter-server-proxy's servers are: its name, the command that serves it on
+    a loopback port ({port}, {path_prefix} and the common placeholders of programs.Program), whether the port's app
+    wants its path prefix stripped, a health URL relative to the tool's own, a title, a description and an SVG icon
+    beside the file. Every fault raises a DeclarationError."""
+
+    def fault(what: str) -> DeclarationError:
+        return DeclarationError(f"{file}: {what}")
+
+    try:
+        declaration = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise fault(f"cannot be read as JSON ({error})") from None
+    if not isinstance(declaration, dict):
+        raise fault("must be a JSON object")
+    for key, value in declaration.items():
+        if key not in DECLARATION_KEYS:
+            raise fault(f"unknown key {key!r} (known: {', '.join(DECLARATION_KEYS)})")
+        kind = DECLARATION_KEYS[key][0]
+        if type(value) is not kind:
+            raise fault(f"{key} must be a JSON {'string' if kind is str else kind.__name__}")
+    missing = [key for key, (_, optional) in DECLARATION_KEYS.items() if not optional and key not in declaration]
+    if missing:
+        raise fault(f"{', '.join(missing)} missing")
+    name, port = declaration["name"], declaration["port"]
+    if not re.fullmatch(NAME_PATTERN, name):
+        raise fault(f"name {name!r} must be lower-case letters, digits and '-', starting with a letter")
+    program_names = {program.name for program in CORE_PROGRAMS} | {p for tool in taken for p in tool.program_names}
+    if name in {tool.name for tool in taken} | program_names:
+        raise fault(f"name {name!r} is taken by another tool or program")
+    used_ports = {p for tool in taken for p in tool.ports} | set(paths.DOOR_PORTS)
+    if not 1024 <= port <= 65535 or port in used_ports:
+        raise fault(f"port {port} must be from 1024 to 65535 and not one the workspace uses ({sorted(used_ports)})")
+    command = declaration["command"].strip()
+    try:
+        placeholders = {field for _, field, _, _ in string.Formatter().parse(command) if field is not None}
+    except ValueError as error:
+        raise fault(f"command: {error} (write a brace as {{{{ or }}}})") from None
+    unknown = placeholders - set(COMMON_PLACEHOLDERS + TOOL_PLACEHOLDERS)
+    if not command or unknown:
+        known = ", ".join("{" + known + "}" for known in COMMON_PLACEHOLDERS + TOOL_PLACEHOLDERS)
+        raise fault(f"command must be a command line whose placeholders are among {known}")
+    health = declaration.get("health", "")
+    if health.startswith("/") or not health.isprintable() or " " in health:
+        raise fault("health must be a URL relative to the tool's own, like healthz or api/status")
+    icon, icons_url = GENERIC_ICON, ICONS_URL
+    if "icon" in declaration:
+        icon, icons_url = declaration["icon"], DECLARED_ICONS_URL
+        if not re.fullmatch(ICON_FILE_PATTERN, icon) or not (file.parent / icon).is_file():
+            raise fault(f"icon {icon!r} must be an .svg file beside it, its name in lower case")
+    return Tool(
+        name,
+        declaration.get("title", name),
+        declaration.get("description", ""),
+        icon,
+        f"tools/{name}/",
+        programs=(Program(name, command, purpose=f"{declaration.get('title', name)}, declared in {file}"),),
+        port=port,
+        strip_path=declaration.get("strip_path", False),
+        health=health,
+        icons_url=icons_url,
+    )
+
+
+def load_declared(directory: Path, built_in: tuple[Tool, ...] = BUILT_IN) -> tuple[Tool, ...]:
+    """The tools declared in the folder's *.json files, in the order of their file names."""
+    declared: tuple[Tool, ...] = ()
+    for file in sorted(directory.glob("*.json")):
+        declared += (declared_tool(file, built_in + declared),)
+    return declared
+
+
+# A fault in a declaration is reported by the start (entrypoint: check_declarations), which then refuses to start,
+# rather than here when this module is imported.
+try:
+    DECLARED, DECLARATION_FAULT = load_declared(paths.TOOL_DECLARATIONS_DIR), ""
+except DeclarationError as error:
+    DECLARED, DECLARATION_FAULT = (), str(error)
+TOOLS = BUILT_IN + DECLARED
+
+
+def check_declarations() -> None:
+    if DECLARATION_FAULT:
+        raise DeclarationError(DECLARATION_FAULT)
 
 
 @dataclass(frozen=True)
