@@ -1,7 +1,6 @@
 """A person with the token: logs in on the landing page, sees the tools running, opens them."""
 
 import re
-import time
 
 import pytest
 
@@ -9,6 +8,7 @@ from browsers import log_in, ready_tile
 from ssh_client import SshClient
 from tool_pages import ON_DEMAND_TOOLS
 from workbench import tools
+from workbench_client import wait_until
 
 pytestmark = pytest.mark.container
 
@@ -78,12 +78,13 @@ def test_terminal_tile_runs_what_the_user_types(workspace, page, screenshot):
     terminal.wait_for_selector(".xterm", timeout=60_000)
     terminal.click(".xterm")
     terminal.keyboard.type("echo browser-$((6*7)) > /workspace/from-terminal.txt\n")
-    deadline = time.monotonic() + 30
-    while True:
-        result = workspace.container.exec_run(["cat", "/workspace/from-terminal.txt"])
-        if result.exit_code == 0 or time.monotonic() > deadline:
-            break
-        time.sleep(0.3)
+    result = wait_until(
+        lambda: (
+            (typed := workspace.container.exec_run(["cat", "/workspace/from-terminal.txt"])).exit_code == 0 and typed
+        ),
+        30,
+        0.3,
+    )
     assert result.output.decode() == "browser-42\n"
     screenshot(terminal, "terminal")
 

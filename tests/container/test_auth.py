@@ -1,11 +1,15 @@
 """One token guards everything: without it nothing but healthz and the login page is served."""
 
+import hashlib
+
 import pytest
 import requests
 import websocket
 
 from workbench import paths, tools
 from workbench_client import cookie_header, execute, login, open_every_tool, open_kernel_channels, start_kernel
+
+AUTH_CACHE = f"{paths.RUN_DIR}/nginx/auth-cache"
 
 pytestmark = pytest.mark.container
 
@@ -127,6 +131,15 @@ def test_a_kept_yes_lets_in_only_the_credential_it_was_given_for(workspace):
         assert workspace.get(f"{asset}?token=wrong-token-123", authenticated=False).status_code == 403
         forged = {name: value[:-4] + "0000" for name, value in session.cookies.items()}
         assert requests.get(workspace.url + asset, cookies=forged, allow_redirects=False).status_code == 403
-    # The yes was kept: one answer per credential, whatever the number of requests.
-    kept = workspace.container.exec_run(["find", f"{paths.RUN_DIR}/nginx/auth-cache", "-type", "f"]).output.split()
-    assert len(kept) >= 2
+    # The yes was kept under the credential it was given for; a refusal is never kept.
+    kept = set(workspace.container.exec_run(["find", AUTH_CACHE, "-type", "f"]).output.decode().split())
+    assert kept_answer(f"token {workspace.token}||") in kept
+    refused = ("token wrong-token-123||", "||wrong-token-123", "||")
+    assert not {kept_answer(key) for key in refused} & kept, kept
+
+
+def kept_answer(key: str) -> str:
+    """Where nginx keeps the answer for a cache key (nginx.conf.j2: "$http_authorization|$http_cookie|$query_token";
+    the file is named by the key's MD5, in a folder named by its last digit: levels=1)."""
+    digest = hashlib.md5(key.encode()).hexdigest()
+    return f"{AUTH_CACHE}/{digest[-1]}/{digest}"

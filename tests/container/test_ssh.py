@@ -6,7 +6,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,7 +13,7 @@ import pytest
 import requests
 
 from ssh_client import SshClient
-from workbench_client import free_port, wait_for_tool
+from workbench_client import free_port, wait_for_tool, wait_until
 
 pytestmark = pytest.mark.container
 
@@ -148,15 +147,16 @@ def test_local_forward_reaches_the_vnc_server(client, workspace):
         env=client.env,
     )
     try:
-        deadline, greeting = time.monotonic() + 30, b""
-        while not greeting and time.monotonic() < deadline:
+
+        def greeting() -> bytes:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=5) as vnc:
-                    greeting = vnc.recv(12)
+                    return vnc.recv(12)
             except OSError:
                 assert tunnel.poll() is None, "the tunnel's ssh exited"
-                time.sleep(0.2)
-        assert greeting == b"RFB 003.008\n"
+                return b""
+
+        assert wait_until(greeting, 30) == b"RFB 003.008\n"
     finally:
         tunnel.kill()
         tunnel.wait()

@@ -7,13 +7,12 @@ import os
 import pty
 import subprocess
 import threading
-import time
 import uuid
 
 import docker
 import pytest
 
-from workbench_client import Workspace, execute, open_every_tool
+from workbench_client import Workspace, execute, open_every_tool, wait_until
 from workspaces import TEST_LABEL, TEST_SESSION
 
 pytestmark = pytest.mark.container
@@ -54,13 +53,14 @@ class Terminal:
 
 
 def published_workspace(docker_client, name: str, timeout: float = 60) -> Workspace:
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def published() -> Workspace | None:
         try:
             return Workspace(docker_client.containers.get(name))
         except (docker.errors.NotFound, KeyError, IndexError, TypeError):  # not created, or its port not published
-            assert time.monotonic() < deadline, f"container {name} never came up"
-            time.sleep(0.3)
+            return None
+
+    return wait_until(published, timeout, 0.3, failure=lambda: f"container {name} never came up")
 
 
 def check_every_tool_works(workspace: Workspace) -> None:

@@ -4,7 +4,6 @@ user. Users sign up and log in through the hub's own forms and reach their tools
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,21 +154,25 @@ class Hub:
     def start_server(self, user: HubUser, timeout: float = 240) -> None:
         started = self.api(user, "POST", f"/users/{user.name}/server")
         assert started.status_code in (201, 202), started.text
-        deadline = time.monotonic() + timeout
-        while not (self.server(user) or {}).get("ready"):
-            assert time.monotonic() < deadline, f"{user.name}'s server never became ready:\n{self.logs()}"
-            assert (self.server(user) or {}).get("pending") or (self.server(user) or {}).get("ready"), (
+
+        def ready() -> bool:
+            server = self.server(user) or {}
+            assert server.get("pending") or server.get("ready"), (
                 f"{user.name}'s server stopped while starting:\n{self.logs()}"
             )
-            time.sleep(1)
+            return bool(server.get("ready"))
+
+        wait_until(ready, timeout, 1, failure=lambda: f"{user.name}'s server never became ready:\n{self.logs()}")
 
     def stop_server(self, user: HubUser, timeout: float = 120) -> None:
         stopped = self.api(user, "DELETE", f"/users/{user.name}/server")
         assert stopped.status_code in (202, 204), stopped.text
-        deadline = time.monotonic() + timeout
-        while self.server(user) is not None:
-            assert time.monotonic() < deadline, f"{user.name}'s server never stopped:\n{self.logs()}"
-            time.sleep(1)
+        wait_until(
+            lambda: self.server(user) is None,
+            timeout,
+            1,
+            failure=lambda: f"{user.name}'s server never stopped:\n{self.logs()}",
+        )
 
     def user_container(self, user: HubUser):
         """The workspace container the hub runs for the user."""

@@ -129,10 +129,11 @@ class Workspace:
     def token_from_log(self, starts_before: int = 0, timeout: float = 30) -> str:
         """The token of the newest start. The login URL is printed once the workspace answers, a moment after
         healthz first says ok; after a restart, pass the number of login URLs the log had before it."""
-        deadline = time.monotonic() + timeout
-        while len(urls := self.login_urls()) <= starts_before:
-            assert time.monotonic() < deadline, f"no new login URL in the log:\n{self.logs()}"
-            time.sleep(0.2)
+        urls = wait_until(
+            lambda: len(found := self.login_urls()) > starts_before and found,
+            timeout,
+            failure=lambda: f"no new login URL in the log:\n{self.logs()}",
+        )
         return urls[-1][1]
 
     def auth_headers(self, token: str | None = None) -> dict:
@@ -257,14 +258,16 @@ def open_every_tool(workspace: Workspace, timeout: float = 120) -> dict:
 
 
 def wait_for_page(workspace: Workspace, path: str, text: str = "", timeout: float = 90) -> requests.Response:
-    """A tool may still be starting after healthz: poll until it answers 200 with `text` in its page; return the
-    last response either way, for the caller's assertion to show."""
-    deadline = time.monotonic() + timeout
-    while True:
+    """A tool may still be starting after healthz: poll until it answers 200 with `text` in its page; return that
+    answer."""
+    seen = {"answer": "no answer"}
+
+    def answered() -> requests.Response | None:
         response = workspace.get(path)
-        if (response.status_code == 200 and text in response.text) or time.monotonic() > deadline:
-            return response
-        time.sleep(0.5)
+        seen["answer"] = f"{response.status_code} {response.text[:300]}"
+        return response if response.status_code == 200 and text in response.text else None
+
+    return wait_until(answered, timeout, 0.5, failure=lambda: f"{path}: {seen['answer']}")
 
 
 def start_user_app(workspace: Workspace, timeout: float = 30) -> None:
