@@ -17,6 +17,7 @@ from docker.models.containers import Container
 from jupyter_client.session import Session
 
 from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES
+from waiting import wait_until  # noqa: F401  (the tests' one readiness wait, imported from here by most)
 
 # Paths that reach a public location of the door (login, static files, healthz, api) as nginx matches them, and
 # something behind the login once decoded the way Jupyter would: each must be refused (tests/container/test_trust.py,
@@ -160,24 +161,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def wait_until(check, timeout: float = 60, interval: float = 0.2, failure=None):
-    """check()'s first true value, asked every `interval` seconds; a refused connection meanwhile counts as not yet.
-    The one readiness wait of the tests: after `timeout` seconds an AssertionError says what failure() returns (what
-    was seen last), or the check's name."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            result = check()
-            if result:
-                return result
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline:
-            seen = failure() if failure else getattr(check, "__name__", repr(check))
-            raise AssertionError(f"not so within {timeout} s: {seen}")
-        time.sleep(interval)
 
 
 def login(workspace: Workspace, token: str) -> requests.Session:

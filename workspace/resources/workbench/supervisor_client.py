@@ -32,11 +32,13 @@ class _UnixTransport(xmlrpc.client.Transport):
         return _UnixConnection(self.socket_path, self.timeout)
 
 
-def _supervisor(socket_path: Path, timeout: float):
-    return xmlrpc.client.ServerProxy("http://localhost/RPC2", transport=_UnixTransport(socket_path, timeout)).supervisor
+def _supervisor(socket_path: Path | None, timeout: float):
+    """socket_path None: the workspace's own supervisord (paths.SUPERVISOR_SOCKET, looked up when called)."""
+    transport = _UnixTransport(socket_path or paths.SUPERVISOR_SOCKET, timeout)
+    return xmlrpc.client.ServerProxy("http://localhost/RPC2", transport=transport).supervisor
 
 
-def services(socket_path: Path = paths.SUPERVISOR_SOCKET, timeout: float = 3.0) -> list[dict]:
+def services(socket_path: Path | None = None, timeout: float = 3.0) -> list[dict]:
     """One entry per supervised program: name, state (RUNNING, STARTING, BACKOFF, FATAL, ...), pid, uptime."""
     result = []
     for info in _supervisor(socket_path, timeout).getAllProcessInfo():
@@ -56,7 +58,7 @@ def services(socket_path: Path = paths.SUPERVISOR_SOCKET, timeout: float = 3.0) 
 _ALREADY_STARTED, _NOT_RUNNING = 60, 70
 
 
-def start(programs: tuple[str, ...], socket_path: Path = paths.SUPERVISOR_SOCKET) -> None:
+def start(programs: tuple[str, ...], socket_path: Path | None = None) -> None:
     """Start the programs in order without waiting for each to count as started (startsecs)."""
     supervisor = _supervisor(socket_path, 10.0)
     for name in programs:
@@ -67,7 +69,7 @@ def start(programs: tuple[str, ...], socket_path: Path = paths.SUPERVISOR_SOCKET
                 raise
 
 
-def stop(programs: tuple[str, ...], socket_path: Path = paths.SUPERVISOR_SOCKET) -> None:
+def stop(programs: tuple[str, ...], socket_path: Path | None = None) -> None:
     """Stop the programs, last first (the desktop's websocket before its session and display); waits for each."""
     supervisor = _supervisor(socket_path, 60.0)
     for name in reversed(programs):
@@ -78,12 +80,12 @@ def stop(programs: tuple[str, ...], socket_path: Path = paths.SUPERVISOR_SOCKET)
                 raise
 
 
-def supervisor_running(socket_path: Path = paths.SUPERVISOR_SOCKET) -> bool:
+def supervisor_running(socket_path: Path | None = None) -> bool:
     """True while a supervisord answers on the socket (a socket file left by an earlier start refuses)."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
         probe.settimeout(2)
         try:
-            probe.connect(str(socket_path))
+            probe.connect(str(socket_path or paths.SUPERVISOR_SOCKET))
         except OSError:
             return False
     return True
