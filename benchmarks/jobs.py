@@ -18,6 +18,7 @@ import docker
 
 from ml_jobs import answers_ping, ml_tree  # the tests' /opt/ml layout and readiness check
 from run import LABEL, host_port, remove_benchmark_containers, spread, table, wait_until
+from workbench import paths
 from workbench_build.images import context_with_ca  # the build context with the CA its builds trust
 from workbench_build.options import host_ca_bundle
 
@@ -81,7 +82,7 @@ def train_overhead(client, image: str, repeat: int, results: dict) -> None:
                 run_to_exit(client, image, ml, command=["train"], environment={"SAGEMAKER_PROGRAM": "job.py"})
             )
             results["python job.py: docker run to exit, same script (s)"].append(
-                run_to_exit(client, image, ml, entrypoint=["/opt/venv/bin/python", "/opt/ml/code/job.py"])
+                run_to_exit(client, image, ml, entrypoint=[str(paths.VENV_PYTHON), "/opt/ml/code/job.py"])
             )
 
 
@@ -124,7 +125,7 @@ def load(
 def serve_throughput(client, image: str, reference: str, repeat: int, results: dict) -> None:
     with tempfile.TemporaryDirectory() as parent:
         ml = job_folder(Path(parent))
-        run_to_exit(client, image, ml, entrypoint=["/opt/venv/bin/python", "-c", TRAIN_MODEL])
+        run_to_exit(client, image, ml, entrypoint=[str(paths.VENV_PYTHON), "-c", TRAIN_MODEL])
         model = {str(ml / "model"): {"bind": "/opt/ml/model", "mode": "ro"}}
         for name, server_image, command in (("serve", image, ["serve"]), ("reference", reference, None)):
             for _ in range(repeat):

@@ -15,7 +15,15 @@ from pathlib import Path
 
 from .engine import ensure_base_image, ensure_engine
 from .options import BuildOptions
-from .project import BUILD_WHEELS_DIR, WORKSPACE_IMAGE, ImageSource, build_args, git_revision, version
+from .project import (
+    BUILD_WHEELS_DIR,
+    WORKSPACE_IMAGE,
+    ImageSource,
+    build_args,
+    git_revision,
+    runtime_paths,
+    version,
+)
 from .shell import BuildError, capture, run, say
 
 
@@ -137,7 +145,7 @@ def size_report(tag: str, count: int = 8) -> str:
             "sh",
             tag,
             "-c",
-            "du -sk /opt/venv/lib/python3*/site-packages/* | sort -rn | head -n " + str(count),
+            f"du -sk {runtime_paths().VENV_DIR}/lib/python3*/site-packages/* | sort -rn | head -n {count}",
         ]
     ).stdout
     lines.append("largest Python packages:")

@@ -51,7 +51,7 @@ def runtime_paths():
 def build_args() -> dict[str, str]:
     """What the workspace's Dockerfile takes from the runtime's own definitions."""
     paths = runtime_paths()
-    return {"RUN_DIR": str(paths.RUN_DIR), "TOOL_DECLARATIONS_DIR": str(paths.TOOL_DECLARATIONS_DIR)}
+    return {name: str(getattr(paths, name)) for name in ("VENV_DIR", "INSTALL_DIR", "RUN_DIR", "TOOL_DECLARATIONS_DIR")}
 
 
 def git_revision() -> str:

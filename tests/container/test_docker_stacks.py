@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from workbench import paths
 from workbench_client import Workspace, execute
 from workspaces import WorkspaceFactory, user_folder
 
@@ -62,7 +63,7 @@ def test_account_follows_nb_user_uid_gid_and_nb_group(stacks):
         "os.getgid(), grp.getgrgid(os.getgid()).gr_name)",
     )
     assert output.split() == [USER, str(UID), str(GID), GROUP]
-    assert "users" in in_container(stacks, f"id -Gn {USER}")[1].split()  # keeps write access to /opt/venv
+    assert "users" in in_container(stacks, f"id -Gn {USER}")[1].split()  # keeps write access to the environment
 
 
 def test_nb_umask_applies_to_what_the_user_writes(stacks):
@@ -92,7 +93,7 @@ def test_notebook_args_and_start_notebook_arguments_reach_jupyter(stacks):
 def test_sudo_keeps_the_workspace_environment_on_path(stacks):
     code, output = in_container(stacks, "sudo -n sh -c 'for c in python pip jupyter; do command -v $c; done; id -u'")
     assert code == 0, output
-    assert output.split() == ["/opt/venv/bin/python", "/opt/venv/bin/pip", "/opt/venv/bin/jupyter", "0"]
+    assert output.split() == [f"{paths.VENV_DIR}/bin/{name}" for name in ("python", "pip", "jupyter")] + ["0"]
 
 
 @pytest.mark.parametrize("command", ["conda install numpy", "mamba create -n x python"])

@@ -12,7 +12,7 @@ import requests
 import websocket
 
 from tool_pages import TOOL_PAGES as PAGES
-from workbench import tools
+from workbench import paths, tools
 from workbench_client import open_every_tool, tool_state, wait_for_page, wait_for_status, wait_for_tool
 from workspaces import WorkspaceFactory
 
@@ -71,7 +71,7 @@ def test_terminal_websocket_runs_a_login_shell_with_the_workspace_python(workspa
     try:
         assert channel.handshake_response.status == 101
         channel.send(json.dumps(["stdin", "echo terminal-$((6*7)) $(command -v python pip) $PWD $DISPLAY.\r"]))
-        expected = "terminal-42 /opt/venv/bin/python /opt/venv/bin/pip /workspace :1."
+        expected = f"terminal-42 {paths.VENV_DIR}/bin/python {paths.VENV_DIR}/bin/pip /workspace :1."
         output, deadline = "", time.monotonic() + 30
         while expected not in output and time.monotonic() < deadline:
             message = json.loads(channel.recv())
@@ -200,7 +200,7 @@ def test_vscode_starts_with_workbench_defaults(workspace):
     assert settings.exit_code == 0
     values = json.loads(settings.output)
     assert values["chat.disableAIFeatures"] is True and values["telemetry.telemetryLevel"] == "off"
-    assert values["python.defaultInterpreterPath"] == "/opt/venv/bin/python"
+    assert values["python.defaultInterpreterPath"] == str(paths.VENV_PYTHON)
 
 
 def test_vscode_settings_the_user_has_are_kept_across_a_restart(workspaces, host_workspace):

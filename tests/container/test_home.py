@@ -13,7 +13,7 @@ import zipfile
 import pytest
 import requests
 
-from workbench import tools
+from workbench import paths, tools
 from workbench_client import Workspace
 from workspaces import TEST_LABELS
 
@@ -64,7 +64,7 @@ def newer_image(docker_client, image):
     """The image with changed VS Code defaults, as the next release would ship them."""
     tag = f"workbench-test-newer:{uuid.uuid4().hex[:8]}"
     update = (
-        f"import json; p = '/opt/workbench/vscode/user-settings.json'; d = json.load(open(p)); "
+        f"import json; p = '{paths.INSTALL_DIR}/vscode/user-settings.json'; d = json.load(open(p)); "
         f"d.update({NEWER_DEFAULTS!r}); json.dump(d, open(p, 'w'))"
     )
     dockerfile = f'FROM {image}\nRUN python3 -c "{update}"\n'

@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from ssh_client import SshClient
+from workbench import paths
 from workbench_client import free_port, wait_for_tool, wait_until
 
 pytestmark = pytest.mark.container
@@ -40,7 +41,7 @@ def client(short_home, workspace) -> SshClient:
 def test_setup_command_gives_a_working_ssh_host_and_http_keeps_working(client, workspace):
     result = client.ssh(client.alias, "whoami; echo ok; command -v python; echo $DISPLAY; pwd")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["jovyan", "ok", "/opt/venv/bin/python", ":1", "/home/jovyan"]
+    assert result.stdout.split() == ["jovyan", "ok", str(paths.VENV_PYTHON), ":1", "/home/jovyan"]
     # An interactive session stays open while the web keeps answering on the same port.
     session = subprocess.Popen(
         ["ssh", "-F", str(client.config), "-o", "ControlMaster=no", client.alias, "echo open; sleep 60"],

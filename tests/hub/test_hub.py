@@ -18,6 +18,7 @@ from browsers import ready_tile
 from hubs import browser_session
 from ssh_client import SshClient
 from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES
+from workbench import paths
 from workbench_client import execute, open_page_like_a_browser, start_kernel, wait_for_status, wait_for_tool, wait_until
 
 pytestmark = pytest.mark.container
@@ -176,7 +177,7 @@ def test_ssh_over_the_websocket_reaches_the_users_own_workspace_only(hub, alice,
         alice_ssh.alias, "whoami; hostname; echo $DISPLAY; command -v python", own_connection=True, timeout=90
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["jovyan", hub.user_container(alice).id[:12], ":1", "/opt/venv/bin/python"]
+    assert result.stdout.split() == ["jovyan", hub.user_container(alice).id[:12], ":1", str(paths.VENV_PYTHON)]
     ssh_dir = alice_ssh.home / ".ssh"
     key = ssh_dir / f"{alice_ssh.alias}_ed25519"
     proxy = f"python3 {ssh_dir / 'workbench-ssh-proxy'} {hub.user_server(bob).ws_url('tools/ssh')}"

@@ -3,6 +3,7 @@ their arguments for Jupyter, start.sh runs a command as the user, anything else 
 
 import pytest
 
+from workbench import paths
 from workbench.start_command import ArgumentError, parse
 
 
@@ -84,7 +85,7 @@ def test_other_jupyter_arguments_pass(arg):
 def test_run_runs_a_notebook_or_script_job_as_the_user():
     command = parse(["run", "report.ipynb", "-p", "alpha", "1"])
     assert command.program == (
-        "/opt/venv/bin/python",
+        str(paths.VENV_PYTHON),
         "-m",
         "workbench.notebook_job",
         "report.ipynb",
