@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from browsers import FAILED, browser, page, screenshot  # noqa: F401  (one Chromium for the session: Playwright's sync API allows one)
-from built_images import build_options
+from built_images import FAKE_TOOLS, build_options
 from workbench_build import images
 
 
@@ -41,6 +41,17 @@ def image(pytestconfig, docker_client) -> str:
         images.build(options)
     docker_client.images.get(tag)
     return tag
+
+
+@pytest.fixture(scope="session")
+def fake_tools_image(docker_client, image) -> str:
+    """The image under test with the fake tools of tests/resources/fake_tools declared (a cache hit after the first)."""
+    from workspaces import TEST_LABELS
+
+    tag = f"workbench-test-fake-tools:{image.rpartition(':')[2]}"
+    docker_client.images.build(path=str(FAKE_TOOLS), tag=tag, buildargs={"BASE": image}, rm=True, labels=TEST_LABELS)
+    yield tag
+    docker_client.images.remove(tag, force=True)
 
 
 @pytest.fixture

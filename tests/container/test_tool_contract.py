@@ -10,32 +10,23 @@ from __future__ import annotations
 import json
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
 import websocket
 
+from built_images import FAKE_TOOLS
 from workbench import paths, tools
 from workbench_client import tool_state, wait_for_status
-from workspaces import TEST_LABELS, WorkspaceFactory
+from workspaces import WorkspaceFactory
 
 pytestmark = pytest.mark.container
 
-FAKE_TOOLS = Path(__file__).resolve().parent.parent / "resources" / "fake_tools"
 DECLARED = tools.load_declared(FAKE_TOOLS)
 PROGRAM_NAMES = {tool.name for tool in DECLARED}
 ECHO = next(tool for tool in DECLARED if tool.name == "echo")
 SHORT_IDLE = 6  # seconds
 NAVIGATION = {"Accept": "text/html,application/xhtml+xml", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "none"}
-
-
-@pytest.fixture(scope="module")
-def fake_tools_image(docker_client, image):
-    tag = f"workbench-test-fake-tools:{image.rpartition(':')[2]}"
-    docker_client.images.build(path=str(FAKE_TOOLS), tag=tag, buildargs={"BASE": image}, rm=True, labels=TEST_LABELS)
-    yield tag
-    docker_client.images.remove(tag, force=True)
 
 
 @pytest.fixture(scope="module")
