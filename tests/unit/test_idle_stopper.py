@@ -4,6 +4,7 @@ supervisord (the version the image has) running a small tool on a loopback port.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import socket
 import subprocess
@@ -68,7 +69,10 @@ def state() -> str:
 
 
 def check(stopper: on_demand.IdleStopper) -> list[str]:
-    return asyncio.run(stopper.check())
+    """One round of the stopper, in a thread of its own: in the whole suite, Playwright's sync API keeps an event loop
+    running in the main thread, where asyncio.run refuses to start another."""
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, stopper.check()).result()
 
 
 def request_finished(tool: tools.Tool, seconds_ago: float) -> None:
