@@ -29,6 +29,8 @@ BAD = [
     ("JUPYTER_PORT", "13337"),
     ("NB_UMASK", "0x22"),
     ("CHOWN_HOME_OPTS", "-R; reboot"),
+    ("WORKSPACE_CA_CERTS", "certs/corp.pem"),
+    ("WORKSPACE_CA_CERTS", "/certs/none.pem"),
 ]
 
 
@@ -85,4 +87,12 @@ def test_jupyter_port_and_workspace_port_must_agree(workspaces):
     assert status != 0
     assert log.strip() == (
         "workbench: error: JUPYTER_PORT='8888' is not valid: differs from WORKSPACE_PORT='9999'; set only one of them"
+    )
+
+
+def test_a_ca_file_without_a_certificate_is_refused_with_its_name(workspaces):
+    status, log = run_to_exit(workspaces, {"WORKSPACE_CA_CERTS": "/etc/hostname"})
+    assert status != 0
+    assert log.strip() == (
+        "workbench: error: WORKSPACE_CA_CERTS: /etc/hostname holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
     )

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import __version__, home, hooks, jobs, paths, render, ssh_keys, start_command, tls, tools
+from . import __version__, home, hooks, jobs, paths, render, ssh_keys, start_command, tls, tools, trust
 from .account import AccountError, check_workspace_writable, current_account, drop_privileges, prepare_as_root
 from .settings import ConfigError, Settings, load
 from .start_command import ArgumentError
@@ -136,6 +136,8 @@ def main(argv: list[str]) -> int:
         failed_hooks += hooks.run(hooks.BEFORE_START_HOOKS)
         check_workspace_writable(account)
         clear_run_dir(account.uid, account.gid)
+        # As root where the start is (the system's store), before anything that connects starts.
+        trust.trust(settings.ca_certs, os.environ)
         if settings.tls_cert:  # still as root where the start is: a mounted key is often readable by root alone
             tls.serve_own(settings, account.uid, account.gid)
         if os.geteuid() == 0:
@@ -165,6 +167,7 @@ def main(argv: list[str]) -> int:
         ArgumentError,
         render.RenderError,
         tls.TlsError,
+        trust.TrustError,
     ) as error:
         return fail(str(error))
 

@@ -5,6 +5,8 @@ from pathlib import Path
 INSTALL_DIR = Path("/opt/workbench")
 LANDING_DIR = INSTALL_DIR / "landing"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+# Certificate authorities to trust besides the system's, when WORKSPACE_CA_CERTS names none (workbench/trust.py).
+EXTRA_CA_DIR = Path("/etc/workbench/ca-certificates")
 # Tools an image built on this one adds: one JSON file each, with its icon beside it (workbench/tools.py reads them).
 TOOL_DECLARATIONS_DIR = Path("/etc/workbench/tools.d")
 WORKSPACE_DIR = Path("/workspace")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import guesses, paths, ssh_keys, tools
+from . import guesses, paths, ssh_keys, tools, trust
 from .programs import CORE_PROGRAMS, Program
 from .settings import Settings
 
@@ -31,6 +31,7 @@ def _environment() -> jinja2.Environment:
 
 # What an SSH session inherits from the workspace's environment, as the Jupyter terminal does.
 SESSION_VARIABLES = ("PATH", "LANG", "LC_ALL", "DISPLAY", "LD_LIBRARY_PATH", "PYTHONUSERBASE", "JUPYTER_PATH")
+SESSION_VARIABLES += trust.BUNDLE_VARIABLES
 SESSION_PREFIXES = ("CUDA", "NVIDIA_")
 
 

@@ -94,6 +94,9 @@ class Settings:
     # WORKSPACE_SSL_CERT / WORKSPACE_SSL_KEY: the user's certificate (chain) and key; None: a self-signed one
     tls_cert: str | None = None
     tls_key: str | None = None
+    # WORKSPACE_CA_CERTS: a PEM file or folder of certificate authorities to trust besides the system's; None: those
+    # in paths.EXTRA_CA_DIR if anything is mounted there (workbench/trust.py)
+    ca_certs: str | None = None
     # The variables the tools read (tools.Setting): variable -> its checked value, or its default.
     tool_settings: dict[str, str] = field(default_factory=dict)
 
@@ -245,6 +248,16 @@ def parse_tls(environ: Mapping[str, str]) -> tuple[bool, str | None, str | None]
                 "/certs/" + ("fullchain.pem" if name == "WORKSPACE_SSL_CERT" else "key.pem"),
             )
     return enabled, cert, key
+
+
+def parse_ca_certs(raw: str | None) -> str | None:
+    if raw is None or raw == "":
+        return None
+    if not raw.startswith("/") or not raw.isprintable():
+        raise ConfigError(
+            "WORKSPACE_CA_CERTS", raw, "must be the absolute path of a PEM file or folder in the container, e.g. /certs"
+        )
+    return raw
 
 
 def parse_port(raw: str, name: str = "WORKSPACE_PORT") -> int:
@@ -408,6 +421,7 @@ def load(environ: Mapping[str, str]) -> Settings:
         tls=tls,
         tls_cert=tls_cert,
         tls_key=tls_key,
+        ca_certs=parse_ca_certs(environ.get("WORKSPACE_CA_CERTS")),
         tool_settings={
             setting.variable: setting.parse(setting.variable, environ.get(setting.variable, setting.default))
             for setting in tools.all_settings()
