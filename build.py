@@ -191,8 +191,9 @@ def options_of(args: argparse.Namespace) -> BuildOptions:
     """The command line's build options, typed; the CA is --ca-cert, else this host's own (none with --no-ca-cert)."""
     ca_cert = None if getattr(args, "no_ca_cert", False) else (getattr(args, "ca_cert", None) or host_ca_bundle())
     given = {field.name: getattr(args, field.name) for field in fields(BuildOptions) if hasattr(args, field.name)}
-    tags = getattr(args, "tag", None)
-    return BuildOptions(**{**given, "ca_cert": ca_cert, "tags": (tags,) if isinstance(tags, str) else ()})
+    # build's --tag (repeatable) names the image; package's names the job image, which package() takes itself.
+    tags = tuple(args.tag or ()) if args.command == "build" else ()
+    return BuildOptions(**{**given, "ca_cert": ca_cert, "tags": tags})
 
 
 def main(argv: list[str] | None = None) -> int:

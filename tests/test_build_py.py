@@ -224,3 +224,12 @@ def test_each_flavor_is_a_stage_of_the_dockerfile_on_the_flavor_below_it():
     )
     for flavor, below in project.FLAVOR_BASE.items():
         assert stages[flavor] == (below or "runtime-base"), flavor
+
+
+def test_tag_names_the_image_instead_of_the_flavors_own_tags():
+    tagged = build_py("build", "--dry-run", "--tag", "mine:1", "--tag", "registry.example/mine:1")
+    docker = shlex.split(next(line[2:] for line in tagged.stdout.splitlines() if "docker build" in line))
+    assert [value for flag, value in zip(docker, docker[1:], strict=False) if flag == "--tag"] == [
+        "mine:1",
+        "registry.example/mine:1",
+    ]
