@@ -30,7 +30,15 @@ from workbench_build.lock import lock
 from workbench_build.options import HOST_CA_BUNDLES, BuildOptions, host_ca_bundle
 from workbench_build.project import DEFAULT_BASE_IMAGE, DEFAULT_MIRROR, DEFAULT_SECURITY_MIRROR, FLAVORS, HUB_IMAGE
 from workbench_build.shell import BuildError, say
+from workbench_build.vscode_extensions import parse_ids
 from workbench_build.workspace import run_workspace
+
+
+def parse_extension_ids(text: str) -> tuple[str, ...]:
+    try:
+        return parse_ids(text)
+    except BuildError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("--vscode-extensions: ")) from None
 
 
 def add_build_options(parser: argparse.ArgumentParser, several_flavors: bool = False) -> None:
@@ -66,6 +74,18 @@ def add_build_options(parser: argparse.ArgumentParser, several_flavors: bool = F
         metavar="DIR",
         help="install Python packages from the wheels in DIR only, without a package index "
         "(offline builds; fill it with pip download --no-deps -r requirements/<flavor>.txt)",
+    )
+    parser.add_argument(
+        "--vscode-extensions",
+        metavar="ID,ID...",
+        type=parse_extension_ids,
+        help="VS Code extensions to install from Open VSX, publisher.name@version (default: the pinned list in "
+        "workspace/requirements/vscode-extensions.txt; '' for none); an unreachable Open VSX is a warning",
+    )
+    parser.add_argument(
+        "--vscode-extensions-dir",
+        metavar="DIR",
+        help="install the VS Code extensions of the .vsix files in DIR instead, without Open VSX (offline builds)",
     )
     parser.add_argument("--no-cache", action="store_true", help="do not reuse cached layers")
     parser.add_argument(

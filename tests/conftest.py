@@ -54,6 +54,16 @@ def fake_tools_image(docker_client, image) -> str:
     docker_client.images.remove(tag, force=True)
 
 
+@pytest.fixture(scope="session")
+def web_apps_image(pytestconfig, docker_client, image) -> str:
+    """The image under test with Streamlit and a plain ASGI app installed (tests/resources/web_apps). Kept after the
+    session like the image under test, so that the next run's build is a cache hit instead of a download."""
+    from web_apps import build_web_apps_image
+    from workspaces import TEST_LABELS
+
+    return build_web_apps_image(docker_client, image, build_options(pytestconfig).ca_cert, TEST_LABELS)
+
+
 @pytest.fixture
 def short_home():
     """ssh's control sockets live in ~/.ssh, and a unix socket path must stay under 108 bytes: pytest's tmp_path

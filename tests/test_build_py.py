@@ -211,6 +211,7 @@ def test_lint_covers_every_dockerfile_and_shell_script_but_not_templates_or_envi
         "deploy/sagemaker/Dockerfile",
         "benchmarks/reference-serve/Dockerfile",
         "tests/resources/fake_tools/Dockerfile",
+        "tests/resources/web_apps/Dockerfile",
     }
     scripts = {Path(path).relative_to(checks.ROOT).as_posix() for path in commands["shellcheck"]}
     assert {".ci/run", "workspace/resources/bin/run-hooks.sh", "workspace/resources/bin/workbench-no-conda"} <= scripts
@@ -224,6 +225,29 @@ def test_each_flavor_is_a_stage_of_the_dockerfile_on_the_flavor_below_it():
     )
     for flavor, below in project.FLAVOR_BASE.items():
         assert stages[flavor] == (below or "runtime-base"), flavor
+
+
+def build_arg(result: subprocess.CompletedProcess, name: str) -> str:
+    docker = shlex.split(next(line[2:] for line in result.stdout.splitlines() if "docker build" in line))
+    return next(value.partition("=")[2] for value in docker if value.startswith(f"{name}="))
+
+
+def test_vscode_extensions_are_the_pinned_list_unless_given_and_bad_ids_are_refused(tmp_path):
+    default = build_py("build", "--dry-run")
+    pinned = [line for line in (ROOT / "workspace/requirements/vscode-extensions.txt").read_text().splitlines()]
+    pinned = [line for line in pinned if line and not line.startswith("#")]
+    assert pinned and all(re.fullmatch(r"[a-z0-9-]+\.[a-z0-9-]+@[0-9][0-9.]*", line) for line in pinned)
+    assert build_arg(default, "VSCODE_EXTENSIONS") == " ".join(pinned)
+    chosen = build_py("build", "--dry-run", "--vscode-extensions", "redhat.vscode-yaml@1.15.0, ms-python.python")
+    assert build_arg(chosen, "VSCODE_EXTENSIONS") == "redhat.vscode-yaml@1.15.0 ms-python.python"
+    assert build_arg(build_py("build", "--dry-run", "--vscode-extensions", ""), "VSCODE_EXTENSIONS") == ""
+    # Offline from .vsix files: nothing is asked of Open VSX.
+    offline = build_py("build", "--dry-run", "--vscode-extensions-dir", str(tmp_path))
+    assert build_arg(offline, "VSCODE_EXTENSIONS") == ""
+    bad = build_py("build", "--dry-run", "--vscode-extensions", "ms-python.python,rm -rf")
+    assert bad.returncode == 2 and "rm -rf is not publisher.name or publisher.name@version" in bad.stderr
+    empty = build_py("build", "--vscode-extensions-dir", str(tmp_path), "--tag", "workbench-test-never:built")
+    assert empty.returncode == 1 and f"--vscode-extensions-dir: {tmp_path} has no .vsix files" in empty.stderr
 
 
 def test_tag_names_the_image_instead_of_the_flavors_own_tags():

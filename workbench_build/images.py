@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import vscode_extensions
 from .engine import ensure_base_image, ensure_engine
 from .options import BuildOptions
 from .project import (
@@ -31,7 +32,10 @@ def image_tags(options: BuildOptions, source: ImageSource = WORKSPACE_IMAGE) -> 
     return list(options.tags) or source.tags(options.flavor)
 
 
-def build_command(options: BuildOptions, source: ImageSource = WORKSPACE_IMAGE) -> list[str]:
+def build_command(
+    options: BuildOptions, source: ImageSource = WORKSPACE_IMAGE, gallery_extensions: tuple[str, ...] = ()
+) -> list[str]:
+    """gallery_extensions: the VS Code extensions the build installs from Open VSX (vscode_extensions)."""
     # Labels as flags, not in the Dockerfile: the classic builder adds them after the target stage, so they neither
     # invalidate cached layers nor need a stage after every flavor.
     labels = {
@@ -50,6 +54,7 @@ def build_command(options: BuildOptions, source: ImageSource = WORKSPACE_IMAGE) 
     if source.flavored:
         for name, value in build_args().items():
             cmd += ["--build-arg", f"{name}={value}"]
+        cmd += ["--build-arg", f"VSCODE_EXTENSIONS={' '.join(gallery_extensions)}"]
     for key, value in labels.items():
         cmd += ["--label", f"org.opencontainers.image.{key}={value}"]
     if options.pip_index_url:
@@ -70,7 +75,8 @@ def build(options: BuildOptions, source: ImageSource = WORKSPACE_IMAGE) -> str:
     """Build the image; return its first tag."""
     if options.ca_cert and not Path(options.ca_cert).is_file():
         raise BuildError(f"--ca-cert: {options.ca_cert} is not a readable file")
-    cmd = build_command(options, source)
+    gallery_extensions = vscode_extensions.gallery_ids(options) if source.flavored else ()
+    cmd = build_command(options, source, gallery_extensions)
     env = {"DOCKER_BUILDKIT": "0"}
     if options.dry_run:
         if options.ca_cert:
@@ -85,16 +91,20 @@ def build(options: BuildOptions, source: ImageSource = WORKSPACE_IMAGE) -> str:
     # The CA and the wheels enter only the builder stages (see the Dockerfiles); the final image never sees them.
     source.ca_file.unlink(missing_ok=True)
     remove_staged_wheels()
+    vscode_extensions.remove_staged()
     if options.ca_cert:
         shutil.copyfile(options.ca_cert, source.ca_file)
     try:
         if options.wheelhouse:
             stage_wheels(Path(options.wheelhouse))
+        if options.vscode_extensions_dir and source.flavored:
+            vscode_extensions.stage_vsix(Path(options.vscode_extensions_dir))
         start = time.monotonic()
         run(cmd, env=env, progress=True)
     finally:
         source.ca_file.unlink(missing_ok=True)
         remove_staged_wheels()
+        vscode_extensions.remove_staged()
     tag = image_tags(options, source)[0]
     size = int(capture(["docker", "image", "inspect", "-f", "{{.Size}}", tag]).stdout.strip() or 0)
     say(f"built {tag} in {time.monotonic() - start:.0f} s, image size {size / 1e6:.0f} MB")

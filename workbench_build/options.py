@@ -27,6 +27,9 @@ class BuildOptions:
     pip_index_url: str | None = None
     npm_registry: str | None = None
     wheelhouse: str | None = None  # build offline from the wheels there
+    # VS Code extensions from Open VSX (id@version); None: the pinned list (workbench_build/vscode_extensions.py).
+    vscode_extensions: tuple[str, ...] | None = None
+    vscode_extensions_dir: str | None = None  # install the .vsix files there instead, without Open VSX
     no_cache: bool = False
     mirror: str = DEFAULT_MIRROR  # Debian's, if the base image has to be made
     security_mirror: str = DEFAULT_SECURITY_MIRROR

@@ -1,6 +1,6 @@
-"""Behind a TLS-intercepting proxy (this machine is behind one): with the proxy's CA given at start, pip, curl and
-Node inside the workspace reach PyPI and npm; without it, pip fails on the certificate. Started as root (the system's
-store) and as the user (a bundle of its own)."""
+"""Behind a TLS-intercepting proxy (this machine is behind one): with the proxy's CA given at start, pip, uv, curl
+and Node inside the workspace reach PyPI and npm; without it, pip and uv fail on the certificate. Started as root
+(the system's store) and as the user (a bundle of its own)."""
 
 import json
 
@@ -23,6 +23,8 @@ def run(*command):
     return [done.returncode, (done.stdout + done.stderr)[-1500:]]
 print(json.dumps({{
     "pip": run(sys.executable, "-m", "pip", "install", "--user", "--no-cache-dir", "--no-deps", "{PACKAGE}"),
+    "uv": run("uv", "pip", "install", "--color", "never", "--dry-run", "--no-cache", "--python", sys.executable,
+              "{PACKAGE}"),
     "curl": run("curl", "-sS", "-o", "/dev/null", "-w", "%{{http_code}}", "https://pypi.org/simple/cowsay/"),
     "node": run("{NODE}", "-e",
                 "require('https').get('https://registry.npmjs.org/cowsay', r => {{ console.log(String(r.statusCode)); "
@@ -46,6 +48,7 @@ def test_with_the_proxys_ca_pip_curl_and_node_reach_the_registries(workspaces, h
     )
     seen = outcomes(workspace)
     assert seen["pip"][0] == 0 and "Successfully installed cowsay-6.1" in seen["pip"][1], seen["pip"]
+    assert seen["uv"][0] == 0 and "+ cowsay==6.1" in seen["uv"][1], seen["uv"]
     assert seen["curl"] == [0, "200"], seen["curl"]
     assert seen["node"] == [0, "200\n"], seen["node"]
     # Every client was pointed at one bundle: the system's store as root, the workspace's own otherwise.
@@ -56,4 +59,5 @@ def test_with_the_proxys_ca_pip_curl_and_node_reach_the_registries(workspaces, h
 def test_without_it_pip_fails_on_the_certificate(workspaces, host_workspace):
     seen = outcomes(workspaces.start(workspace_dir=host_workspace))
     assert seen["pip"][0] != 0 and "CERTIFICATE_VERIFY_FAILED" in seen["pip"][1], seen["pip"]
+    assert seen["uv"][0] != 0 and "invalid peer certificate" in seen["uv"][1], seen["uv"]
     assert seen["node"][0] != 0, seen["node"]

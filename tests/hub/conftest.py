@@ -24,12 +24,8 @@ def hub_image(pytestconfig, docker_client) -> str:
 @pytest.fixture(scope="package")
 def hub(docker_client, hub_image, image, tmp_path_factory):
     """The hub, spawning the image under test; removed with every workspace and volume it made, pass or fail."""
-    started = Hub(docker_client, hub_image, image, tmp_path_factory.mktemp("hub-config"))
-    try:
-        started.wait_ready()
+    with Hub(docker_client, hub_image, image, tmp_path_factory.mktemp("hub-config")) as started:
         yield started
-    finally:
-        started.remove()
 
 
 @pytest.fixture(scope="package")

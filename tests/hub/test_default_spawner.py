@@ -33,12 +33,8 @@ c.DockerSpawner.extra_create_kwargs = {{"labels": {test_labels}}}
 
 @pytest.fixture(scope="module")
 def plain_hub(docker_client, hub_image, image, tmp_path_factory):
-    started = Hub(docker_client, hub_image, image, tmp_path_factory.mktemp("plain-hub"), own_config=PLAIN_CONFIG)
-    try:
-        started.wait_ready()
+    with Hub(docker_client, hub_image, image, tmp_path_factory.mktemp("plain-hub"), own_config=PLAIN_CONFIG) as started:
         yield started
-    finally:
-        started.remove()
 
 
 def test_a_default_docker_spawner_starts_the_workspace_and_its_tools_work(plain_hub):

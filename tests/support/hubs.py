@@ -92,6 +92,18 @@ class Hub:
         self.container.reload()
         self.url = f"http://127.0.0.1:{self.container.ports[f'{HUB_PORT}/tcp'][0]['HostPort']}"
 
+    def __enter__(self) -> Hub:
+        """`with Hub(...) as hub:` once it answers; removed with all it made on leaving, or if it never answers."""
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.remove()
+            raise
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.remove()
+
     def logs(self) -> str:
         return self.container.logs().decode(errors="replace")
 

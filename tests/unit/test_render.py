@@ -174,3 +174,14 @@ def test_the_ssh_setup_script_passes_shellcheck(transport):
     )
     checked = subprocess.run(["shellcheck", "-s", "sh", "-"], input=script, capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout
+
+
+def test_apps_on_a_port_are_served_with_the_prefix_stripped_or_kept():
+    blocks = locations(render.render("nginx.conf.j2", load({"WORKSPACE_BASE_URL": "/p"})))
+    stripped = blocks['~ "^/p/tools/port/(?<proxied_port>[0-9]{1,5})/"']
+    assert "proxy_pass http://127.0.0.1:$proxied_port$proxied_path$is_args$args;" in stripped
+    kept = blocks['~ "^/p/tools/absport/(?<proxied_port>[0-9]{1,5})(/|$)"']
+    # No URI after the port: nginx passes the request URI as the client sent it, query and all.
+    assert "proxy_pass http://127.0.0.1:$proxied_port;" in kept
+    assert "proxy_set_header Upgrade $http_upgrade;" in kept
+    assert "auth_request off;" not in stripped + kept

@@ -146,6 +146,7 @@ def main(argv: list[str]) -> int:
         if settings.nb_umask is not None:
             os.umask(settings.nb_umask)
         os.environ.setdefault("DISPLAY", tools.DISPLAY)
+        os.environ[tools.BASE_URL_VARIABLE] = settings.base_url
         render.write_configs(settings)
         if settings.tls and not settings.tls_cert:
             prepare_state_dir()

@@ -53,6 +53,10 @@ SSH_HOP_PORT = 2223
 # The client side of SSH over a websocket (tools/ssh): the setup script installs it as the ssh ProxyCommand.
 # Found next to the package (not under INSTALL_DIR) so that the setup script renders outside the image too.
 SSH_PROXY_HELPER = Path(__file__).resolve().parent.parent / "ssh" / "workbench-ssh-proxy"
+# JupyterLab's settings defaults (the image's own, next to the package), and what they are rendered into at start
+# with the "Workbench" menu (workbench/lab_launcher.py); Lab's overrides.json links to the rendered file (Dockerfile).
+LAB_OVERRIDES_DEFAULTS = Path(__file__).resolve().parent.parent / "jupyter" / "lab-overrides.json"
+LAB_OVERRIDES = RUN_DIR / "lab-overrides.json"
 # The loopback ports of the door itself, besides the tools' (workbench/tools.py).
 DOOR_PORTS = (NGINX_PORT, NGINX_TLS_PORT, SSHD_PORT, SSH_HOP_PORT)
 # SageMaker's container contract (workbench/jobs.py): where a job's inputs, code, model and outputs live.

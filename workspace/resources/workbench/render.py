@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import shlex
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import guesses, paths, ssh_keys, tools, trust
+from . import guesses, lab_launcher, paths, ssh_keys, tools, trust, usage
 from .programs import CORE_PROGRAMS, Program
 from .settings import Settings
 
@@ -31,7 +32,7 @@ def _environment() -> jinja2.Environment:
 
 # What an SSH session inherits from the workspace's environment, as the Jupyter terminal does.
 SESSION_VARIABLES = ("PATH", "LANG", "LC_ALL", "DISPLAY", "LD_LIBRARY_PATH", "PYTHONUSERBASE", "JUPYTER_PATH")
-SESSION_VARIABLES += trust.BUNDLE_VARIABLES
+SESSION_VARIABLES += trust.BUNDLE_VARIABLES + (tools.BASE_URL_VARIABLE,)
 SESSION_PREFIXES = ("CUDA", "NVIDIA_")
 
 
@@ -61,6 +62,11 @@ def ipv6_available() -> bool:
 # How long nginx keeps a "yes" from the auth check: long enough for a page and its files, short enough that a
 # logout or a revoked token takes effect at once for a person.
 AUTH_CACHE_SECONDS = 10
+
+
+# Where the language servers' copies of open notebooks go, relative to Jupyter's root (jupyter-lsp's default is a
+# .virtual_documents folder of its own in /workspace): with the workspace's other state, not among the user's files.
+LSP_DOCUMENTS_DIR = str((paths.STATE_DIR / "lsp-documents").relative_to(paths.WORKSPACE_DIR))
 
 
 def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
@@ -96,7 +102,13 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
         "install_dir": str(paths.INSTALL_DIR),
         "workspace_dir": str(paths.WORKSPACE_DIR),
         "tools": tools.with_programs(),
+        "port_route": f"tools/{tools.PORT_ROUTE}",
+        "kept_prefix_port_route": f"tools/{tools.KEPT_PREFIX_PORT_ROUTE}",
         "auth_cache_seconds": AUTH_CACHE_SECONDS,
+        # What Lab's status bar measures memory and CPU against: the container's limits (--memory, --cpus).
+        "memory_limit": (usage.memory() or {}).get("limit", 0),
+        "cpu_limit_percent": usage.cpu_cores() * 100,
+        "lsp_documents_dir": LSP_DOCUMENTS_DIR,
     }
 
 
@@ -125,6 +137,14 @@ def program_command(program: Program, values: dict[str, str]) -> str:
     return command.replace("%", "%%")  # supervisord expands %(...)s in its values
 
 
+def lab_overrides(settings: Settings) -> str:
+    """JupyterLab's settings overrides: the image's defaults and the "Workbench" menu, whose URLs carry the base
+    path."""
+    overrides = json.loads(paths.LAB_OVERRIDES_DEFAULTS.read_text())
+    overrides["@jupyterlab/mainmenu-extension:plugin"] = {"menus": [lab_launcher.lab_menu(settings.base_url)]}
+    return json.dumps(overrides, indent=2) + "\n"
+
+
 def render(template: str, settings: Settings, run_dir: Path = paths.RUN_DIR) -> str:
     return _environment().get_template(template).render(context(settings, run_dir))
 
@@ -143,7 +163,7 @@ def ssh_setup_script(
 ) -> str:
     """The client's setup script; with transport "websocket" ssh reaches sshd through url + tools/ssh. tls_pin: the
     self-signed certificate the workspace serves, which the script keeps and checks its own requests against."""
-    tunnel_url = re.sub(r"^http", "ws", url) + "tools/ssh"
+    tunnel_url = re.sub(r"^http", "ws", url) + f"tools/{tools.SSH_ROUTE}"
     return (
         _environment()
         .get_template("ssh-setup.sh.j2")
@@ -226,6 +246,9 @@ def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str
         target = run_dir / name
         write_private(target, environment.get_template(f"{name}.j2").render(values))
         written[name] = target
+    target = run_dir / paths.LAB_OVERRIDES.name
+    write_private(target, lab_overrides(settings))
+    written[target.name] = target
     programs = run_dir / "supervisor"
     programs.mkdir(exist_ok=True)
     declared = [(None, program) for program in CORE_PROGRAMS]

@@ -17,7 +17,7 @@ from jupyter_server.utils import url_path_join
 from tornado import iostream, web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
-from . import paths, render, ssh_keys, tls
+from . import paths, render, ssh_keys, tls, tools
 
 # Read through one websocket message at a time: SSH's own packets are at most 32 KiB plus framing.
 TUNNEL_CHUNK = 64 * 1024
@@ -219,5 +219,5 @@ ROUTES = [
     (r"api/workbench/ssh/keys/([^/]+)", SshKeyHandler),
     ("api/workbench/ssh/setup", SshSetupHandler),
     ("api/workbench/ssh/info", SshInfoHandler),
-    ("tools/ssh", SshTunnelHandler),
+    (f"tools/{tools.SSH_ROUTE}", SshTunnelHandler),
 ]

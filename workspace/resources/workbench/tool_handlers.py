@@ -1,12 +1,15 @@
-"""The route nginx turns to when a tool that starts on demand is not running (workbench/on_demand.py)."""
+"""The routes about tools: the one nginx turns to when a tool that starts on demand is not running
+(workbench/on_demand.py), and the list JupyterLab's launcher tiles are drawn from (workbench/lab_launcher.py)."""
 
 from __future__ import annotations
 
-from jupyter_server.base.handlers import JupyterHandler
+import json
+
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from . import on_demand, render, tools
+from . import lab_launcher, on_demand, render, tools
 
 
 class ToolWakeHandler(JupyterHandler):
@@ -50,4 +53,15 @@ class ToolWakeHandler(JupyterHandler):
             self.redirect(original_uri, status=307)
 
 
-ROUTES = [(rf"api/workbench/tools/({tools.NAME_PATTERN})/wake", ToolWakeHandler)]
+class ServersInfoHandler(APIHandler):
+    """The tools as jupyter-server-proxy's labextension reads them, for Lab's launcher and Notebook's "New" menu."""
+
+    @web.authenticated
+    def get(self) -> None:
+        self.finish(json.dumps(lab_launcher.servers_info(self.base_url)))
+
+
+ROUTES = [
+    (rf"api/workbench/tools/({tools.NAME_PATTERN})/wake", ToolWakeHandler),
+    (lab_launcher.SERVERS_INFO_PATH, ServersInfoHandler),
+]

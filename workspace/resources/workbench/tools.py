@@ -25,6 +25,13 @@ from .validation import parse_directory, parse_screen_size
 
 # A tool's name is part of URLs, nginx location names, supervisord program names and file names.
 NAME_PATTERN = r"[a-z][a-z0-9-]{0,30}"
+# The paths under tools/ that are routes of the door rather than tools: any web app on a port, with its prefix
+# stripped (port) or kept (absport), and SSH over a websocket (ssh). No tool may be named like one of them.
+PORT_ROUTE, KEPT_PREFIX_PORT_ROUTE, SSH_ROUTE = "port", "absport", "ssh"
+ROUTES_UNDER_TOOLS = (PORT_ROUTE, KEPT_PREFIX_PORT_ROUTE, SSH_ROUTE)
+# Every program the workspace runs gets the base path it is served under (entrypoint), so that an app told its
+# public prefix can be given "${WORKBENCH_BASE_URL}tools/absport/<port>" whatever the base path or hub.
+BASE_URL_VARIABLE = "WORKBENCH_BASE_URL"
 # Where the door serves the icons: the image's own (landing/icons/), and those beside the declarations of an image
 # built on this one (SVG files only).
 ICONS_URL = "workbench/icons"
@@ -256,6 +263,8 @@ def declared_tool(file: Path, taken: tuple[Tool, ...]) -> Tool:
     name, port = declaration["name"], declaration["port"]
     if not re.fullmatch(NAME_PATTERN, name):
         raise fault(f"name {name!r} must be lower-case letters, digits and '-', starting with a letter")
+    if name in ROUTES_UNDER_TOOLS:
+        raise fault(f"name {name!r} is taken by the door's tools/{name}/ route")
     program_names = {program.name for program in CORE_PROGRAMS} | {p for tool in taken for p in tool.program_names}
     if name in {tool.name for tool in taken} | program_names:
         raise fault(f"name {name!r} is taken by another tool or program")
