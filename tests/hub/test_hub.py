@@ -4,8 +4,10 @@ login, nobody else's, SSH over the websocket tunnel, and files that outlive the 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
+import re
 import subprocess
 import uuid
 from pathlib import Path
@@ -302,3 +304,20 @@ def test_browser_signs_in_at_the_hub_and_sees_the_workspace_landing_page(hub, al
     vscode.wait_for_selector(".monaco-workbench.vs-dark", timeout=30_000)  # Workbench's first settings apply
     screenshot(vscode, "hub-vscode")
     assert starting_pages and all("/user/alice/tools/vscode/" in url for url in starting_pages), starting_pages
+
+
+def test_a_download_under_the_hub_prefix_is_sent_by_the_door(hub, alice):
+    server = hub.user_server(alice)
+    data = os.urandom(300_001)
+    put = requests.put(
+        server.url + "api/contents/hub-download.bin",
+        json={"type": "file", "format": "base64", "content": base64.b64encode(data).decode()},
+        headers=server.auth_headers(),
+        timeout=60,
+    )
+    assert put.status_code in (200, 201), put.text
+    whole = server.get("files/hub-download.bin")
+    assert whole.status_code == 200 and whole.content == data
+    assert re.fullmatch(r'"[0-9a-f]+-[0-9a-f]+"', whole.headers["ETag"])  # nginx's, not Jupyter's (which sends none)
+    part = server.get("files/hub-download.bin", headers={"Range": "bytes=10-19"})
+    assert part.status_code == 206 and part.content == data[10:20]

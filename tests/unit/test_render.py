@@ -51,6 +51,8 @@ OWN_ANSWERS = [
 REFUSERS = ["@jupyter_unavailable", "@guessing_throttled", "@auth_refused"]
 # Public, so taking only paths that are what nginx matched.
 PLAIN_PATHS_ONLY = "if ($path_is_plain = 0) {"
+# Where Jupyter's downloads are sent from, reached only by Jupyter's internal redirect (its auth check was asked).
+DOOR_FILES = paths.DOOR_FILES_PREFIX
 
 
 def test_nginx_config_authenticates_by_default_and_opens_only_health_and_login():
@@ -65,10 +67,12 @@ def test_nginx_config_authenticates_by_default_and_opens_only_health_and_login()
         "= /p/api",
         r"~ ^/p/(login|logout)$",
         r"~ ^/p/static/(style/|logo/|favicons/|favicon\.ico)",
+        DOOR_FILES,
         "= /p",
         "= /",
         "/",
     ]
+    assert "internal;" in blocks[DOOR_FILES]
     # Those that hand a request to Jupyter without the check take only plain paths.
     assert [where for where in unauthenticated(blocks) if "proxy_pass http://jupyter;" in blocks[where]] == [
         "= /p/api",
@@ -102,6 +106,7 @@ def test_nginx_config_with_a_hub_opens_only_the_oauth_handshake():
         "= /user/alice/api",
         r"~ ^/user/alice/(api/workbench/login|oauth_callback|logout)$",
         r"~ ^/user/alice/static/(style/|logo/|favicons/|favicon\.ico)",
+        DOOR_FILES,
         "= /user/alice",
         "= /",
         "/",
@@ -185,3 +190,18 @@ def test_apps_on_a_port_are_served_with_the_prefix_stripped_or_kept():
     assert "proxy_pass http://127.0.0.1:$proxied_port;" in kept
     assert "proxy_set_header Upgrade $http_upgrade;" in kept
     assert "auth_request off;" not in stripped + kept
+
+
+def test_downloads_are_decided_by_jupyter_and_sent_by_the_door():
+    blocks = locations(render.render("nginx.conf.j2", load({"WORKSPACE_BASE_URL": "/p"})))
+    asked = blocks["/p/files/"]
+    assert "proxy_pass http://jupyter;" in asked and "auth_request off;" not in asked
+    assert f"proxy_set_header {paths.DOOR_FILES_HEADER} 1;" in asked
+    sent = blocks[DOOR_FILES]
+    assert f"alias {paths.WORKSPACE_DIR}/;" in sent
+    assert "add_header Content-Security-Policy $upstream_http_x_workbench_files_csp always;" in sent
+    text = render.render("jupyter_server_config.py.j2", load({}))
+    assert 'c.FileContentsManager.files_handler_class = "workbench.door_files.DoorFileHandler"' in text
+    # The public port's hop copies every byte: buffers larger than the default 16k.
+    public = render.render("nginx.conf.j2", load({}))
+    assert "proxy_buffer_size 128k;" in public[public.index("listen 8080;") : public.index("http {")]

@@ -57,6 +57,12 @@ SSH_PROXY_HELPER = Path(__file__).resolve().parent.parent / "ssh" / "workbench-s
 # with the "Workbench" menu (workbench/lab_launcher.py); Lab's overrides.json links to the rendered file (Dockerfile).
 LAB_OVERRIDES_DEFAULTS = Path(__file__).resolve().parent.parent / "jupyter" / "lab-overrides.json"
 LAB_OVERRIDES = RUN_DIR / "lab-overrides.json"
+# Downloads (workbench/door_files.py): nginx marks the requests of its files location with this header, Jupyter
+# answers those with an internal redirect to this location of nginx (which serves WORKSPACE_DIR), and gives its own
+# Content-Security-Policy along in the other header.
+DOOR_FILES_HEADER = "X-Workbench-Door-Files"
+DOOR_FILES_PREFIX = "/.workbench/files/"
+DOOR_FILES_CSP_HEADER = "X-Workbench-Files-CSP"
 # The loopback ports of the door itself, besides the tools' (workbench/tools.py).
 DOOR_PORTS = (NGINX_PORT, NGINX_TLS_PORT, SSHD_PORT, SSH_HOP_PORT)
 # SageMaker's container contract (workbench/jobs.py): where a job's inputs, code, model and outputs live.

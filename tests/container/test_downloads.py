@@ -1,0 +1,107 @@
+"""Downloads under files/ through the door: Jupyter decides (login, hidden files, paths out of the root, what is not
+a file, the type and the download name) and nginx sends the bytes itself (sendfile, Range requests; its ETag shows
+it). Where Jupyter answers differently (notebooks, refusals) the answer is Jupyter's own, compared with what Jupyter
+says on its socket to the same request without the door."""
+
+import os
+import re
+from urllib.parse import quote
+
+import pytest
+
+from workbench import paths
+from workspaces import WorkspaceFactory, user_folder
+
+pytestmark = pytest.mark.container
+
+DATA = os.urandom(1_000_003)
+UNICODE_NAME = "my data ü.csv"
+# nginx's own ETag for a file it sent: "<mtime hex>-<size hex>" (Jupyter's files handler sends none).
+NGINX_ETAG = re.compile(r'"[0-9a-f]+-[0-9a-f]+"')
+
+
+def lay_out(folder):
+    (folder / "data.bin").write_bytes(DATA)
+    (folder / UNICODE_NAME).write_text("a,b\n1,2\n")
+    (folder / ".hidden.txt").write_text("hidden\n")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "inner.txt").write_text("inner\n")
+    (folder / "nb.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n')
+    (folder / "inside").symlink_to("data.bin")
+    (folder / "outside").symlink_to("/etc/passwd")
+    for entry in folder.rglob("*"):
+        os.lchown(entry, 1000, 100)
+
+
+@pytest.fixture(scope="module", params=["/", "/team/ws/"], ids=["root", "base-url"])
+def served(request, docker_client, image, tmp_path_factory):
+    folder = user_folder(tmp_path_factory.mktemp("downloads"))
+    lay_out(folder)
+    env = {"WORKSPACE_BASE_URL": request.param} if request.param != "/" else {}
+    with WorkspaceFactory(docker_client, image) as factory:
+        yield factory.start(env, workspace_dir=folder, base_url=request.param)
+
+
+def jupyter_itself(workspace, path: str) -> int:
+    """The status Jupyter gives the request on its own socket, without the door."""
+    url = f"http://jupyter{workspace.base_url}files/{path}?token={workspace.token}"
+    socket = str(paths.JUPYTER_SOCKET)
+    result = workspace.container.exec_run(
+        ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", socket, url], user="1000"
+    )
+    return int(result.output.decode())
+
+
+def test_a_file_is_sent_by_the_door_whole_and_in_ranges(served):
+    whole = served.get("files/data.bin")
+    assert whole.status_code == 200 and whole.content == DATA
+    assert NGINX_ETAG.fullmatch(whole.headers["ETag"]), whole.headers
+    assert whole.headers["Content-Type"] == "application/octet-stream"
+    assert whole.headers["Accept-Ranges"] == "bytes"
+    assert whole.headers["Cache-Control"] == "no-cache"
+    assert "sandbox allow-scripts" in whole.headers["Content-Security-Policy"]
+    part = served.get("files/data.bin", headers={"Range": "bytes=1000-1999"})
+    assert part.status_code == 206 and part.content == DATA[1000:2000]
+    assert part.headers["Content-Range"] == f"bytes 1000-1999/{len(DATA)}"
+    tail = served.get("files/data.bin", headers={"Range": "bytes=-3"})
+    assert tail.status_code == 206 and tail.content == DATA[-3:]
+
+
+def test_a_name_with_spaces_and_unicode_downloads_under_its_name(served):
+    answer = served.get(f"files/{quote(UNICODE_NAME)}?download=1")
+    assert answer.status_code == 200 and answer.text == "a,b\n1,2\n"
+    assert answer.headers["Content-Disposition"] == f"attachment; filename*=utf-8''{quote(UNICODE_NAME)}"
+    assert answer.headers["Content-Type"].startswith("text/csv")
+    assert NGINX_ETAG.fullmatch(answer.headers["ETag"])
+
+
+def test_a_link_inside_the_workspace_is_followed(served):
+    answer = served.get("files/inside")
+    assert answer.status_code == 200 and answer.content == DATA
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["outside", ".hidden.txt", "missing.txt", "sub", "sub/", "..%2f..%2fetc%2fpasswd", "%2e%2e/%2e%2e/etc/passwd"],
+)
+def test_what_jupyter_refuses_is_refused_as_jupyter_refuses_it(served, path):
+    answer = served.get(f"files/{path}")
+    assert 400 <= answer.status_code < 500, (answer.status_code, answer.text[:300])
+    assert "root:" not in answer.text and answer.text != "hidden\n"
+    if "%" not in path:  # the encoded escapes stop at the door already
+        assert answer.status_code == jupyter_itself(served, path)
+
+
+def test_a_notebook_is_jupyters_own_answer(served):
+    answer = served.get("files/nb.ipynb")
+    assert answer.status_code == 200 and answer.json()["nbformat"] == 4
+    assert answer.headers["Content-Type"] == "application/x-ipynb+json"
+    assert answer.headers["Content-Disposition"] == "attachment; filename*=utf-8''nb.ipynb"
+    assert "ETag" not in answer.headers
+
+
+def test_without_the_token_nothing_is_sent(served):
+    refused = served.get("files/data.bin", authenticated=False)
+    assert refused.status_code == 403 and refused.content != DATA
+    browser = served.get("files/data.bin", authenticated=False, headers={"Accept": "text/html"})
+    assert browser.status_code == 302 and "login?next=" in browser.headers["Location"]
