@@ -1,8 +1,11 @@
 """What is particular to each tool: TensorBoard's log dir, VS Code's flags, and any web app the user starts
 (tools/port/<n>/). What every tool shares is in test_every_tool.py."""
 
+from pathlib import Path
+
 import pytest
 
+from workbench import paths, tools
 from workbench_client import execute, wait_for_page
 
 pytestmark = pytest.mark.container
@@ -56,6 +59,14 @@ def test_web_app_started_in_the_kernel_is_reachable_with_the_token_only(workspac
 
 def test_port_with_nothing_listening_is_a_gateway_error(workspace):
     assert workspace.get("tools/port/9/").status_code == 502
+
+
+def test_vscodes_search_tool_runs_here(workspace):
+    # VS Code searches files with the ripgrep it carries; the image keeps this platform's only.
+    entry = Path(dict(tools.by_name("vscode").values)["code_server"])
+    ripgrep = entry.parents[2] / "lib/vscode/node_modules/@vscode/ripgrep-universal/bin/linux-x64/rg"
+    found = workspace.container.exec_run([str(ripgrep), "--files", str(paths.LANDING_DIR)], user="1000")
+    assert found.exit_code == 0 and f"{paths.LANDING_DIR}/index.html" in found.output.decode(), found.output[-500:]
 
 
 def test_vscode_serves_its_workbench_as_declared(workspace):
