@@ -340,6 +340,9 @@ def main(argv: list[str]) -> int:
                 rows,
             )
         )
+        import transfers  # here, as jobs below
+
+        print(table(transfers.TITLE.format(image=images[0]), transfers.measure(client, images[0], args.repeat)))
         print(table("Image sizes", image_sizes(client, ["minimal", "full", "gpu"])))
         import jobs  # here: benchmarks/jobs.py takes its helpers from this module
 
