@@ -290,6 +290,9 @@ def main(argv: list[str]) -> int:
         default=None,
         help="flavor to measure (repeatable; default: minimal); sizes are shown for every flavor built",
     )
+    parser.add_argument(
+        "--users", type=int, default=40, help="users the hub spawns in the many-users measure (default: 40; 0: none)"
+    )
     args = parser.parse_args(argv)
     client = docker.from_env(timeout=300)
     images = [f"workbench:{flavor}" for flavor in args.flavor or ["minimal"]]
@@ -347,6 +350,12 @@ def main(argv: list[str]) -> int:
         import jobs  # here: benchmarks/jobs.py takes its helpers from this module
 
         print(table(jobs.TITLE.format(image=images[0]), jobs.measure(client, images[0], args.repeat)))
+        if args.users:
+            import hub
+
+            print(
+                table(hub.TITLE.format(image=images[0], users=args.users), hub.measure(client, images[0], args.users))
+            )
     finally:
         remove_benchmark_containers(client)
     return 0

@@ -139,4 +139,6 @@ def bench(options: BuildOptions, bench_args: list[str]) -> int:
     python, options = prepare_machine(options)
     if not image_exists(image_tags(options)[0]):
         build(options)
+    if not image_exists(image_tags(options, HUB_IMAGE)[0]):
+        build(options, HUB_IMAGE)  # the many-users measure spawns workspaces from it
     return run([str(python), str(ROOT / "benchmarks" / "run.py"), *bench_args], check=False, cwd=ROOT)

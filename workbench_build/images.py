@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import re
 import shlex
 import shutil
@@ -13,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import vscode_extensions
+from . import staging, vscode_extensions
 from .engine import ensure_base_image, ensure_engine
 from .options import BuildOptions
 from .project import (
@@ -123,17 +122,12 @@ def stage_wheels(wheelhouse: Path) -> None:
             f"--wheelhouse: {wheelhouse} has no .whl files (fill it with: pip download -d {wheelhouse} "
             "-r workspace/requirements/<flavor>.txt --no-deps)"
         )
-    for wheel in wheels + sources:
-        try:
-            os.link(wheel, BUILD_WHEELS_DIR / wheel.name)
-        except OSError:
-            shutil.copyfile(wheel, BUILD_WHEELS_DIR / wheel.name)
+    staging.stage(wheels + sources, BUILD_WHEELS_DIR)
     say(f"building offline from {len(wheels)} wheels and {len(sources)} source packages in {wheelhouse}")
 
 
 def remove_staged_wheels() -> None:
-    for package in [*BUILD_WHEELS_DIR.glob("*.whl"), *BUILD_WHEELS_DIR.glob("*.tar.gz")]:
-        package.unlink()
+    staging.unstage(BUILD_WHEELS_DIR, ("*.whl", "*.tar.gz"))
 
 
 def size_report(tag: str, count: int = 8) -> str:

@@ -4,14 +4,13 @@ An Open VSX that cannot be reached is one warning, and the image is built withou
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import ssl
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+from . import staging
 from .options import BuildOptions
 from .project import CONTEXT
 from .shell import BuildError, say
@@ -68,15 +67,10 @@ def stage_vsix(directory: Path) -> list[Path]:
     files = sorted(directory.glob("*.vsix"))
     if not files:
         raise BuildError(f"--vscode-extensions-dir: {directory} has no .vsix files")
-    for file in files:
-        try:
-            os.link(file, STAGING_DIR / file.name)
-        except OSError:
-            shutil.copyfile(file, STAGING_DIR / file.name)
+    staging.stage(files, STAGING_DIR)
     say(f"installing {len(files)} VS Code extensions from {directory}: {', '.join(file.name for file in files)}")
     return files
 
 
 def remove_staged() -> None:
-    for file in STAGING_DIR.glob("*.vsix"):
-        file.unlink()
+    staging.unstage(STAGING_DIR, ("*.vsix",))

@@ -1,8 +1,8 @@
-"""Downloads under files/ and uploads through the contents API, through the door. Downloads: Jupyter decides (login, hidden files, paths out of the root, what is not
-a file, the type and the download name) and nginx sends the bytes itself (sendfile, Range requests; its ETag shows
-it). Where Jupyter answers differently (notebooks, refusals) the answer is Jupyter's own, compared with what Jupyter
-says on its socket to the same request without the door. Uploads stream through nginx to Jupyter as they arrive,
-in JupyterLab's chunks or in one PUT."""
+"""Downloads under files/ and uploads through the contents API, through the door. Downloads: Jupyter decides (login,
+hidden files, paths out of the root, what is not a file, the type and the download name) and nginx sends the bytes
+itself (sendfile, Range requests; its ETag shows it). Where Jupyter answers differently (notebooks, refusals) the
+answer is Jupyter's own, compared with what Jupyter says on its socket to the same request without the door.
+Uploads stream through nginx to Jupyter as they arrive, in JupyterLab's chunks or in one PUT."""
 
 import base64
 import os

@@ -27,7 +27,8 @@ class DoorFileHandler(AuthenticatedFileHandler):
         target = self.door_target(path)
         if target is None:
             return await super().get(path, include_body=include_body)
-        # What Jupyter's own answer would carry, for the file nginx sends.
+        # What Jupyter's own answer would carry, for the file nginx sends; not through its set_headers, whose
+        # Accept-Ranges nginx would pass on beside its own.
         self.set_header("Content-Type", self.get_content_type())
         if self.get_argument("download", None):
             self.set_attachment_header(path.rsplit("/", 1)[-1])
