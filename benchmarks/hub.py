@@ -17,7 +17,7 @@ import docker
 
 import run  # noqa: F401 (first: it puts the tests' helpers and the runtime on the path)
 from hubs import Hub  # the tests' real hub of deploy/docker
-from run import ON_DEMAND_PAGES, SETTLE_SECONDS, memory_bytes, spread, table, wait_until
+from run import ON_DEMAND_PAGES, SETTLE_SECONDS, memory_bytes, spread, table
 from workbench_build import project
 
 USERS = 40
@@ -32,20 +32,6 @@ def available_memory() -> int:
         if line.startswith("MemAvailable:"):
             return int(line.split()[1]) * 1024
     raise RuntimeError("no MemAvailable in /proc/meminfo")
-
-
-def spawn_seconds(hub: Hub, user) -> float:
-    start = time.monotonic()
-    started = hub.api(user, "POST", f"/users/{user.name}/server")
-    assert started.status_code in (201, 202), started.text
-
-    def ready() -> bool:
-        server = hub.server(user) or {}
-        assert server.get("pending") or server.get("ready"), f"{user.name}'s server stopped:\n{hub.logs()}"
-        return bool(server.get("ready"))
-
-    wait_until(ready, 240)
-    return time.monotonic() - start
 
 
 def latencies_ms(get) -> list[float]:
@@ -89,7 +75,7 @@ def measure(client, image: str, users: int) -> list[tuple[str, str]]:
             if available_memory() < HOST_RESERVE_BYTES:
                 break
             person = hub.sign_up_and_log_in(f"user{number:02d}")
-            spawns.append(spawn_seconds(hub, person))
+            spawns.append(hub.start_server(person, poll=0.05))  # polled often: it is what is timed
             people.append(person)
         time.sleep(SETTLE_SECONDS)
         idle = [memory_bytes(hub.user_container(person)) / 2**20 for person in people]

@@ -5,7 +5,6 @@ python3 benchmarks/transfers.py [IMAGE]"""
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import statistics
@@ -17,6 +16,8 @@ from contextlib import ExitStack
 import docker
 import requests
 
+import run  # noqa: F401 (first: it puts the tests' helpers on the path)
+from lab_uploads import LAB_CHUNK, chunked_models, contents_model  # the tests' JupyterLab upload
 from run import (
     AUTH,
     host_port,
@@ -34,31 +35,17 @@ CHUNKED_UPLOAD_MB = 1024
 # One PUT carries the whole file as base64 in JSON: Jupyter refuses bodies over 512 MB (ServerApp.max_body_size)
 # and decodes the JSON in memory, which is why JupyterLab sends files over 15 MB in chunks.
 PLAIN_PUT_MB = 100
-# JupyterLab's upload chunk (@jupyterlab/filebrowser's CHUNK_SIZE); chunks are numbered from 1, the last is -1.
-CHUNK = 1 * MB
 TITLE = (
     f"Moving data ({{image}}): port 8080 against a bare Jupyter Server on its own published port, from the host; "
-    f"download {DOWNLOAD_MB} MB, upload {CHUNKED_UPLOAD_MB} MB in JupyterLab's {CHUNK // MB} MB chunks and "
+    f"download {DOWNLOAD_MB} MB, upload {CHUNKED_UPLOAD_MB} MB in JupyterLab's {LAB_CHUNK // MB} MB chunks and "
     f"{PLAIN_PUT_MB} MB in one PUT"
 )
-SERVERS = ("workspace", "bare Jupyter")
 
 
-def contents_body(name: str, data: bytes, chunk: int | None = None) -> bytes:
-    model = {"type": "file", "format": "base64", "name": name, "content": base64.b64encode(data).decode()}
-    if chunk is not None:
-        model["chunk"] = chunk
-    return json.dumps(model).encode()
-
-
-def chunked_bodies(name: str, data: bytes) -> list[bytes]:
-    """What JupyterLab's file browser PUTs for a large file, encoded before the clock starts (a browser encodes a
-    chunk while the previous one travels)."""
-    starts = range(0, len(data), CHUNK)
-    return [
-        contents_body(name, data[start : start + CHUNK], -1 if start + CHUNK >= len(data) else start // CHUNK + 1)
-        for start in starts
-    ]
+def encoded(models: list[dict]) -> list[bytes]:
+    """The request bodies, encoded before the clock starts (a browser encodes a chunk while the previous one
+    travels)."""
+    return [json.dumps(model).encode() for model in models]
 
 
 def download_mb_per_s(session: requests.Session, base: str, name: str) -> float:
@@ -92,8 +79,8 @@ def answering(container, ready_path: str) -> str:
 
 def measure(client, image: str, repeat: int) -> list[tuple[str, str]]:
     chunked_data, plain_data = os.urandom(CHUNKED_UPLOAD_MB * MB), os.urandom(PLAIN_PUT_MB * MB)
-    chunked = chunked_bodies("bench-chunked.bin", chunked_data)
-    plain = [contents_body("bench-plain.bin", plain_data)]
+    chunked = encoded(chunked_models("bench-chunked.bin", chunked_data))
+    plain = encoded([contents_model("bench-plain.bin", plain_data)])
     results: dict[str, list[float]] = defaultdict(list)
     with ExitStack() as cleanup:
         servers = {}

@@ -4,7 +4,6 @@ itself (sendfile, Range requests; its ETag shows it). Where Jupyter answers diff
 answer is Jupyter's own, compared with what Jupyter says on its socket to the same request without the door.
 Uploads stream through nginx to Jupyter as they arrive, in JupyterLab's chunks or in one PUT."""
 
-import base64
 import os
 import re
 from urllib.parse import quote
@@ -12,6 +11,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
+from lab_uploads import LAB_CHUNK, chunked_models, contents_model
 from workbench import paths
 from workspaces import WorkspaceFactory, user_folder
 
@@ -110,16 +110,9 @@ def test_without_the_token_nothing_is_sent(served):
     assert browser.status_code == 302 and "login?next=" in browser.headers["Location"]
 
 
-# JupyterLab's file browser sends a file over 15 MB in chunks of 1 MB, numbered from 1, the last one -1.
-LAB_CHUNK = 2**20
-
-
-def put_contents(served, name: str, data: bytes, chunk: int | None = None, headers: dict | None = None):
-    model = {"type": "file", "format": "base64", "name": name, "content": base64.b64encode(data).decode()}
-    if chunk is not None:
-        model["chunk"] = chunk
+def put_contents(served, model: dict, headers: dict | None = None):
     return requests.put(
-        served.url + "api/contents/" + quote(name),
+        served.url + "api/contents/" + quote(model["name"]),
         json=model,
         headers={**served.auth_headers(), **(headers or {})},
         timeout=120,
@@ -129,10 +122,10 @@ def put_contents(served, name: str, data: bytes, chunk: int | None = None, heade
 def test_an_upload_in_jupyterlabs_chunks_arrives_whole(served):
     data = os.urandom(3 * LAB_CHUNK + 12_345)
     name = "uploaded in chunks ü.bin"
-    starts = range(0, len(data), LAB_CHUNK)
-    for number, start in enumerate(starts, 1):
-        last = start + LAB_CHUNK >= len(data)
-        answer = put_contents(served, name, data[start : start + LAB_CHUNK], -1 if last else number)
+    models = chunked_models(name, data)
+    assert [model["chunk"] for model in models] == [1, 2, 3, -1]
+    for model in models:
+        answer = put_contents(served, model)
         assert answer.status_code in (200, 201), answer.text
     assert answer.json()["size"] == len(data)
     assert served.get("files/" + quote(name)).content == data
@@ -140,7 +133,7 @@ def test_an_upload_in_jupyterlabs_chunks_arrives_whole(served):
 
 def test_an_upload_in_one_put_arrives_whole(served):
     data = os.urandom(20 * 2**20)
-    answer = put_contents(served, "one put.bin", data)
+    answer = put_contents(served, contents_model("one put.bin", data))
     assert answer.status_code == 201 and answer.json()["size"] == len(data), answer.text
     assert served.get("files/" + quote("one put.bin")).content == data
 
@@ -152,6 +145,6 @@ def test_an_upload_in_one_put_arrives_whole(served):
 )
 def test_a_refused_upload_writes_nothing(served, credentials):
     name = f"refused-{'-'.join(credentials)}.bin"
-    refused = put_contents(served, name, os.urandom(5 * 2**20), headers=credentials)
+    refused = put_contents(served, contents_model(name, os.urandom(5 * 2**20)), headers=credentials)
     assert refused.status_code == 403 and "Forbidden" in refused.text, refused.text
     assert served.get("api/contents/" + name).status_code == 404

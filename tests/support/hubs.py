@@ -4,6 +4,7 @@ user. Users sign up and log in through the hub's own forms and reach their tools
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,7 +164,9 @@ class Hub:
         assert model.status_code == 200, model.text
         return model.json()["servers"].get("")
 
-    def start_server(self, user: HubUser, timeout: float = 240) -> None:
+    def start_server(self, user: HubUser, timeout: float = 240, poll: float = 1) -> float:
+        """Seconds from the start request to the hub saying the server is ready."""
+        start = time.monotonic()
         started = self.api(user, "POST", f"/users/{user.name}/server")
         assert started.status_code in (201, 202), started.text
 
@@ -174,7 +177,8 @@ class Hub:
             )
             return bool(server.get("ready"))
 
-        wait_until(ready, timeout, 1, failure=lambda: f"{user.name}'s server never became ready:\n{self.logs()}")
+        wait_until(ready, timeout, poll, failure=lambda: f"{user.name}'s server never became ready:\n{self.logs()}")
+        return time.monotonic() - start
 
     def stop_server(self, user: HubUser, timeout: float = 120) -> None:
         stopped = self.api(user, "DELETE", f"/users/{user.name}/server")
