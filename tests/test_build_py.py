@@ -12,7 +12,7 @@ import certifi
 import pytest
 import requests
 
-from workbench_build import checks, options, project
+from workbench_build import checks, engine, options, project
 from workbench_client import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,6 +133,22 @@ def test_help_explains_every_command():
     result = build_py("--help")
     for command in ("base", "build", "run", "test"):
         assert f"  {command}" in result.stdout
+
+
+def test_the_local_base_leaves_out_what_debians_slim_images_leave_out(tmp_path):
+    kept = ["usr/bin/bash", "usr/share/doc/bash/copyright", "usr/share/locale/locale.alias", "usr/share/zoneinfo/UTC"]
+    left_out = [
+        "usr/share/doc/bash/README.gz",
+        "usr/share/locale/fr/LC_MESSAGES/bash.mo",
+        "usr/share/man/man1/bash.1.gz",
+    ]
+    for name in kept + left_out:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name)
+    (tmp_path / "usr/share/info").mkdir()
+    (tmp_path / "usr/share/info/dir").symlink_to("/nowhere")
+    assert engine.slim_rootfs(tmp_path) == len(left_out) + 1
+    assert sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.is_file()) == sorted(kept)
 
 
 def test_base_dry_run_shows_debootstrap_and_import():

@@ -87,6 +87,16 @@ def test_grant_sudo_no_removes_sudo(workspaces, host_workspace):
     assert b"password is required" in result.output
 
 
+def test_the_image_holds_no_manuals_translations_or_documentation_but_the_licences(workspace):
+    """As on debian:bookworm-slim, also when the build made that base itself (build.py base)."""
+    found = workspace.container.exec_run(
+        "find /usr/share/doc /usr/share/man /usr/share/info /usr/share/locale -type f "
+        "! -name copyright ! -path /usr/share/locale/locale.alias"
+    )
+    assert found.exit_code == 0, found.output.decode()
+    assert found.output.decode().split() == []
+
+
 def test_image_labels_name_version_revision_and_date(workspace):
     labels = workspace.container.image.labels
     assert labels["org.opencontainers.image.version"]
