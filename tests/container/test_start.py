@@ -54,6 +54,16 @@ def test_kernel_runs_as_the_user_in_workspace(workspace):
     assert output.split() == ["jovyan", "1000", "100", "/workspace", "False"]
 
 
+def test_a_new_container_compiles_nothing_of_the_environment_to_start_and_run_a_first_cell(workspaces):
+    """The image ships the bytecode of what a start imports (requirements/warm-up.py): Python's compiling it again
+    would delay every new container; left out of warm-up.py's run, a module shows up here."""
+    workspace = workspaces.start()
+    assert execute(workspace, "print(sum(range(10)))").strip() == "45"
+    found = workspace.container.exec_run(["find", str(paths.VENV_DIR), "-name", "*.pyc", "-newer", "/etc/hostname"])
+    assert found.exit_code == 0, found.output.decode()
+    assert found.output.decode().split() == []
+
+
 def test_only_port_8080_listens_beyond_loopback(workspace):
     open_every_tool(workspace)
     execute(workspace, "pass")  # a running kernel opens its own (loopback) ports too
