@@ -249,6 +249,12 @@ def test_stopping_and_restarting_from_the_hub_keeps_the_workspace(hub, alice, al
     )
     hub.start_server(alice)
     assert hub.user_container(alice).id != first_container
+    # deploy/docker's spawner returns once the workspace answers: the hub's own backoff (growing to 5 s between
+    # tries) never finds it half started.
+    address = hub.user_container(alice).attrs["NetworkSettings"]["Networks"][hub.network.name]["IPAddress"]
+    assert f"http://{address}:8888" in hub.logs()
+    tries = [line for line in hub.logs().splitlines() if f"Server at http://{address}:8888/user/alice/ " in line]
+    assert tries == [], tries
     assert execute(server, "print(open('/workspace/kept.txt').read())").strip() == content
     assert (
         execute(
