@@ -71,8 +71,10 @@ def test_only_port_8080_listens_beyond_loopback(workspace):
     listeners = {line.split()[3] for line in output.splitlines()}
     exposed = {address for address in listeners if not address.startswith(("127.", "[::1]"))}
     assert exposed in ({"0.0.0.0:8080"}, {"0.0.0.0:8080", "[::]:8080"}), output  # IPv6 where the kernel has it
-    # Behind 8080, on loopback: the web server, sshd and its hop, and every tool's ports.
-    assert {f"127.0.0.1:{port}" for port in settings.inside_ports() - {paths.NGINX_TLS_PORT}} <= listeners, output
+    # Behind 8080, on loopback: sshd and every tool's ports; the web server and sshd's hop on unix sockets.
+    assert {f"127.0.0.1:{port}" for port in settings.inside_ports()} <= listeners, output
+    sockets = workspace.container.exec_run(["ss", "-Hlx"]).output.decode()
+    assert {str(paths.NGINX_SOCKET), str(paths.SSH_HOP_SOCKET)} <= {line.split()[4] for line in sockets.splitlines()}
 
 
 def test_supervisord_is_controlled_through_its_socket(workspace):

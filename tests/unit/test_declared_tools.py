@@ -6,7 +6,7 @@ import json
 import pytest
 
 from workbench import paths, render, tools
-from workbench.programs import COMMON_PLACEHOLDERS, TOOL_PLACEHOLDERS
+from workbench.programs import COMMON_PLACEHOLDERS, CORE_PLACEHOLDERS, TOOL_PLACEHOLDERS
 from workbench.settings import load
 
 MLFLOW = {
@@ -79,7 +79,7 @@ def test_no_folder_declares_nothing(tmp_path):
         (json.dumps({**MLFLOW, "name": "port"}), "name 'port' is taken by the door's tools/port/ route"),
         (json.dumps({**MLFLOW, "name": "ssh"}), "name 'ssh' is taken by the door's tools/ssh/ route"),
         (json.dumps({**MLFLOW, "port": 13337}), "port 13337 must be"),
-        (json.dumps({**MLFLOW, "port": paths.NGINX_PORT}), f"port {paths.NGINX_PORT} must be"),
+        (json.dumps({**MLFLOW, "port": paths.SSHD_PORT}), f"port {paths.SSHD_PORT} must be"),
         (json.dumps({**MLFLOW, "port": 80}), "port 80 must be from 1024 to 65535"),
         (json.dumps({**MLFLOW, "command": "serve --port {prot}"}), "placeholders are among {venv}"),
         (json.dumps({**MLFLOW, "command": "serve --json {'a': 1}"}), "placeholders are among"),
@@ -108,4 +108,4 @@ def test_a_fault_found_when_the_module_was_imported_is_raised_by_the_start(monke
 def test_the_placeholders_a_declaration_may_use_are_those_a_tool_gets():
     plain = tools.Tool("plain", "Plain", "", "tool.svg", "tools/plain/", port=5000)
     assert set(render.command_values(plain, load({}))) == set(COMMON_PLACEHOLDERS + TOOL_PLACEHOLDERS)
-    assert set(render.command_values(None, load({}))) == set(COMMON_PLACEHOLDERS)
+    assert set(render.command_values(None, load({}))) == set(COMMON_PLACEHOLDERS + CORE_PLACEHOLDERS)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 # render.command_values).
 COMMON_PLACEHOLDERS = ("venv", "install_dir", "workspace", "run_dir", "display")
 TOOL_PLACEHOLDERS = ("port", "path_prefix")
+# ... and a core program's besides the common ones.
+CORE_PLACEHOLDERS = ("door_sockets",)
 
 
 @dataclass(frozen=True)
@@ -47,9 +49,11 @@ CORE_PROGRAMS = (
         stopwaitsecs=15,
         stop_as_group=False,
     ),
+    # nginx does not remove a unix socket a crash left behind, and would then fail to listen on it again.
     Program(
         "nginx",
-        "/usr/sbin/nginx -e stderr -c {run_dir}/nginx.conf",
+        '/bin/sh -c \'rm -f "$0"/*.sock && exec /usr/sbin/nginx -e stderr -c "$1"\' '
+        "{door_sockets} {run_dir}/nginx.conf",
         purpose="the one front door on WORKSPACE_PORT",
         priority=20,
         startsecs=1,

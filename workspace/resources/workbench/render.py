@@ -69,15 +69,20 @@ AUTH_CACHE_SECONDS = 10
 LSP_DOCUMENTS_DIR = str((paths.STATE_DIR / "lsp-documents").relative_to(paths.WORKSPACE_DIR))
 
 
+def in_run_dir(path: Path, run_dir: Path) -> Path:
+    """Where a path of paths.RUN_DIR is in the run directory given (the tests render into their own)."""
+    return run_dir / path.relative_to(paths.RUN_DIR)
+
+
 def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
     return {
         "port": settings.port,
         "ipv6": ipv6_available(),
-        "nginx_port": paths.NGINX_PORT,
+        "nginx_socket": str(in_run_dir(paths.NGINX_SOCKET, run_dir)),
         "sshd_port": paths.SSHD_PORT,
-        "ssh_hop_port": paths.SSH_HOP_PORT,
+        "ssh_hop_socket": str(in_run_dir(paths.SSH_HOP_SOCKET, run_dir)),
         "tls": settings.tls,
-        "nginx_tls_port": paths.NGINX_TLS_PORT,
+        "nginx_tls_socket": str(in_run_dir(paths.NGINX_TLS_SOCKET, run_dir)),
         "tls_cert": str(run_dir / paths.SERVED_TLS_CERT.name),
         "tls_key": str(run_dir / paths.SERVED_TLS_KEY.name),
         "allowed_hosts": settings.answered_hosts((socket.gethostname().lower(),)),
@@ -124,6 +129,8 @@ def command_values(tool: tools.Tool | None, settings: Settings, run_dir: Path = 
         "run_dir": run_dir,
         "display": tools.DISPLAY,
     }
+    if tool is None:
+        values["door_sockets"] = in_run_dir(paths.DOOR_SOCKETS_DIR, run_dir)
     if tool is not None:
         values |= {
             "port": tool.port,
@@ -275,8 +282,9 @@ def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str
 
 
 def make_nginx_temp_dirs(run_dir: Path) -> None:
-    """The folders nginx.conf.j2 names: for request bodies and proxied responses that do not fit in memory, and for
-    the tools' activity files."""
+    """The folders nginx.conf.j2 names: for request bodies and proxied responses that do not fit in memory, for the
+    tools' activity files and for the door's sockets."""
     for temp in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (run_dir / "nginx" / temp).mkdir(parents=True, exist_ok=True)
     (run_dir / paths.ACTIVITY_DIR.name).mkdir(exist_ok=True)
+    in_run_dir(paths.DOOR_SOCKETS_DIR, run_dir).mkdir(exist_ok=True)
