@@ -131,7 +131,7 @@ def command_values(tool: tools.Tool | None, settings: Settings, run_dir: Path = 
     }
     if tool is None:
         values["door_sockets"] = in_run_dir(paths.DOOR_SOCKETS_DIR, run_dir)
-    if tool is not None:
+    else:
         values |= {
             "port": tool.port,
             "path_prefix": (settings.base_url + tool.path).rstrip("/"),
