@@ -3,6 +3,7 @@
 import os
 import re
 import shlex
+import struct
 import subprocess
 import sys
 import uuid
@@ -149,6 +150,38 @@ def test_the_local_base_leaves_out_what_debians_slim_images_leave_out(tmp_path):
     (tmp_path / "usr/share/info/dir").symlink_to("/nowhere")
     assert engine.slim_rootfs(tmp_path) == len(left_out) + 1
     assert sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.is_file()) == sorted(kept)
+
+
+def test_shrink_tree_strips_what_still_loads_keeps_what_would_not_and_stores_copies_once(tmp_path):
+    program = tmp_path / "bin" / "ls"
+    program.parent.mkdir()
+    # Debian's own programs come stripped: give one back the symbol table a wheel's library ships with.
+    subprocess.run(["objcopy", "--add-symbol", "probe=.text:0", "/bin/ls", str(program)], check=True)
+    assert b".symtab" in subprocess.run(["readelf", "-S", str(program)], capture_output=True).stdout
+    misaligned = bytearray(Path("/bin/ls").read_bytes())
+    # The first program header's p_offset, moved off its page: what auditwheel's patchelf left in OpenBLAS.
+    (phoff,) = struct.unpack_from("<Q", misaligned, 0x20)
+    first_load = next(
+        phoff + index * 56 for index in range(64) if struct.unpack_from("<I", misaligned, phoff + index * 56)[0] == 1
+    )
+    struct.pack_into("<Q", misaligned, first_load + 8, struct.unpack_from("<Q", misaligned, first_load + 8)[0] + 8)
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "misaligned.so").write_bytes(misaligned)
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "bundle.js").write_text("x" * 4096)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "workspace/requirements/shrink-tree.py"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert subprocess.run([str(program), "/"], capture_output=True, check=True).stdout
+    assert b".symtab" not in subprocess.run(["readelf", "-S", str(program)], capture_output=True).stdout
+    assert (tmp_path / "lib" / "misaligned.so").read_bytes() == misaligned
+    assert "kept as it was (its segments are already misplaced)" in result.stdout
+    assert (tmp_path / "a" / "bundle.js").stat().st_ino == (tmp_path / "b" / "bundle.js").stat().st_ino
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a", "b", "bin", "lib"]
 
 
 def test_base_dry_run_shows_debootstrap_and_import():

@@ -37,32 +37,39 @@ def native_files(roots: list[Path]):
                         yield path
 
 
-def segments_loadable(path: Path) -> bool:
-    """Every loadable segment of a 64-bit little-endian ELF file at an offset congruent to its address."""
-    data = path.read_bytes()
-    if data[4] != 2 or data[5] != 1:  # not ELFCLASS64 / ELFDATA2LSB: left alone by the caller
-        return False
-    (phoff,) = struct.unpack_from("<Q", data, 0x20)
-    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+def segments_loadable(path: Path) -> bool | None:
+    """Whether every loadable segment of a 64-bit little-endian ELF file sits at an offset congruent to its address;
+    None for another kind of ELF file, which is left alone."""
+    with path.open("rb") as file:
+        header = file.read(64)
+        if header[4] != 2 or header[5] != 1:  # not ELFCLASS64 / ELFDATA2LSB
+            return None
+        (phoff,) = struct.unpack_from("<Q", header, 0x20)
+        phentsize, phnum = struct.unpack_from("<HH", header, 0x36)
+        file.seek(phoff)
+        table = file.read(phentsize * phnum)
     for index in range(phnum):
-        kind, _, offset, address, _, _, _, align = struct.unpack_from("<IIQQQQQQ", data, phoff + index * phentsize)
+        kind, _, offset, address, _, _, _, align = struct.unpack_from("<IIQQQQQQ", table, index * phentsize)
         if kind == PT_LOAD and align > 1 and (address - offset) % align:
             return False
     return True
 
 
-def strip(path: Path, scratch: Path) -> bool:
-    """Strips the file in place if the result still loads; returns whether it did."""
-    if not segments_loadable(path):
-        return False
+def strip(path: Path, scratch: Path) -> str | None:
+    """Strips the file in place if the result still loads; otherwise returns why it was kept."""
+    loadable = segments_loadable(path)
+    if loadable is None:
+        return "not a 64-bit little-endian ELF file"
+    if not loadable:
+        return "its segments are already misplaced"
     stripped = scratch / "stripped"
     shutil.copy2(path, stripped)
     subprocess.run(["strip", "--strip-unneeded", str(stripped)], check=True)
     if not segments_loadable(stripped):
-        return False
+        return "strip would misplace its segments"
     shutil.copymode(path, stripped)
     os.replace(stripped, path)
-    return True
+    return None
 
 
 def main(roots: list[str]) -> int:
@@ -73,10 +80,11 @@ def main(roots: list[str]) -> int:
     kept = []
     with tempfile.TemporaryDirectory(dir=paths[0]) as scratch:
         for path in native_files(paths):
-            if not strip(path, Path(scratch)):
-                kept.append(path)
-    for path in kept:
-        print(f"shrink-tree.py: kept as it was (strip would misplace its segments): {path}")
+            reason = strip(path, Path(scratch))
+            if reason:
+                kept.append((path, reason))
+    for path, reason in kept:
+        print(f"shrink-tree.py: kept as it was ({reason}): {path}")
     subprocess.run(["hardlink", "--quiet", "--ignore-time", "--minimum-size", "1k", *roots], check=True)
     return 0
 
