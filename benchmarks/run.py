@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The tests' helpers and the runtime package (the tool declarations), as pytest.ini's pythonpath gives them to tests.
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support"), str(ROOT / "workspace" / "resources")]
 import waiting  # noqa: E402
+from language_server import DOCUMENTS, LanguageServer  # noqa: E402
 from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES  # noqa: E402
 from workbench import paths  # noqa: E402
 
@@ -88,6 +89,8 @@ def start_bare_jupyter(client, image: str):
 # The tools that start when first opened, and the page a user's first visit asks for.
 ON_DEMAND_PAGES = {name: TOOL_PAGES[name][0] for name in ON_DEMAND_TOOLS}
 AUTH = {"Authorization": f"token {TOKEN}"}
+# Lines a notebook's user types, completed by the language server as Lab asks it: the modules jedi then reads.
+LANGUAGE_SERVER_PROBES = ("os.pa", "numpy.ar", "pandas.Da")
 # Long enough for start-up work (JupyterLab's first build check, Netdata's first collection) to settle.
 SETTLE_SECONDS = 10
 
@@ -129,7 +132,27 @@ def measure_workspace(client, image: str, results: dict[str, list[float]]) -> No
         # As if the tools had been opened one after another right at healthz: the settling pause is not counted.
         results["every tool answering after docker run, opened in turn (s)"].append(ready + time.monotonic() - opening)
         time.sleep(SETTLE_SECONDS)
-        results["idle memory, every tool opened once (MiB)"].append(memory_bytes(workspace) / 2**20)
+        with_tools = memory_bytes(workspace)
+        results["idle memory, every tool opened once (MiB)"].append(with_tools / 2**20)
+        results["language server: memory its first completions add (MiB)"].append(
+            (language_server_memory(workspace, base) - with_tools) / 2**20
+        )
+
+
+def language_server_memory(workspace, base: str) -> int:
+    """The workspace's memory once the language server has completed a line in each probe's module, as it stays
+    while a notebook is open in JupyterLab (the server runs until Jupyter stops)."""
+    server = LanguageServer("ws" + base[len("http") :], AUTH)
+    try:
+        for line in LANGUAGE_SERVER_PROBES:
+            module = line.split(".")[0]
+            uri = f"{DOCUMENTS}{module}.ipynb.py"
+            server.open(uri, f"import {module}\n{line}")
+            assert server.completions(uri, 1, len(line)), line
+        time.sleep(SETTLE_SECONDS)
+        return memory_bytes(workspace)
+    finally:
+        server.close()
 
 
 def measure_at_start(client, image: str, results: dict[str, list[float]]) -> None:
