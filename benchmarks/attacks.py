@@ -16,7 +16,7 @@ import requests
 import websocket
 
 from run import LABEL, host_port, wait_until
-from workbench_client import ENCODED_PATHS
+from workbench_client import ENCODED_PATHS, websocket_url
 
 TOKEN = "attack-probe-token-0123456789"
 FOREIGN = "http://localhost:3000"
@@ -50,9 +50,7 @@ def login_cookie(url: str) -> str:
 
 def websocket_status(url: str, path: str, cookie: str, origin: str) -> int:
     try:
-        connection = websocket.create_connection(
-            url.replace("http", "ws", 1) + path, cookie=cookie, origin=origin, timeout=60
-        )
+        connection = websocket.create_connection(websocket_url(url) + path, cookie=cookie, origin=origin, timeout=60)
     except websocket.WebSocketBadStatusException as refused:
         return refused.status_code
     connection.close()

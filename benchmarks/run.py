@@ -27,6 +27,7 @@ import waiting  # noqa: E402
 from language_server import DOCUMENTS, LanguageServer  # noqa: E402
 from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES  # noqa: E402
 from workbench import paths  # noqa: E402
+from workbench_client import websocket_url  # noqa: E402
 
 
 def spread(values: list[float]) -> str:
@@ -142,7 +143,7 @@ def measure_workspace(client, image: str, results: dict[str, list[float]]) -> No
 def language_server_memory(workspace, base: str) -> int:
     """The workspace's memory once the language server has completed a line in each probe's module, as it stays
     while a notebook is open in JupyterLab (the server runs until Jupyter stops)."""
-    server = LanguageServer("ws" + base[len("http") :], AUTH)
+    server = LanguageServer(websocket_url(base), AUTH)
     try:
         for line in LANGUAGE_SERVER_PROBES:
             module = line.split(".")[0]

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import docker
 import requests
 
-from workbench_client import wait_until
+from workbench_client import wait_until, websocket_url
 from workspaces import TEST_LABELS
 
 HUB_PORT = 8000
@@ -233,7 +233,7 @@ class UserServer:
         return requests.get(self.url + path, headers={**self.auth_headers(), **kwargs.pop("headers", {})}, **kwargs)
 
     def ws_url(self, path: str) -> str:
-        return "ws" + self.url[len("http") :] + path
+        return websocket_url(self.url) + path
 
     def origin(self) -> str:
         parts = urlsplit(self.url)

@@ -64,6 +64,11 @@ class WorkspaceExited(AssertionError):
     pass
 
 
+def websocket_url(url: str) -> str:
+    """The ws:// (or wss://) address of an http:// (or https://) one."""
+    return "ws" + url[len("http") :]
+
+
 @dataclass
 class Workspace:
     container: Container
@@ -149,7 +154,7 @@ class Workspace:
         return requests.get(self.url + path, headers=headers, **kwargs)
 
     def ws_url(self, path: str) -> str:
-        return "ws" + self.url[len("http") :] + path
+        return websocket_url(self.url) + path
 
     def origin(self) -> str:
         parts = urlsplit(self.url)
