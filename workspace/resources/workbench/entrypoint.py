@@ -117,7 +117,7 @@ def write_jupyter_args(args: tuple[str, ...]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    job = jobs.job_of(argv)
+    job = jobs.job_of(argv, dict(os.environ))
     if job:  # SageMaker's train or serve: none of the workspace
         return jobs.main(job)
     if supervisor_running():

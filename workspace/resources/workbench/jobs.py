@@ -2,11 +2,20 @@
 
 SageMaker runs the image as root with exactly `train` or `serve` as the command and the job's files under /opt/ml.
 In these modes nothing of the workspace starts (no Jupyter, desktop, sshd, token, start hooks): the container does
-the job, and its log says so first. Training runs SageMaker's own training toolkit in script mode
-(workbench/training.py); serving is nginx in front of gunicorn's workers (workbench/serving.py,
-workbench/model_server.py).
+the job, and its log says first which program does it and why.
 
-What can be checked before the job starts is checked here, so that a mistake is one line in the log (and in
+Which program, one rule (README, "Jobs"):
+1. a `train` or `serve` executable that an image built on this one puts on PATH, outside the image's own folders
+   (SageMaker's "bring your own container" layout: /opt/program on PATH), runs as the job, with the arguments that
+   follow the word;
+2. otherwise the image's own: SageMaker's training toolkit in script mode (workbench/training.py), or nginx in front
+   of gunicorn's workers holding the model (workbench/serving.py, workbench/model_server.py).
+
+A container started with the image's default command inside a SageMaker training run (the SageMaker Python SDK v3's
+local mode passes no command when it has no SourceCode) is a `train` job too; a spawner or a plain `docker run`
+never sets what such a run sets.
+
+What can be checked before the built-in job starts is checked here, so that a mistake is one line in the log (and in
 /opt/ml/output/failure, which SageMaker shows as the job's FailureReason), not a traceback or a 15-minute wait.
 """
 
@@ -16,23 +25,67 @@ import json
 import os
 import socket
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, paths, render, serving
+from . import __version__, paths, render, serving, start_command
 
 TRAIN = "train"
 SERVE = "serve"
 COMMANDS = (TRAIN, SERVE)
 CONFIG_FILES = ("hyperparameters.json", "inputdataconfig.json", "resourceconfig.json")
+# Folders of the image's own programs: sagemaker-training installs a `train` console script into the environment,
+# which is the toolkit's, not a program of the user's.
+IMAGE_PROGRAM_DIRS = (paths.VENV_DIR / "bin", paths.INSTALL_DIR / "bin")
+# What every SageMaker training container is given (SageMaker, and the SDK's local mode), and a spawner or a
+# workspace started by hand is not.
+TRAINING_JOB_VARIABLE = "TRAINING_JOB_NAME"
+# The channel SageMaker's SDK v3 ships a job's code in (ModelTrainer's SourceCode; by hand: a channel named "code").
+CODE_CHANNEL = "code"
 
 
 class JobError(Exception):
     """The job cannot start as given; the message says what to change."""
 
 
-def job_of(argv: list[str]) -> str | None:
-    """SageMaker passes the bare word as the command; anything else is the workspace's business."""
-    return argv[0] if len(argv) == 1 and argv[0] in COMMANDS else None
+@dataclass(frozen=True)
+class Job:
+    name: str  # TRAIN or SERVE
+    args: tuple[str, ...] = ()  # what followed the word
+    why: str = ""  # said in the log when the command was not the word itself
+
+
+def started_by_sagemaker_training(environ: dict[str, str]) -> bool:
+    return bool(environ.get(TRAINING_JOB_VARIABLE)) and (paths.ML_CONFIG_DIR / "resourceconfig.json").is_file()
+
+
+def job_of(argv: list[str], environ: dict[str, str]) -> Job | None:
+    """`train ...` or `serve ...`; the image's default command inside a SageMaker training run; else None (the
+    workspace, or a command of the user's)."""
+    if argv and argv[0] in COMMANDS:
+        return Job(argv[0], tuple(argv[1:]))
+    if tuple(argv) == start_command.IMAGE_COMMAND and started_by_sagemaker_training(environ):
+        return Job(
+            TRAIN,
+            why=f"started with the image's default command in a SageMaker training run: {TRAINING_JOB_VARIABLE} and "
+            f"{paths.ML_CONFIG_DIR} are there, as when the SageMaker Python SDK v3 starts a job without a SourceCode",
+        )
+    return None
+
+
+def own_program(name: str, environ: dict[str, str]) -> Path | None:
+    """The first executable called `name` on PATH that is not one of the image's own."""
+    own = {folder.resolve() for folder in IMAGE_PROGRAM_DIRS}
+    for folder in environ.get("PATH", "").split(os.pathsep):
+        if not folder or Path(folder).resolve() in own:
+            continue
+        candidate = Path(folder) / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+# ------------------------------------------------------------------ the built-in training job
 
 
 def read_config(name: str) -> dict:
@@ -50,12 +103,8 @@ def read_config(name: str) -> dict:
     return value
 
 
-def sagemaker_setting(hyperparameters: dict, name: str) -> str | None:
-    """sagemaker_program and friends: the SDK writes them as JSON-encoded strings among the hyperparameters; the
-    upper-case variable of the same name wins, as in SageMaker's toolkit."""
-    from_env = os.environ.get(name.upper(), "").strip()
-    if from_env:
-        return from_env
+def hyperparameter(hyperparameters: dict, name: str) -> str | None:
+    """sagemaker_program and friends: the SDK writes them as JSON-encoded strings among the hyperparameters."""
     value = hyperparameters.get(name)
     if isinstance(value, str):
         try:
@@ -66,22 +115,68 @@ def sagemaker_setting(hyperparameters: dict, name: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def check_training() -> None:
+def sagemaker_setting(hyperparameters: dict, name: str) -> str | None:
+    """The upper-case variable of the same name wins over the hyperparameter, as SageMaker's toolkit decides for
+    sagemaker_program."""
+    return os.environ.get(name.upper(), "").strip() or hyperparameter(hyperparameters, name)
+
+
+def has_files(folder: Path) -> bool:
+    return folder.is_dir() and any(folder.iterdir())
+
+
+@dataclass(frozen=True)
+class TrainingCode:
+    program: str | None
+    source: str  # a folder, or an s3:// address the toolkit fetches
+    why: str
+
+
+def training_code(hyperparameters: dict, input_data: dict) -> TrainingCode:
+    """Which script runs and where its code comes from; workbench.training hands `source` to the toolkit, which runs
+    the code in /opt/ml/code and copies `source` there first when that is empty. In order:
+    code already in /opt/ml/code (mounted, or put there by SageMaker's SDK); the sagemaker_submit_directory
+    hyperparameter (the SDK's source_dir); the SAGEMAKER_SUBMIT_DIRECTORY variable; the code `build.py package`
+    put in the image; a channel named "code"."""
+    program = sagemaker_setting(hyperparameters, "sagemaker_program")
+    candidates = [
+        (str(paths.ML_CODE_DIR), f"the code in {paths.ML_CODE_DIR}", has_files(paths.ML_CODE_DIR)),
+        (
+            hyperparameter(hyperparameters, "sagemaker_submit_directory"),
+            "the sagemaker_submit_directory hyperparameter",
+            True,
+        ),
+        (os.environ.get("SAGEMAKER_SUBMIT_DIRECTORY", "").strip(), "SAGEMAKER_SUBMIT_DIRECTORY", True),
+        (str(paths.PACKAGED_CODE_DIR), "the code packaged in the image", has_files(paths.PACKAGED_CODE_DIR)),
+        (
+            str(paths.ML_DATA_DIR / CODE_CHANNEL),
+            f"the {CODE_CHANNEL!r} channel",
+            CODE_CHANNEL in input_data and has_files(paths.ML_DATA_DIR / CODE_CHANNEL),
+        ),
+    ]
+    for source, why, usable in candidates:
+        if source and usable:
+            return TrainingCode(program, source, why)
+    return TrainingCode(program, str(paths.ML_CODE_DIR), "no code was given")
+
+
+def configured_training_code() -> TrainingCode:
+    return training_code(read_config("hyperparameters.json"), read_config("inputdataconfig.json"))
+
+
+def check_training() -> TrainingCode:
     configs = {name: read_config(name) for name in CONFIG_FILES}
-    program = sagemaker_setting(configs["hyperparameters.json"], "sagemaker_program")
-    if not program:
+    code = configured_training_code()
+    if not code.program:
         raise JobError(
             "no training script is named: set SAGEMAKER_PROGRAM (or the sagemaker_program hyperparameter) "
-            f"to your script in {paths.ML_CODE_DIR} (python3 build.py package puts your folder there)"
+            f"to your script in {paths.ML_CODE_DIR} (python3 build.py package puts your folder in the image), or put "
+            "a program called train on PATH"
         )
-    submit_dir = sagemaker_setting(configs["hyperparameters.json"], "sagemaker_submit_directory")
-    # SageMaker's toolkit runs the code already in /opt/ml/code, and copies the submit directory there only when
-    # it is empty; an s3:// submit directory is its own to fetch.
-    code_dir = paths.ML_CODE_DIR
-    if not (code_dir.is_dir() and any(code_dir.iterdir())) and submit_dir and submit_dir.startswith("/"):
-        code_dir = Path(submit_dir)
-    if "://" not in (submit_dir or "") and not (code_dir / program).exists():
-        raise JobError(f"the training script {program!r} (SAGEMAKER_PROGRAM) is not in {code_dir}")
+    source = Path(code.source)
+    # An s3:// address, or a tarball, is the toolkit's to fetch and unpack.
+    if "://" not in code.source and not source.is_file() and not (source / code.program).is_file():
+        raise JobError(f"the training script {code.program!r} (SAGEMAKER_PROGRAM) is not in {code.source} ({code.why})")
     resources = configs["resourceconfig.json"]
     hosts, current = resources.get("hosts") or [], resources.get("current_host")
     if hosts == [current] and current and not resolves(current):
@@ -89,6 +184,7 @@ def check_training() -> None:
             f"resourceconfig.json names this container {current!r}, which does not resolve here: start it "
             f"with --hostname {current}, as SageMaker does"
         )
+    return code
 
 
 def resolves(host: str) -> bool:
@@ -109,30 +205,58 @@ def report_failure(message: str) -> None:
         pass
 
 
-def announce(job: str) -> None:
-    what = {TRAIN: "a SageMaker training job", SERVE: "a SageMaker model server"}[job]
+# ------------------------------------------------------------------ running it
+
+
+def announce(job: Job, what: str) -> None:
+    why = f" ({job.why})" if job.why else ""
     print(
-        f"Workbench {__version__}: running {what} (`{job}`); the workspace (Jupyter, desktop, SSH, login token) "
-        "does not start in this mode.",
+        f"Workbench {__version__}: the job `{job.name}`{why} runs {what}; the workspace (Jupyter, desktop, SSH, "
+        "login token) does not start in this mode.",
         flush=True,
     )
 
 
-def main(job: str) -> int:
+def run_own_program(job: Job, program: Path) -> int:
+    announce(job, f"{program}, the image's own program on PATH (SageMaker's bring-your-own-container contract)")
+    try:
+        os.execv(program, [job.name, *job.args])
+    except OSError as error:
+        raise JobError(f"cannot run {program}: {error.strerror}") from None
+    return 1  # not reached
+
+
+def run_training(job: Job) -> int:
+    code = check_training()
+    announce(job, f"SageMaker's training toolkit in script mode: {code.program} from {code.why} ({code.source})")
+    os.environ["PYTHONUNBUFFERED"] = "1"  # the toolkit relays the script's output line by line
+    python = str(paths.VENV_PYTHON)
+    os.execv(python, [python, "-m", "workbench.training", *job.args])
+    return 1  # not reached
+
+
+def run_serving(job: Job) -> int:
+    if job.args:
+        raise JobError(
+            f"the built-in model server takes no arguments ({' '.join(job.args)}): set SAGEMAKER_* variables "
+            "instead, or put a program called serve on PATH"
+        )
+    settings = serving.check(dict(os.environ))
+    announce(job, "the built-in model server (nginx and gunicorn's workers)")
+    return serving.serve(settings)
+
+
+def main(job: Job) -> int:
     """Called by the entrypoint for `train` and `serve`, as root, before anything of the workspace happens. The log
     says what runs once the checks pass, so that a mistake is the log's only line."""
     try:
-        if job == TRAIN:
-            check_training()
-            announce(job)
-            os.environ["PYTHONUNBUFFERED"] = "1"  # the toolkit relays the script's output line by line
-            os.execv(str(paths.VENV_PYTHON), [str(paths.VENV_PYTHON), "-m", "workbench.training"])
-        settings = serving.check(dict(os.environ))
-        announce(job)
-        return serving.serve(settings)
+        program = own_program(job.name, dict(os.environ))
+        if program is not None:
+            return run_own_program(job, program)
+        return run_training(job) if job.name == TRAIN else run_serving(job)
     except (JobError, serving.ServeError, render.RenderError) as error:
-        message = f"{job}: {error}"
-        if job == TRAIN:
+        message = f"{job.name}: {error}"
+        if job.name == TRAIN:
             report_failure(message)
         print(f"workbench: error: {message}", file=sys.stderr, flush=True)
         return 1

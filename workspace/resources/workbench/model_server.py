@@ -4,7 +4,9 @@ It follows SageMaker's framework containers (scikit-learn, PyTorch, XGBoost): th
 SAGEMAKER_PROGRAM may define model_fn(model_dir), input_fn(body, content_type), predict_fn(data, model) and
 output_fn(prediction, accept), or transform_fn(model, body, content_type, accept) for all but the first; whatever
 it leaves out is done by the defaults below. Each worker loads the model when it starts, so /ping answers 200 only
-from a worker that holds the model.
+from a worker that holds the model. As in SageMaker's inference toolkit, a handler that takes one argument more is
+given the request's context last (RequestContext): the headers, among them SageMaker's custom attributes, and the
+answer's headers to set.
 
 Runs in the image's Python environment (/opt/venv), where the user's libraries are.
 """
@@ -20,10 +22,12 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from inspect import signature
 from pathlib import Path
 from typing import Any
+from wsgiref.headers import Headers
 
-from .paths import ML_CODE_DIR, ML_MODEL_DIR
+from .paths import ML_CODE_DIR, ML_MODEL_DIR, PACKAGED_CODE_DIR
 
 JSON = "application/json"
 CSV = "text/csv"
@@ -31,6 +35,10 @@ NPY = "application/x-npy"
 SUPPORTED = (JSON, CSV, NPY)
 # Bodies of these types reach input_fn as text, as in SageMaker's inference toolkit; others as bytes.
 TEXT_TYPES = (JSON, CSV)
+# What a client of InvokeEndpoint sends as CustomAttributes, and reads back when the handlers set it on the answer.
+CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
+# SageMaker's log level variable for its containers: a number of Python's logging (the SDK's container_log_level).
+LOG_LEVEL_VARIABLE = "SAGEMAKER_CONTAINER_LOG_LEVEL"
 # Model files the default model_fn loads when no inference script says how (joblib: scikit-learn's own advice).
 DEFAULT_MODEL_FILES = ("model.joblib", "model.pkl", "model.pickle")
 
@@ -146,13 +154,14 @@ def find_program(program: str, code_dirs: list[Path]) -> Path | None:
 
 
 def code_dirs(environ: dict[str, str] = os.environ) -> list[Path]:
-    """Where SageMaker puts an inference script: with the model (model.tar.gz's code/), or as the code of the image
-    or of the submit directory."""
+    """Where SageMaker puts an inference script: with the model (model.tar.gz's code/), or as the code of the
+    submit directory or of the image (/opt/ml/code, or where `build.py package` put it, which a mount of the whole of
+    /opt/ml cannot hide)."""
     dirs = [ML_MODEL_DIR / "code"]
     submit = environ.get("SAGEMAKER_SUBMIT_DIRECTORY", "")
     if submit.startswith("/"):
         dirs.append(Path(submit))
-    dirs.append(ML_CODE_DIR)
+    dirs += [ML_CODE_DIR, PACKAGED_CODE_DIR]
     return list(dict.fromkeys(dirs))
 
 
@@ -187,20 +196,76 @@ class Handlers:
                 setattr(handlers, name, getattr(script, name))
         return handlers
 
-    def transform(self, model: Any, body: str | bytes, content_type: str, accept: str) -> tuple[bytes, str]:
+    def transform(
+        self, model: Any, body: str | bytes, content_type: str, accept: str, context: RequestContext
+    ) -> tuple[bytes, str]:
         if self.transform_fn is not None:
-            result = self.transform_fn(model, body, content_type, accept)
+            result = call_handler(self.transform_fn, context, model, body, content_type, accept)
         else:
-            result = self.output_fn(self.predict_fn(self.input_fn(body, content_type), model), accept)
+            data = call_handler(self.input_fn, context, body, content_type)
+            result = call_handler(self.output_fn, context, call_handler(self.predict_fn, context, data, model), accept)
         body_out, type_out = result if isinstance(result, tuple) else (result, accept)
         return (body_out.encode() if isinstance(body_out, str) else bytes(body_out)), type_out
+
+
+class RequestContext:
+    """The `context` SageMaker's inference toolkit gives a handler that asks for it, with the calls its handlers use
+    (the model server's Context: request_processor[0].get_request_properties(), get_request_header,
+    set_response_header, system_properties), and `custom_attributes` for short."""
+
+    def __init__(self, request_headers: Headers | None = None):
+        self.request_headers = request_headers or Headers([])
+        self.response_headers = Headers([])
+        self.system_properties = {"model_dir": str(ML_MODEL_DIR), "gpu_id": None, "batch_size": 1}
+        self.request_processor = [self]
+
+    @classmethod
+    def of(cls, environ: dict) -> RequestContext:
+        headers = [
+            (name[5:].replace("_", "-").title(), value) for name, value in environ.items() if name.startswith("HTTP_")
+        ]
+        if environ.get("CONTENT_TYPE"):
+            headers.append(("Content-Type", environ["CONTENT_TYPE"]))
+        return cls(Headers(headers))
+
+    @property
+    def custom_attributes(self) -> str | None:
+        return self.request_headers.get(CUSTOM_ATTRIBUTES)
+
+    def get_request_properties(self) -> Headers:
+        return self.request_headers
+
+    def get_request_header(self, _index: int, name: str) -> str | None:
+        return self.request_headers.get(name)
+
+    def set_response_header(self, _index: int, name: str, value: str) -> None:
+        self.response_headers[name] = str(value)
+
+    def set_response_content_type(self, _index: int, value: str) -> None:
+        self.response_headers["Content-Type"] = value
+
+
+def call_handler(handler: Callable, context: RequestContext, *args: Any) -> Any:
+    """A handler of SageMaker's inference toolkit takes its arguments, or one more: the request's context."""
+    try:
+        takes_context = len(signature(handler).parameters) == len(args) + 1
+    except (TypeError, ValueError):  # a builtin or C function without a signature takes what it is given
+        takes_context = False
+    return handler(*args, context) if takes_context else handler(*args)
 
 
 # ------------------------------------------------------------------ the WSGI app
 
 
-def answer(start_response: Callable, status: str, body: bytes, content_type: str = "text/plain; charset=utf-8"):
-    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+def answer(
+    start_response: Callable,
+    status: str,
+    body: bytes,
+    content_type: str = "text/plain; charset=utf-8",
+    headers: Headers | None = None,
+):
+    extra = [(name, value) for name, value in (headers or Headers([])).items() if name.lower() != "content-type"]
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body))), *extra])
     return [body]
 
 
@@ -211,7 +276,7 @@ def error_body(message: str) -> bytes:
 class ModelServer:
     def __init__(self, environ: dict[str, str] = os.environ):
         self.handlers = Handlers.of(load_script(environ))
-        self.model = self.handlers.model_fn(str(ML_MODEL_DIR))
+        self.model = call_handler(self.handlers.model_fn, RequestContext(), str(ML_MODEL_DIR))
         log.info("model loaded from %s in worker %d", ML_MODEL_DIR, os.getpid())
 
     def __call__(self, environ: dict, start_response: Callable):
@@ -234,13 +299,14 @@ class ModelServer:
         content_type = media_type(environ.get("CONTENT_TYPE")) or JSON
         accept = choose_accept(environ.get("HTTP_ACCEPT"))
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        context = RequestContext.of(environ)
         try:
             if content_type in TEXT_TYPES or content_type.startswith("text/"):
                 try:
                     body = body.decode("utf-8")
                 except UnicodeDecodeError:
                     raise RequestError("400 Bad Request", f"the {content_type} body is not UTF-8") from None
-            output, output_type = self.handlers.transform(self.model, body, content_type, accept)
+            output, output_type = self.handlers.transform(self.model, body, content_type, accept, context)
         except RequestError as error:
             return answer(start_response, error.status, error_body(str(error)), JSON)
         except (ValueError, TypeError, KeyError) as error:  # the model or the script could not use this input
@@ -259,9 +325,33 @@ class ModelServer:
                 error_body(f"the inference script failed: {type(error).__name__}: {error}"),
                 JSON,
             )
-        return answer(start_response, "200 OK", output, output_type)
+        output_type = context.response_headers.get("Content-Type") or output_type
+        return answer(start_response, "200 OK", output, output_type, context.response_headers)
+
+
+def log_level(raw: str | None) -> int:
+    """SAGEMAKER_CONTAINER_LOG_LEVEL: a number (the SDK writes logging.INFO as 20) or a level's name; INFO unset."""
+    value = (raw or "").strip()
+    if not value:
+        return logging.INFO
+    if value.isdigit() and int(value) in (
+        logging.DEBUG,
+        logging.INFO,
+        logging.WARNING,
+        logging.ERROR,
+        logging.CRITICAL,
+    ):
+        return int(value)
+    if value.upper() in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        return logging.getLevelName(value.upper())
+    raise ValueError(
+        f"{LOG_LEVEL_VARIABLE}={raw!r} must be one of Python's logging levels: 10, 20, 30, 40, 50 or DEBUG, INFO, "
+        "WARNING, ERROR, CRITICAL"
+    )
 
 
 def create_app() -> ModelServer:
-    logging.basicConfig(level=logging.INFO, format="model server: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=log_level(os.environ.get(LOG_LEVEL_VARIABLE)), format="model server: %(message)s", stream=sys.stderr
+    )
     return ModelServer()

@@ -74,6 +74,11 @@ ML_CODE_DIR = ML_DIR / "code"
 ML_MODEL_DIR = ML_DIR / "model"
 ML_CONFIG_DIR = ML_DIR / "input" / "config"
 ML_FAILURE_FILE = ML_DIR / "output" / "failure"
+ML_DATA_DIR = ML_DIR / "input" / "data"
+# Where `build.py package` puts a job's code (deploy/sagemaker/Dockerfile): outside /opt/ml, which users and
+# tutorials mount whole (-v "$PWD/ml:/opt/ml"), hiding whatever the image had there. train hands it to the toolkit,
+# which copies it into ML_CODE_DIR as it does a submit directory; serve loads the inference script from it.
+PACKAGED_CODE_DIR = Path("/opt/job/code")
 # Where SageMaker sends requests to a model server (`serve`), unless SAGEMAKER_BIND_TO_PORT says otherwise.
 SERVE_PORT = 8080
 # Where nginx reaches the model server's workers (gunicorn) in serve mode.

@@ -23,6 +23,8 @@ WORKSPACE_COMMANDS = DOCKER_STACKS_STARTERS + ("jupyterhub-singleuser",)
 RUN_AS_USER_COMMAND = "start.sh"
 # A notebook or script run once as a job, as the user (workbench/notebook_job.py).
 RUN_JOB_COMMAND = "run"
+# The Dockerfile's CMD: what a container started without a command was given.
+IMAGE_COMMAND = ("start-notebook.py",)
 # The entrypoint's own name, and the names above installed as links to it (see the Dockerfile).
 ENTRYPOINT = "workbench-start"
 

@@ -6,14 +6,19 @@ Like those containers, this module is the toolkit's "framework" (SAGEMAKER_TRAIN
 the job and reports its end, and main() runs the script with its errors captured, so that the failure file holds
 the script's own error and not only its exit status. The toolkit does not pass `docker stop`'s SIGTERM on to the
 script; this process does, so that a script can checkpoint in the 120 seconds SageMaker gives it.
+Where the code comes from is decided once, in workbench/jobs.py, which checked it before this started; the arguments
+that followed `train` come after the hyperparameters' own.
 Runs in the image's Python environment (/opt/venv).
 """
 
 import os
 import signal
+import sys
 
 import psutil
 from sagemaker_training import entry_point, environment, params, runner, trainer
+
+from . import jobs
 
 
 def main() -> None:
@@ -23,10 +28,11 @@ def main() -> None:
         env.additional_framework_parameters.get(params.MPI_ENABLED)
         and env.current_instance_group in env.distribution_instance_groups
     )  # as the toolkit's own trainer decides
+    code = jobs.configured_training_code()
     entry_point.run(
-        uri=env.module_dir,
-        user_entry_point=env.user_entry_point,
-        args=env.to_cmd_args(),
+        uri=code.source,
+        user_entry_point=code.program,
+        args=env.to_cmd_args() + sys.argv[1:],
         env_vars=env.to_env_vars(),
         capture_error=True,
         runner_type=runner.MPIRunnerType if mpi else runner.ProcessRunnerType,
