@@ -194,7 +194,7 @@ def ssh_setup_script(
     )
 
 
-def serve_nginx_config(*, port: int, timeout: int, max_payload_mb: int) -> str:
+def serve_nginx_config(*, port: int, timeout: int, max_payload_mb: int, execution_parameters: str) -> str:
     """nginx for `serve` (workbench/serving.py): SageMaker's port, in front of the model server's socket."""
     return (
         _environment()
@@ -203,6 +203,7 @@ def serve_nginx_config(*, port: int, timeout: int, max_payload_mb: int) -> str:
             port=port,
             timeout=timeout,
             max_payload_mb=max_payload_mb,
+            execution_parameters=execution_parameters,
             ipv6=ipv6_available(),
             run_dir=str(paths.RUN_DIR),
             model_server_socket=str(paths.MODEL_SERVER_SOCKET),

@@ -8,6 +8,8 @@ its timeout) is replaced by gunicorn's master.
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import shutil
 import signal
@@ -16,7 +18,7 @@ import time
 from dataclasses import dataclass
 
 from . import paths, render, usage
-from .model_server import code_dirs, find_program
+from .model_server import LOG_LEVEL_VARIABLE, code_dirs, find_program, log_level
 
 # SageMaker's own defaults for its framework containers' model servers.
 DEFAULT_TIMEOUT_SECONDS = 60
@@ -45,15 +47,31 @@ class ServeSettings:
     workers: int
     timeout: int
     max_payload_mb: int
+    log_level: int = logging.INFO
 
     @classmethod
     def from_environ(cls, environ: dict[str, str]) -> ServeSettings:
+        try:
+            level = log_level(environ.get(LOG_LEVEL_VARIABLE))
+        except ValueError as error:
+            raise ServeError(str(error)) from None
         return cls(
             port=positive_int(environ, "SAGEMAKER_BIND_TO_PORT", paths.SERVE_PORT, 65535),
             workers=positive_int(environ, "SAGEMAKER_MODEL_SERVER_WORKERS", max(1, round(usage.cpu_cores())), 256),
             timeout=positive_int(environ, "SAGEMAKER_MODEL_SERVER_TIMEOUT", DEFAULT_TIMEOUT_SECONDS, 3600),
             max_payload_mb=positive_int(environ, "SAGEMAKER_MAX_PAYLOAD_IN_MB", DEFAULT_MAX_PAYLOAD_MB, 1024),
+            log_level=level,
         )
+
+    @property
+    def execution_parameters(self) -> dict:
+        """What SageMaker's batch transform asks (GET /execution-parameters) before it sends a job's records: one
+        request per worker at a time, many records per request (the default input_fn reads every row)."""
+        return {
+            "MaxConcurrentTransforms": self.workers,
+            "BatchStrategy": "MULTI_RECORD",
+            "MaxPayloadInMB": self.max_payload_mb,
+        }
 
 
 def check_model(environ: dict[str, str]) -> None:
@@ -83,7 +101,12 @@ def prepare_run_dir() -> None:
 def write_nginx_config(settings: ServeSettings) -> str:
     config = paths.RUN_DIR / "serve-nginx.conf"
     config.write_text(
-        render.serve_nginx_config(port=settings.port, timeout=settings.timeout, max_payload_mb=settings.max_payload_mb)
+        render.serve_nginx_config(
+            port=settings.port,
+            timeout=settings.timeout,
+            max_payload_mb=settings.max_payload_mb,
+            execution_parameters=json.dumps(settings.execution_parameters),
+        )
     )
     return str(config)
 
@@ -105,7 +128,7 @@ def gunicorn_command(settings: ServeSettings) -> list[str]:
         "--worker-tmp-dir",
         "/dev/shm",
         "--log-level",
-        "info",
+        logging.getLevelName(settings.log_level).lower(),
         "--chdir",
         str(paths.ML_MODEL_DIR),
         "workbench.model_server:create_app()",
@@ -165,6 +188,8 @@ def check(environ: dict[str, str]) -> ServeSettings:
 
 def serve(settings: ServeSettings) -> int:
     prepare_run_dir()
+    # The image's HEALTHCHECK asks the URL in this file: in serve mode, SageMaker's own health check.
+    paths.HEALTHZ_URL_FILE.write_text(f"http://127.0.0.1:{settings.port}/ping\n")
     nginx_config = write_nginx_config(settings)
     render.check_config(["nginx", "-t", "-q", "-e", "stderr", "-c", nginx_config], "nginx")
     print(
