@@ -1,11 +1,11 @@
-"""Jobs: `serve` against the model server users hand-write today (benchmarks/reference-serve: AWS's
-scikit_bring_your_own layout, nginx + gunicorn + Flask, built here on the same image), and what `train` adds to
-starting the same script with python directly. Part of `build.py bench`; alone: python3 benchmarks/jobs.py [IMAGE]"""
+"""Jobs: `serve` against the model server users hand-write today (tests/resources/bring_your_own: AWS's
+scikit_bring_your_own layout, nginx + gunicorn + Flask, built here on the same image, whose own `serve` runs), and
+what `train` adds to starting the same script with python directly. Part of `build.py bench`; alone:
+python3 benchmarks/jobs.py [IMAGE]"""
 
 from __future__ import annotations
 
 import http.client
-import shutil
 import statistics
 import sys
 import tempfile
@@ -16,14 +16,11 @@ from pathlib import Path
 
 import docker
 
-from ml_jobs import answers_ping, ml_tree  # the tests' /opt/ml layout and readiness check
+from ml_jobs import answers_ping, build_bring_your_own_image, ml_tree  # the tests' /opt/ml layout, and more
 from run import LABEL, host_port, remove_benchmark_containers, spread, table, wait_until
 from workbench import paths
-from workbench_build.images import context_with_ca  # the build context with the CA its builds trust
 from workbench_build.options import host_ca_bundle
 
-REFERENCE = Path(__file__).resolve().parent / "reference-serve"
-REFERENCE_TAG = "workbench-benchmark-reference-serve:latest"
 CLIENTS = 4
 REQUESTS_PER_CLIENT = 500
 TRAIN_MODEL = """
@@ -37,16 +34,6 @@ TITLE = (
     f"Jobs ({{image}}): serve against nginx + gunicorn + Flask (AWS's example), {CLIENTS} clients x "
     f"{REQUESTS_PER_CLIENT} requests each; train against python job.py"
 )
-
-
-def build_reference(client, image: str) -> str:
-    """The hand-written stack, built FROM the image under test (pip trusts what build.py's builds trust)."""
-    with context_with_ca(host_ca_bundle()) as context:
-        shutil.copytree(REFERENCE, context, dirs_exist_ok=True)
-        client.images.build(
-            path=str(context), tag=REFERENCE_TAG, buildargs={"WORKBENCH_IMAGE": image}, rm=True, forcerm=True
-        )
-    return REFERENCE_TAG
 
 
 def job_folder(parent: Path) -> Path:
@@ -127,11 +114,11 @@ def serve_throughput(client, image: str, reference: str, repeat: int, results: d
         ml = job_folder(Path(parent))
         run_to_exit(client, image, ml, entrypoint=[str(paths.VENV_PYTHON), "-c", TRAIN_MODEL])
         model = {str(ml / "model"): {"bind": "/opt/ml/model", "mode": "ro"}}
-        for name, server_image, command in (("serve", image, ["serve"]), ("reference", reference, None)):
+        for name, server_image in (("serve", image), ("reference", reference)):
             for _ in range(repeat):
                 container = client.containers.run(
                     server_image,
-                    command,
+                    ["serve"],
                     detach=True,
                     labels={LABEL: "1"},
                     volumes=model,
@@ -152,7 +139,7 @@ def serve_throughput(client, image: str, reference: str, repeat: int, results: d
 
 def measure(client, image: str, repeat: int) -> list[tuple[str, str]]:
     results: dict[str, list[float]] = defaultdict(list)
-    reference = build_reference(client, image)
+    reference = build_bring_your_own_image(client, image, host_ca_bundle())
     serve_throughput(client, image, reference, repeat, results)
     train_overhead(client, image, repeat, results)
     rows = [(name, spread(values)) for name, values in results.items()]

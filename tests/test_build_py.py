@@ -258,7 +258,7 @@ def test_lint_covers_every_dockerfile_and_shell_script_but_not_templates_or_envi
         "workspace/Dockerfile",
         "deploy/docker/Dockerfile",
         "deploy/sagemaker/Dockerfile",
-        "benchmarks/reference-serve/Dockerfile",
+        "tests/resources/bring_your_own/Dockerfile",
         "tests/resources/fake_tools/Dockerfile",
         "tests/resources/web_apps/Dockerfile",
     }

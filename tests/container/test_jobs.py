@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from ml_jobs import CLASSES, POINTS, answers_ping, ml_tree, training_data
+from ml_jobs import CLASSES, POINTS, PREPROCESS, answers_ping, ml_tree, training_data
 from workbench_client import wait_until
 from workspaces import WorkspaceFactory, exit_status_and_log
 
@@ -57,7 +57,12 @@ def test_train_runs_the_script_as_sagemaker_does(trained):
     ml, status, log = trained
     assert status == 0, log
     assert (ml / "model" / "model.joblib").stat().st_size > 0
-    assert "running a SageMaker training job (`train`); the workspace" in log
+    first = log.splitlines()[0]
+    assert (
+        "the job `train` runs SageMaker's training toolkit in script mode: train.py from the code in /opt/ml/code"
+        in first
+    )
+    assert "the workspace (Jupyter, desktop, SSH, login token) does not start" in first
     assert "trained LogisticRegression on 400 rows" in log
     assert not (ml / "output" / "failure").exists()
     seen = json.loads((ml / "output" / "data" / "seen.json").read_text())
@@ -73,6 +78,28 @@ def test_train_runs_the_script_as_sagemaker_does(trained):
     # As SageMaker runs it: root, and nothing of the workspace beside the job.
     assert seen["uid"] == 0
     assert not {"supervisord", "nginx", "sshd", "jupyter-server", "Xvnc"} & set(seen["processes"]), seen["processes"]
+
+
+def test_the_submit_directory_variable_and_arguments_after_train_reach_the_toolkit(factory, tmp_path):
+    """The code where SAGEMAKER_SUBMIT_DIRECTORY says (the check before the job and the toolkit agree), and what
+    follows `train` after the hyperparameters' own arguments."""
+    ml = ml_tree(tmp_path, {"strength": 0.5, "mode": "fit", "note": "from the hyperparameters"})
+    (ml / "code" / "train.py").rename(tmp_path / "train.py")
+    container = factory.create(
+        {"SAGEMAKER_SUBMIT_DIRECTORY": "/opt/src", "SAGEMAKER_PROGRAM": "train.py"},
+        command=["train", "--note", "from the command line"],
+        hostname="algo-1",
+        volumes_extra={
+            str(ml): {"bind": "/opt/ml", "mode": "rw"},
+            str(tmp_path / "train.py"): {"bind": "/opt/src/train.py", "mode": "ro"},
+        },
+    )
+    status, log = exit_status_and_log(container, timeout=JOB_SECONDS)
+    assert status == 0, log
+    assert "train.py from SAGEMAKER_SUBMIT_DIRECTORY (/opt/src)" in log.splitlines()[0]
+    seen = json.loads((ml / "output" / "data" / "seen.json").read_text())
+    assert seen["args"]["note"] == "from the command line"
+    assert (ml / "code" / "train.py").is_file()  # the toolkit copied it where SageMaker's scripts run
 
 
 @pytest.mark.flavor("full")
@@ -171,8 +198,9 @@ def test_serve_predicts_over_csv_and_json(server):
     )
     assert answer.json() == [1.0]
     logs = container.logs().decode()
-    assert "running a SageMaker model server (`serve`)" in logs
+    assert "the job `serve` runs the built-in model server (nginx and gunicorn's workers)" in logs.splitlines()[0]
     assert "serve: 2 workers, timeout 60 s, payloads up to 1 MB, on port 8080" in logs
+    assert "model loaded from /opt/ml/model" in logs and "Booting worker" in logs
 
 
 def test_serve_answers_only_the_contracts_paths(server):
@@ -180,8 +208,42 @@ def test_serve_answers_only_the_contracts_paths(server):
     for path in ("/", "/invocations/x", "/.workbench/healthz", "/api/status", "/tools/vscode/"):
         answer = requests.get(url + path)
         assert answer.status_code == 404, path
-        assert "a model server answers GET /ping and POST /invocations" in answer.json()["message"]
+        assert (
+            "a model server answers GET /ping, POST /invocations and GET /execution-parameters"
+            in (answer.json()["message"])
+        )
     assert requests.get(f"{url}/invocations").status_code == 405
+
+
+def test_docker_reports_serve_healthy_by_its_ping(server):
+    container, _ = server
+
+    def health() -> dict:
+        container.reload()
+        return container.attrs["State"]["Health"]
+
+    wait_until(lambda: health()["Status"] != "starting", 90, 1, failure=health)
+    assert health()["Status"] == "healthy", health()
+
+
+def test_serve_answers_batch_transforms_execution_parameters_from_its_settings(server):
+    _, url = server
+    answer = requests.get(f"{url}/execution-parameters")
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/json"
+    assert answer.json() == {"MaxConcurrentTransforms": 2, "BatchStrategy": "MULTI_RECORD", "MaxPayloadInMB": 1}
+
+
+def test_custom_attributes_reach_a_handler_that_asks_for_the_context_and_come_back(server):
+    _, url = server
+    answer = requests.post(
+        f"{url}/invocations",
+        data="5,5\n",
+        headers={"Content-Type": "text/csv", "X-Amzn-SageMaker-Custom-Attributes": "trace-id=7"},
+    )
+    assert answer.json() == [1.0]
+    assert answer.headers["X-Amzn-SageMaker-Custom-Attributes"] == "seen trace-id=7"
+    plain = requests.post(f"{url}/invocations", data="5,5\n", headers={"Content-Type": "text/csv"})
+    assert "X-Amzn-SageMaker-Custom-Attributes" not in plain.headers
 
 
 @pytest.mark.parametrize(
@@ -236,7 +298,9 @@ def test_serve_survives_a_worker_killed_with_sigkill(server):
 def test_sigterm_stops_serve_cleanly(factory, trained):
     ml, _, _ = trained
     container = factory.create(
-        {}, command=["serve"], volumes_extra={str(ml / "model"): {"bind": "/opt/ml/model", "mode": "ro"}}
+        {"SAGEMAKER_CONTAINER_LOG_LEVEL": "40"},  # errors only, as the SDK's container_log_level=logging.ERROR
+        command=["serve"],
+        volumes_extra={str(ml / "model"): {"bind": "/opt/ml/model", "mode": "ro"}},
     )
     container.reload()
     url = f"http://127.0.0.1:{container.ports['8080/tcp'][0]['HostPort']}"
@@ -247,6 +311,10 @@ def test_sigterm_stops_serve_cleanly(factory, trained):
     container.stop(timeout=30)
     # 0, not 137: everything stopped before docker's 30 seconds ran out.
     assert container.wait(timeout=10)["StatusCode"] == 0
+    logs = container.logs().decode()
+    # The module's server at its default level says both (test_serve_predicts_over_csv_and_json's log); here neither.
+    assert "model loaded from /opt/ml/model" not in logs and "Booting worker" not in logs, logs
+    assert "POST /invocations" in logs  # nginx's access log is SageMaker's request log, at every level
 
 
 @pytest.mark.parametrize(
@@ -293,15 +361,6 @@ def test_an_inference_script_that_cannot_load_stops_serve_with_its_error(factory
 
 
 # ---------------------------------------------------------------------------------------------------- processing
-
-PREPROCESS = """
-import pandas as pd
-frame = pd.read_csv("/opt/ml/processing/input/data/train.csv", header=None)
-half = len(frame) // 2
-frame[:half].to_csv("/opt/ml/processing/output/train/part.csv", header=False, index=False)
-frame[half:].to_csv("/opt/ml/processing/output/test/part.csv", header=False, index=False)
-print("split", len(frame), "rows")
-"""
 
 
 def test_a_processing_job_runs_as_script_processor_starts_it(factory, tmp_path):

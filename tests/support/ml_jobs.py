@@ -4,12 +4,18 @@ SageMaker lays it out."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import requests
 
-# One script for both jobs, as SageMaker's scikit-learn examples write it: training under __main__, model_fn for
-# serving. The modes are hyperparameters, so every training test runs the same code.
+from workbench_build.images import context_with_ca
+
+# AWS's scikit_bring_your_own layout built on the image under test: its own `train` and `serve` in /opt/program.
+BRING_YOUR_OWN = Path(__file__).resolve().parent.parent / "resources" / "bring_your_own"
+
+# One script for both jobs, as SageMaker's scikit-learn examples write it: training under __main__, model_fn and
+# predict_fn for serving. The modes are hyperparameters, so every training test runs the same code.
 SCRIPT = """
 import argparse, json, os, signal, sys, time
 from pathlib import Path
@@ -20,6 +26,13 @@ import numpy as np
 
 def model_fn(model_dir):
     return joblib.load(os.path.join(model_dir, "model.joblib"))
+
+
+# As SageMaker's inference toolkit calls it when it asks for the context: custom attributes are answered.
+def predict_fn(data, model, context):
+    if context.custom_attributes:
+        context.set_response_header(0, "X-Amzn-SageMaker-Custom-Attributes", f"seen {context.custom_attributes}")
+    return model.predict(data)
 
 
 def processes():
@@ -62,6 +75,90 @@ if __name__ == "__main__":
     joblib.dump(model, os.path.join(os.environ["SM_MODEL_DIR"], "model.joblib"))
     # One write: the toolkit relays output in chunks, and unbuffered print() writes each argument on its own.
     print(f"trained {type(model).__name__} on {len(data)} rows", flush=True)
+"""
+# A job on every host of a SageMaker training cluster (SM_HOSTS): each finds the others by their names, the first
+# host (the leader) takes every other's name over a plain socket and answers with its own, and each writes what it
+# saw to its output; only the leader writes the model. The last two messages make every host wait until all have
+# written, since local mode stops the whole cluster when one container exits.
+RENDEZVOUS_SCRIPT = """
+import json, os, socket, time
+from pathlib import Path
+
+hosts, me = json.loads(os.environ["SM_HOSTS"]), os.environ["SM_CURRENT_HOST"]
+leader, port = hosts[0], 7777
+
+
+def record(heard):
+    seen = {"me": me, "hosts": hosts, "heard": sorted(heard), "addresses": {h: socket.gethostbyname(h) for h in hosts}}
+    Path(os.environ["SM_OUTPUT_DATA_DIR"], f"rendezvous-{me}.json").write_text(json.dumps(seen))
+    if me == leader:
+        Path(os.environ["SM_MODEL_DIR"], "model.json").write_text(json.dumps(seen))
+
+
+def message(connection):
+    return connection.recv(100).decode()
+
+
+if me == leader:
+    server = socket.create_server(("0.0.0.0", port))
+    server.settimeout(300)
+    peers = []
+    for _ in hosts[1:]:
+        connection, _ = server.accept()
+        peers.append((connection, message(connection)))
+        connection.sendall(me.encode())
+    record([name for _, name in peers])
+    for connection, _ in peers:
+        assert message(connection) == "written"
+    for connection, _ in peers:
+        connection.sendall(b"bye")
+        connection.close()
+else:
+    deadline = time.monotonic() + 300
+    while True:
+        try:
+            connection = socket.create_connection((leader, port), timeout=10)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)  # the leader's socket is not open yet
+    connection.sendall(me.encode())
+    record([message(connection)])
+    connection.sendall(b"written")
+    assert message(connection) == "bye"
+print(f"rendezvous of {me} done", flush=True)
+"""
+# The same on the full flavor with PyTorch: a gloo process group across the hosts, and an all-reduce of each rank's
+# number (1 + 2 = 3 on two hosts).
+TORCH_RENDEZVOUS_SCRIPT = """
+import json, os
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+
+hosts, me = json.loads(os.environ["SM_HOSTS"]), os.environ["SM_CURRENT_HOST"]
+rank = hosts.index(me)
+dist.init_process_group("gloo", init_method=f"tcp://{hosts[0]}:29500", rank=rank, world_size=len(hosts))
+total = torch.tensor([rank + 1.0])
+dist.all_reduce(total)
+seen = {"me": me, "rank": rank, "sum": total.item()}
+Path(os.environ["SM_OUTPUT_DATA_DIR"], f"rendezvous-{me}.json").write_text(json.dumps(seen))
+if rank == 0:
+    Path(os.environ["SM_MODEL_DIR"], "model.json").write_text(json.dumps(seen))
+dist.barrier()  # every host has written before any exits
+dist.destroy_process_group()
+print(f"all-reduce of {me} done", flush=True)
+"""
+# A processing job's script, as ScriptProcessor runs it: /opt/ml/processing/input/data/train.csv split in two halves.
+PREPROCESS = """
+import pandas as pd
+frame = pd.read_csv("/opt/ml/processing/input/data/train.csv", header=None)
+half = len(frame) // 2
+frame[:half].to_csv("/opt/ml/processing/output/train/part.csv", header=False, index=False)
+frame[half:].to_csv("/opt/ml/processing/output/test/part.csv", header=False, index=False)
+print("split", len(frame), "rows")
 """
 # Two clusters far apart: any sensible model puts (-5, -5) in class 0 and (5, 5) in class 1.
 POINTS = [(-5.0, -5.0), (5.0, 5.0), (-4.0, -6.0), (6.0, 4.0)]
@@ -113,3 +210,15 @@ def answers_ping(url: str) -> bool:
         return requests.get(f"{url}/ping", timeout=5).status_code == 200
     except requests.ConnectionError:
         return False
+
+
+def build_bring_your_own_image(docker_client, base: str, ca_bundle: str | None, labels: dict | None = None) -> str:
+    """tests/resources/bring_your_own on `base` (pip behind this host's proxy: its CA goes into the context). Kept
+    like the image under test, so that the next run's build is a cache hit instead of a download."""
+    tag = f"workbench-test-bring-your-own:{base.rpartition(':')[2]}"
+    with context_with_ca(ca_bundle) as context:
+        shutil.copytree(BRING_YOUR_OWN, context, dirs_exist_ok=True)
+        docker_client.images.build(
+            path=str(context), tag=tag, buildargs={"WORKBENCH_IMAGE": base}, rm=True, forcerm=True, labels=labels or {}
+        )
+    return tag

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import docker
@@ -102,3 +103,32 @@ class WorkspaceFactory:
             except docker.errors.APIError as error:
                 if error.status_code != 409:  # 409: already being removed
                     raise
+
+
+@contextmanager
+def removing_what_others_start(client, images: tuple[str, ...], networks: tuple[str, ...] = ()):
+    """For containers that a tool other than the tests starts (docker run typed as the README writes it, SageMaker's
+    SDK through Docker Compose), which carry no label of ours: the containers of these images, and these networks,
+    that appear inside the block are removed when it ends, pass or fail; what was there before is left alone."""
+
+    def containers() -> set[str]:
+        return {
+            container.id
+            for image in images
+            for container in client.containers.list(all=True, filters={"ancestor": image})
+        }
+
+    def network_ids() -> set[str]:
+        return {network.id for name in networks for network in client.networks.list(names=[name])}
+
+    containers_before, networks_before = containers(), network_ids()
+    try:
+        yield
+    finally:
+        for left in containers() - containers_before:
+            try:
+                client.containers.get(left).remove(force=True)
+            except docker.errors.NotFound:
+                pass
+        for left in network_ids() - networks_before:
+            client.networks.get(left).remove()
