@@ -17,8 +17,11 @@ from .project import HUB_IMAGE, ROOT
 from .shell import apt_install, capture, run, say
 
 TEST_VENV = ROOT / ".venv-test"
-
 TEST_REQUIREMENTS = ROOT / "tests" / "requirements.txt"
+# SageMaker's Python SDK v3 (sagemaker-train, sagemaker-core) installs a package called `sagemaker` as v2 does, so
+# the two cannot share an environment: the v3 tests drive it from this one (tests/support/sagemaker_v3.py).
+SAGEMAKER_V3_VENV = ROOT / ".venv-sagemaker-v3"
+SAGEMAKER_V3_REQUIREMENTS = ROOT / "tests" / "requirements-sagemaker-v3.txt"
 
 CHROMIUM = "/usr/bin/chromium"  # Playwright cannot download its own browser on hosts without internet access
 
@@ -26,7 +29,7 @@ CHROMIUM = "/usr/bin/chromium"  # Playwright cannot download its own browser on 
 def ensure_test_environment(options: BuildOptions) -> Path:
     """Debian's Chromium for the browser tests, the OpenSSH client for the SSH tests, Docker Compose for SageMaker's
     local mode, ShellCheck for the lint step, and a virtual environment with the test tools (ruff and hadolint among
-    them; reused when it is already complete)."""
+    them; reused while its requirements are the same)."""
     if not Path(CHROMIUM).exists():
         say("Chromium not found: installing Debian's chromium for the browser tests")
         apt_install("chromium")
@@ -39,21 +42,23 @@ def ensure_test_environment(options: BuildOptions) -> Path:
     if not shutil.which("shellcheck"):
         say("ShellCheck not found: installing Debian's shellcheck for the lint step")
         apt_install("shellcheck")
-    python = TEST_VENV / "bin" / "python"
-    stamp = TEST_VENV / ".requirements"
-    wanted = TEST_REQUIREMENTS.read_text()
+    return ensure_venv(TEST_VENV, TEST_REQUIREMENTS, options)
+
+
+def ensure_venv(venv: Path, requirements: Path, options: BuildOptions) -> Path:
+    """A virtual environment with these requirements (pip trusting the build's CA); reused while they are the same."""
+    python = venv / "bin" / "python"
+    stamp = venv / ".requirements"
+    wanted = requirements.read_text()
     if python.exists() and stamp.exists() and stamp.read_text() == wanted:
         return python
     if capture([sys.executable, "-c", "import ensurepip, venv"]).returncode != 0:
         apt_install("python3-venv")
-    run([sys.executable, "-m", "venv", "--clear", str(TEST_VENV)])
+    run([sys.executable, "-m", "venv", "--clear", str(venv)])
     env = {"PIP_CERT": options.ca_cert} if options.ca_cert else {}
     if options.pip_index_url:
         env["PIP_INDEX_URL"] = options.pip_index_url
-    run(
-        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(TEST_REQUIREMENTS)],
-        env=env,
-    )
+    run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(requirements)], env=env)
     stamp.write_text(wanted)
     return python
 
@@ -67,7 +72,16 @@ def prepare_machine(options: BuildOptions) -> tuple[Path, BuildOptions]:
 
 
 # Not the repository's own code: virtual environments, test output, staged build inputs.
-LINT_SKIPPED = {".git", ".venv-test", "test-artifacts", "build-wheels", "build-ca", "node_modules", "__pycache__"}
+LINT_SKIPPED = {
+    ".git",
+    ".venv-test",
+    ".venv-sagemaker-v3",
+    "test-artifacts",
+    "build-wheels",
+    "build-ca",
+    "node_modules",
+    "__pycache__",
+}
 
 
 def repository_files() -> list[Path]:
@@ -120,6 +134,7 @@ def test(options: BuildOptions, pytest_args: list[str]) -> int:
     python, options = prepare_machine(options)
     if run_linters(python) != 0:
         return 1
+    ensure_venv(SAGEMAKER_V3_VENV, SAGEMAKER_V3_REQUIREMENTS, options)
     build(options)
     build(options, HUB_IMAGE)  # the hub tests spawn the workspace from it
     # From the repository root, so that pytest.ini and its testpaths apply whatever the caller's folder.
