@@ -16,8 +16,12 @@ from pathlib import Path
 
 import docker
 
-from ml_jobs import answers_ping, build_bring_your_own_image, ml_tree  # the tests' /opt/ml layout, and more
+# First: run puts the tests' helpers, build.py's package and the runtime package on sys.path, which the imports below
+# need when this file runs alone.
 from run import LABEL, host_port, remove_benchmark_containers, spread, table, wait_until
+
+# isort: split
+from ml_jobs import answers_ping, build_bring_your_own_image, ml_tree  # the tests' /opt/ml layout, and more
 from workbench import paths
 from workbench_build.options import host_ca_bundle
 

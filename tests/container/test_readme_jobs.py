@@ -1,6 +1,7 @@
 """Every command of the README's Jobs section, run by bash as a user types it, in a folder laid out as the README
 describes: train, serve (and the curl lines, whose output must be what their comments say), a processing job, the
-three `run` lines, and `build.py package` with its image trained and served with /opt/ml mounted whole.
+three `run` lines, and `build.py package` with its image trained and served with /opt/ml mounted whole; and its
+SageMaker SDK v3 example, run by Python as written.
 
 Only what cannot run here changes: the host port of `-p 8080:8080` (a free one; the curl lines follow it), the image
 when the flavor under test is not minimal, and build.py's path. The lines that need AWS (ECR login, tag, push) are
@@ -14,12 +15,14 @@ import re
 import shutil
 import signal
 import subprocess
+import tarfile
 from pathlib import Path
 
 import pytest
 import requests
 
 from ml_jobs import CLASSES, POINTS, PREPROCESS, SCRIPT, answers_ping, ml_tree, training_data
+from sagemaker_v3 import SDK_V3_PYTHON, sdk_environment
 from workbench_client import free_port, wait_until
 from workspaces import removing_what_others_start
 
@@ -201,3 +204,32 @@ def test_every_jobs_command_of_the_readme_runs_as_written(runner):
     # The packaged image trained from its own code, though /opt/ml was mounted whole: the toolkit copied it in.
     assert (folder / "ml" / "code" / "train.py").read_text() == SCRIPT
     assert not (folder / "ml" / "output" / "failure").exists()
+
+
+def test_the_readmes_sdk_v3_example_trains_as_written(docker_client, image, tmp_path):
+    examples = [
+        block
+        for block in re.findall(r"```python\n(.*?)```", jobs_section(), re.DOTALL)
+        if "from sagemaker.train import" in block
+    ]
+    assert len(examples) == 1, examples
+    folder = tmp_path / "project"
+    for part in ("src", "data"):
+        (folder / part).mkdir(parents=True)
+    (folder / "src" / "train.py").write_text(SCRIPT)
+    (folder / "data" / "train.csv").write_text(training_data())
+    reported = re.search(r"# the model: (\S+)", examples[0])  # where the example's last comment says it is
+    assert reported, examples[0]
+    with removing_what_others_start(docker_client, (image,), ("sagemaker-local",)):
+        result = subprocess.run(
+            [str(SDK_V3_PYTHON), "-c", examples[0].replace(README_IMAGE, image)],
+            cwd=folder,
+            env=sdk_environment(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=JOB_SECONDS,
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "trained LogisticRegression on 400 rows" in result.stdout + result.stderr
+    with tarfile.open(folder / reported.group(1)) as model:
+        assert model.getnames() == ["model.joblib"]

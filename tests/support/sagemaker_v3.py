@@ -31,22 +31,27 @@ ROLE = "arn:aws:iam::111111111111:role/SageMakerRole"
 ARTIFACT_REPORT = re.compile(r"output artifacts saved to file://(\S+)")
 
 
+def sdk_environment(home: Path) -> dict[str, str]:
+    """What a user's shell has for the SDK in local mode: any region, telemetry off (its config file in `home`)."""
+    config = home / "sagemaker-config.yaml"
+    config.write_text(SDK_CONFIG)
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "SAGEMAKER_USER_CONFIG_OVERRIDE": str(config),
+    }
+
+
 def run_in_sdk_v3(job: dict, timeout: float = 600) -> tuple[dict, str]:
     """The job in the v3 environment: what main() printed last (JSON) and everything the SDK and the containers
     printed; a failure raises AssertionError with that output."""
-    config = Path(job["root"]) / "sagemaker-config.yaml"
-    config.write_text(SDK_CONFIG)
     result = subprocess.run(
         [str(SDK_V3_PYTHON), __file__, json.dumps(job)],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": str(Path(job["root"])),
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "SAGEMAKER_USER_CONFIG_OVERRIDE": str(config),
-        },
+        env=sdk_environment(Path(job["root"])),
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output

@@ -67,9 +67,11 @@ def test_a_train_program_on_path_outside_the_images_folders_is_the_job(tmp_path,
     program_dir = tmp_path / "opt" / "program"
     assert jobs.own_program("train", {"PATH": f"{image_bin}:{program_dir}"}) is None
     users = executable(program_dir / "train")
-    (program_dir / "serve").write_text("not executable")
     assert jobs.own_program("train", {"PATH": f"{image_bin}:{program_dir}"}) == users
     assert jobs.own_program("serve", {"PATH": f"{image_bin}:{program_dir}"}) is None
+    (program_dir / "serve").write_text("#!/bin/sh\n")  # copied without its mode: said, not passed over
+    with pytest.raises(jobs.JobError, match="serve is on PATH but not executable: make it so"):
+        jobs.own_program("serve", {"PATH": f"{image_bin}:{program_dir}"})
 
 
 def write_json(path: Path, value) -> None:

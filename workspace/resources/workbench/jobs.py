@@ -73,15 +73,23 @@ def job_of(argv: list[str], environ: dict[str, str]) -> Job | None:
     return None
 
 
-def own_program(name: str, environ: dict[str, str]) -> Path | None:
-    """The first executable called `name` on PATH that is not one of the image's own."""
+def programs_on_path(name: str, environ: dict[str, str]) -> list[Path]:
+    """The files called `name` on PATH, in its order, outside the image's own folders."""
     own = {folder.resolve() for folder in IMAGE_PROGRAM_DIRS}
-    for folder in environ.get("PATH", "").split(os.pathsep):
-        if not folder or Path(folder).resolve() in own:
-            continue
-        candidate = Path(folder) / name
-        if candidate.is_file() and os.access(candidate, os.X_OK):
+    folders = [Path(folder) for folder in environ.get("PATH", "").split(os.pathsep) if folder]
+    return [folder / name for folder in folders if folder.resolve() not in own and (folder / name).is_file()]
+
+
+def own_program(name: str, environ: dict[str, str]) -> Path | None:
+    """The first executable called `name` on PATH that is not one of the image's own. A file of that name that cannot
+    be executed is a mistake to report, not a reason to run something else."""
+    for candidate in programs_on_path(name, environ):
+        if os.access(candidate, os.X_OK):
             return candidate
+        raise JobError(
+            f"{candidate} is on PATH but not executable: make it so (chmod +x, or RUN chmod +x in the Dockerfile), "
+            f"since SageMaker runs it as `{name}`"
+        )
     return None
 
 

@@ -22,6 +22,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from inspect import signature
 from pathlib import Path
 from typing import Any
@@ -196,6 +197,13 @@ class Handlers:
                 setattr(handlers, name, getattr(script, name))
         return handlers
 
+    @property
+    def want_context(self) -> bool:
+        """Whether a request's handlers ask for its context, which costs a little to make."""
+        if self.transform_fn is not None:
+            return takes_context(self.transform_fn, 4)
+        return any(takes_context(handler, 2) for handler in (self.input_fn, self.predict_fn, self.output_fn))
+
     def transform(
         self, model: Any, body: str | bytes, content_type: str, accept: str, context: RequestContext
     ) -> tuple[bytes, str]:
@@ -245,13 +253,18 @@ class RequestContext:
         self.response_headers["Content-Type"] = value
 
 
+@lru_cache(maxsize=64)
+def takes_context(handler: Callable, arguments: int) -> bool:
+    """Asked once per handler, not per request: inspect.signature costs more than a small prediction."""
+    try:
+        return len(signature(handler).parameters) == arguments + 1
+    except (TypeError, ValueError):  # a builtin or C function without a signature takes what it is given
+        return False
+
+
 def call_handler(handler: Callable, context: RequestContext, *args: Any) -> Any:
     """A handler of SageMaker's inference toolkit takes its arguments, or one more: the request's context."""
-    try:
-        takes_context = len(signature(handler).parameters) == len(args) + 1
-    except (TypeError, ValueError):  # a builtin or C function without a signature takes what it is given
-        takes_context = False
-    return handler(*args, context) if takes_context else handler(*args)
+    return handler(*args, context) if takes_context(handler, len(args)) else handler(*args)
 
 
 # ------------------------------------------------------------------ the WSGI app
@@ -276,6 +289,7 @@ def error_body(message: str) -> bytes:
 class ModelServer:
     def __init__(self, environ: dict[str, str] = os.environ):
         self.handlers = Handlers.of(load_script(environ))
+        self.want_context = self.handlers.want_context
         self.model = call_handler(self.handlers.model_fn, RequestContext(), str(ML_MODEL_DIR))
         log.info("model loaded from %s in worker %d", ML_MODEL_DIR, os.getpid())
 
@@ -299,7 +313,7 @@ class ModelServer:
         content_type = media_type(environ.get("CONTENT_TYPE")) or JSON
         accept = choose_accept(environ.get("HTTP_ACCEPT"))
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        context = RequestContext.of(environ)
+        context = RequestContext.of(environ) if self.want_context else RequestContext()
         try:
             if content_type in TEXT_TYPES or content_type.startswith("text/"):
                 try:
