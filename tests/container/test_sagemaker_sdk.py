@@ -49,9 +49,7 @@ def job_image(docker_client, image, tmp_path_factory, pytestconfig):
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SAGEMAKER_PROGRAM=train.py" in result.stdout
-    yield JOB_TAG
-    for container in docker_client.containers.list(all=True, filters={"ancestor": JOB_TAG}):
-        container.remove(force=True)
+    yield JOB_TAG  # its containers: the local_mode fixture of each test that runs it
     docker_client.images.remove(JOB_TAG, force=True)
 
 

@@ -205,7 +205,8 @@ class Hub:
         """The hub, every workspace it spawned, their volumes and the network."""
         for container in [self.container] + self.client.containers.list(all=True, filters={"name": self.prefix}):
             try:
-                container.remove(force=True)
+                # v: the anonymous volume of the hub image's VOLUME (its database) goes with the hub.
+                container.remove(force=True, v=True)
             except docker.errors.NotFound:
                 pass
             except docker.errors.APIError as error:

@@ -4,12 +4,11 @@ SageMaker lays it out."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import requests
 
-from workbench_build.images import context_with_ca
+from built_images import build_on_image
 
 # AWS's scikit_bring_your_own layout built on the image under test: its own `train` and `serve` in /opt/program.
 BRING_YOUR_OWN = Path(__file__).resolve().parent.parent / "resources" / "bring_your_own"
@@ -213,12 +212,4 @@ def answers_ping(url: str) -> bool:
 
 
 def build_bring_your_own_image(docker_client, base: str, ca_bundle: str | None, labels: dict | None = None) -> str:
-    """tests/resources/bring_your_own on `base` (pip behind this host's proxy: its CA goes into the context). Kept
-    like the image under test, so that the next run's build is a cache hit instead of a download."""
-    tag = f"workbench-test-bring-your-own:{base.rpartition(':')[2]}"
-    with context_with_ca(ca_bundle) as context:
-        shutil.copytree(BRING_YOUR_OWN, context, dirs_exist_ok=True)
-        docker_client.images.build(
-            path=str(context), tag=tag, buildargs={"WORKBENCH_IMAGE": base}, rm=True, forcerm=True, labels=labels or {}
-        )
-    return tag
+    return build_on_image(docker_client, BRING_YOUR_OWN, "workbench-test-bring-your-own", base, ca_bundle, labels or {})

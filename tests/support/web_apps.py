@@ -3,10 +3,9 @@ notebook, then used in the browser as a person would, standalone or under a hub.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from workbench_build.images import context_with_ca
+from built_images import build_on_image
 from workbench_client import execute
 
 WEB_APPS = Path(__file__).resolve().parent.parent / "resources" / "web_apps"
@@ -14,12 +13,7 @@ STREAMLIT_PORT, ASGI_PORT = 8501, 8765
 
 
 def build_web_apps_image(docker_client, base: str, ca_bundle: str | None, labels: dict) -> str:
-    """The image under test with the apps installed (pip behind this host's proxy: its CA goes into the context)."""
-    tag = f"workbench-test-web-apps:{base.rpartition(':')[2]}"
-    with context_with_ca(ca_bundle) as context:
-        shutil.copytree(WEB_APPS, context, dirs_exist_ok=True)
-        docker_client.images.build(path=str(context), tag=tag, buildargs={"BASE": base}, rm=True, labels=labels)
-    return tag
+    return build_on_image(docker_client, WEB_APPS, "workbench-test-web-apps", base, ca_bundle, labels)
 
 
 def start_apps(server) -> None:

@@ -96,13 +96,18 @@ class WorkspaceFactory:
 
     def remove_all(self):
         for container in self.started:
-            try:
-                container.remove(force=True)
-            except docker.errors.NotFound:
-                pass
-            except docker.errors.APIError as error:
-                if error.status_code != 409:  # 409: already being removed
-                    raise
+            remove_container(container)
+
+
+def remove_container(container) -> None:
+    """Removed, whether it still runs, is already gone, or is being removed."""
+    try:
+        container.remove(force=True)
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError as error:
+        if error.status_code != 409:  # 409: already being removed
+            raise
 
 
 @contextmanager
@@ -127,7 +132,7 @@ def removing_what_others_start(client, images: tuple[str, ...], networks: tuple[
     finally:
         for left in containers() - containers_before:
             try:
-                client.containers.get(left).remove(force=True)
+                remove_container(client.containers.get(left))
             except docker.errors.NotFound:
                 pass
         for left in network_ids() - networks_before:

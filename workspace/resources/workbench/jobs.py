@@ -174,7 +174,7 @@ def configured_training_code() -> TrainingCode:
 
 def check_training() -> TrainingCode:
     configs = {name: read_config(name) for name in CONFIG_FILES}
-    code = configured_training_code()
+    code = training_code(configs["hyperparameters.json"], configs["inputdataconfig.json"])
     if not code.program:
         raise JobError(
             "no training script is named: set SAGEMAKER_PROGRAM (or the sagemaker_program hyperparameter) "

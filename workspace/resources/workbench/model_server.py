@@ -40,6 +40,7 @@ TEXT_TYPES = (JSON, CSV)
 CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
 # SageMaker's log level variable for its containers: a number of Python's logging (the SDK's container_log_level).
 LOG_LEVEL_VARIABLE = "SAGEMAKER_CONTAINER_LOG_LEVEL"
+LOG_LEVELS = {name: logging.getLevelName(name) for name in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")}
 # Model files the default model_fn loads when no inference script says how (joblib: scikit-learn's own advice).
 DEFAULT_MODEL_FILES = ("model.joblib", "model.pkl", "model.pickle")
 
@@ -348,19 +349,13 @@ def log_level(raw: str | None) -> int:
     value = (raw or "").strip()
     if not value:
         return logging.INFO
-    if value.isdigit() and int(value) in (
-        logging.DEBUG,
-        logging.INFO,
-        logging.WARNING,
-        logging.ERROR,
-        logging.CRITICAL,
-    ):
+    if value.isdigit() and int(value) in LOG_LEVELS.values():
         return int(value)
-    if value.upper() in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-        return logging.getLevelName(value.upper())
+    if value.upper() in LOG_LEVELS:
+        return LOG_LEVELS[value.upper()]
     raise ValueError(
-        f"{LOG_LEVEL_VARIABLE}={raw!r} must be one of Python's logging levels: 10, 20, 30, 40, 50 or DEBUG, INFO, "
-        "WARNING, ERROR, CRITICAL"
+        f"{LOG_LEVEL_VARIABLE}={raw!r} must be one of Python's logging levels: "
+        f"{', '.join(map(str, LOG_LEVELS.values()))} or {', '.join(LOG_LEVELS)}"
     )
 
 
