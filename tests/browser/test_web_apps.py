@@ -2,9 +2,11 @@
 app started from a notebook, used in the browser (their scripts load, their websockets answer)."""
 
 import pytest
+import requests
 
 from browsers import log_in
 from web_apps import ASGI_PORT, start_apps, use_apps_in_browser
+from workbench_client import refused
 from workspaces import WorkspaceFactory
 
 pytestmark = pytest.mark.container
@@ -33,5 +35,8 @@ def test_the_app_sees_the_whole_path_and_the_stripping_route_still_strips_it(wit
 
 
 def test_the_prefix_keeping_route_is_behind_the_door(with_apps):
-    refused = with_apps.get(f"tools/absport/{ASGI_PORT}/", authenticated=False)
-    assert refused.status_code == 403 and "Forbidden" in refused.text
+    path = f"tools/absport/{ASGI_PORT}/"
+    anonymous = with_apps.get(path, authenticated=False)
+    assert refused(anonymous) and anonymous.text != with_apps.get(path).text
+    posted = requests.post(with_apps.url + path, timeout=30, allow_redirects=False)
+    assert posted.status_code == 403 and "Forbidden" in posted.text

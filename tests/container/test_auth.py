@@ -7,7 +7,15 @@ import requests
 import websocket
 
 from workbench import paths, tools
-from workbench_client import cookie_header, execute, login, open_every_tool, open_kernel_channels, start_kernel
+from workbench_client import (
+    cookie_header,
+    execute,
+    login,
+    open_every_tool,
+    open_kernel_channels,
+    refused,
+    start_kernel,
+)
 
 AUTH_CACHE = f"{paths.RUN_DIR}/nginx/auth-cache"
 
@@ -38,24 +46,31 @@ def test_browser_without_credentials_is_sent_to_login_with_next(workspace, path)
 
 
 @pytest.mark.parametrize("path", PROTECTED)
-def test_api_client_without_credentials_gets_403_and_no_content(workspace, path):
+def test_any_client_without_credentials_gets_no_content(workspace, path):
+    # As Jupyter answers: a page asked for with GET sends any client (curl, requests) to the login page; an API
+    # call, or any request that is not a GET, gets a 403.
     response = workspace.get(path, authenticated=False)
-    assert response.status_code == 403
-    assert response.json()["message"].startswith("Forbidden")
+    if path.startswith("api/"):
+        assert response.status_code == 403 and response.json()["message"].startswith("Forbidden")
+    else:
+        assert (response.status_code, response.headers["Location"]) == (302, f"/login?next=/{path}")
+        assert "<title>302 Found</title>" in response.text  # nginx's own body, nothing of the page
+    posted = requests.post(workspace.url + path, timeout=30, allow_redirects=False)
+    assert posted.status_code == 403 and posted.json()["message"].startswith("Forbidden"), posted.text
 
 
 @pytest.mark.parametrize("token", ["wrong-token-123", ""])
 def test_wrong_token_is_refused(workspace, token):
     response = workspace.get(f"lab?token={token}", authenticated=False)
-    assert response.status_code == 403
+    assert refused(response) and "<title>JupyterLab</title>" not in response.text
     assert workspace.get("api/kernels", token="not-the-token").status_code == 403
 
 
 def test_kernel_websocket_without_credentials_is_refused(workspace):
     kernel_id = start_kernel(workspace)
-    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+    with pytest.raises(websocket.WebSocketBadStatusException) as refusal:
         open_kernel_channels(workspace, kernel_id, headers={})
-    assert refused.value.status_code == 403
+    assert refusal.value.status_code == 403
 
 
 def test_token_in_the_query_opens_pages_and_sets_the_login_cookie(workspace):
@@ -115,7 +130,7 @@ def test_kernel_executes_through_port_8080(workspace):
 def test_logout_ends_the_cookie_session(workspace):
     session = login(workspace, workspace.token)
     session.get(workspace.url + "logout")
-    assert session.get(workspace.url + "lab", allow_redirects=False).status_code == 403
+    assert refused(session.get(workspace.url + "lab", allow_redirects=False))
 
 
 def test_a_kept_yes_lets_in_only_the_credential_it_was_given_for(workspace):
@@ -126,16 +141,16 @@ def test_a_kept_yes_lets_in_only_the_credential_it_was_given_for(workspace):
     for _ in range(3):
         assert "fetch(" in workspace.get(asset).text  # the token in the header
         assert "fetch(" in session.get(workspace.url + asset, allow_redirects=False).text  # the login cookie
-        assert workspace.get(asset, token="wrong-token-123").status_code == 403
-        assert workspace.get(asset, authenticated=False).status_code == 403
-        assert workspace.get(f"{asset}?token=wrong-token-123", authenticated=False).status_code == 403
+        assert refused(workspace.get(asset, token="wrong-token-123"))
+        assert refused(workspace.get(asset, authenticated=False))
+        assert refused(workspace.get(f"{asset}?token=wrong-token-123", authenticated=False))
         forged = {name: value[:-4] + "0000" for name, value in session.cookies.items()}
-        assert requests.get(workspace.url + asset, cookies=forged, allow_redirects=False).status_code == 403
+        assert refused(requests.get(workspace.url + asset, cookies=forged, allow_redirects=False))
     # The yes was kept under the credential it was given for; a refusal is never kept.
     kept = set(workspace.container.exec_run(["find", AUTH_CACHE, "-type", "f"]).output.decode().split())
     assert kept_answer(f"token {workspace.token}||") in kept
-    refused = ("token wrong-token-123||", "||wrong-token-123", "||")
-    assert not {kept_answer(key) for key in refused} & kept, kept
+    refusals = ("token wrong-token-123||", "||wrong-token-123", "||")
+    assert not {kept_answer(key) for key in refusals} & kept, kept
 
 
 def kept_answer(key: str) -> str:

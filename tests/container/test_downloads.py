@@ -13,6 +13,7 @@ import requests
 
 from lab_uploads import LAB_CHUNK, chunked_models, contents_model
 from workbench import paths
+from workbench_client import refused
 from workspaces import WorkspaceFactory, user_folder
 
 pytestmark = pytest.mark.container
@@ -104,8 +105,8 @@ def test_a_notebook_is_jupyters_own_answer(served):
 
 
 def test_without_the_token_nothing_is_sent(served):
-    refused = served.get("files/data.bin", authenticated=False)
-    assert refused.status_code == 403 and refused.content != DATA
+    anonymous = served.get("files/data.bin", authenticated=False)
+    assert refused(anonymous) and anonymous.content != DATA
     browser = served.get("files/data.bin", authenticated=False, headers={"Accept": "text/html"})
     assert browser.status_code == 302 and "login?next=" in browser.headers["Location"]
 
@@ -145,6 +146,6 @@ def test_an_upload_in_one_put_arrives_whole(served):
 )
 def test_a_refused_upload_writes_nothing(served, credentials):
     name = f"refused-{'-'.join(credentials)}.bin"
-    refused = put_contents(served, contents_model(name, os.urandom(5 * 2**20)), headers=credentials)
-    assert refused.status_code == 403 and "Forbidden" in refused.text, refused.text
+    refusal = put_contents(served, contents_model(name, os.urandom(5 * 2**20)), headers=credentials)
+    assert refusal.status_code == 403 and "Forbidden" in refusal.text, refusal.text
     assert served.get("api/contents/" + name).status_code == 404

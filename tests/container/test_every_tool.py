@@ -13,7 +13,14 @@ import websocket
 
 from tool_pages import TOOL_PAGES as PAGES
 from workbench import paths, tools
-from workbench_client import open_every_tool, tool_state, wait_for_page, wait_for_status, wait_for_tool
+from workbench_client import (
+    open_every_tool,
+    refused,
+    tool_state,
+    wait_for_page,
+    wait_for_status,
+    wait_for_tool,
+)
 from workspaces import WorkspaceFactory
 
 pytestmark = pytest.mark.container
@@ -99,16 +106,17 @@ def test_vscode_websocket_upgrades_to_a_live_server(workspace):
 def test_tool_page_is_refused_without_the_token(workspace, tool):
     path, text = PAGES[tool]
     response = workspace.get(path, authenticated=False)
-    assert response.status_code == 403 and text not in response.text
+    assert refused(response) and text not in response.text
+    assert requests.post(workspace.url + path, allow_redirects=False, timeout=30).status_code == 403
     browser = workspace.get(path, authenticated=False, headers={"Accept": "text/html"})
     assert browser.status_code == 302 and browser.headers["Location"].startswith("/login?next=")
 
 
 @pytest.mark.parametrize("tool", ["vscode", "desktop", "terminal"])
 def test_tool_websocket_is_refused_without_the_token(workspace, tool):
-    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+    with pytest.raises(websocket.WebSocketBadStatusException) as refusal:
         open_socket(workspace, tool, authenticated=False)
-    assert refused.value.status_code == 403
+    assert refusal.value.status_code == 403
 
 
 def service(status: dict, name: str) -> dict:

@@ -11,7 +11,7 @@ import websocket
 
 from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES
 from workbench import tools
-from workbench_client import tool_state, wait_for_status
+from workbench_client import refused, tool_state, wait_for_status
 from workspaces import WorkspaceFactory
 
 pytestmark = pytest.mark.container
@@ -91,7 +91,7 @@ def test_a_browser_gets_a_starting_page_that_turns_into_the_tool(fresh):
 
 def test_opening_a_tool_needs_the_login_like_any_other_url(fresh):
     response = fresh.get("tools/vscode/", authenticated=False)
-    assert response.status_code == 403
+    assert refused(response) and response.headers["Location"] == "/login?next=/tools/vscode/"
     response = fresh.get("api/workbench/tools/vscode/wake", authenticated=False)
     assert response.status_code == 403
 

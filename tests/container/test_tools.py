@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from workbench import paths, tools
-from workbench_client import execute, wait_for_page
+from workbench_client import execute, refused, wait_for_page
 
 pytestmark = pytest.mark.container
 
@@ -21,7 +21,8 @@ def test_tensorboard_is_served_under_its_path_and_reads_the_workspace(workspace)
 
 
 def test_tensorboard_is_refused_without_the_token(workspace):
-    assert workspace.get("tools/tensorboard/data/logdir", authenticated=False).status_code == 403
+    response = workspace.get("tools/tensorboard/data/logdir", authenticated=False)
+    assert refused(response) and "logdir" not in response.text
 
 
 def test_tensorboard_logdir_is_configurable(workspaces, host_workspace):
@@ -52,7 +53,8 @@ def test_web_app_started_in_the_kernel_is_reachable_with_the_token_only(workspac
     listing = workspace.get("tools/port/8765/")
     assert "hello.txt" in listing.text
     assert workspace.get("tools/port/8765").headers["Location"] == "/tools/port/8765/"
-    assert workspace.get("tools/port/8765/hello.txt", authenticated=False).status_code == 403
+    anonymous = workspace.get("tools/port/8765/hello.txt", authenticated=False)
+    assert refused(anonymous) and "hello from" not in anonymous.text
     browser = workspace.get("tools/port/8765/hello.txt", authenticated=False, headers={"Accept": "text/html"})
     assert browser.headers["Location"] == "/login?next=/tools/port/8765/hello.txt"
 

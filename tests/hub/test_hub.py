@@ -21,7 +21,15 @@ from hubs import browser_session
 from ssh_client import SshClient
 from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES
 from workbench import paths
-from workbench_client import execute, open_page_like_a_browser, start_kernel, wait_for_status, wait_for_tool, wait_until
+from workbench_client import (
+    execute,
+    open_page_like_a_browser,
+    refused,
+    start_kernel,
+    wait_for_status,
+    wait_for_tool,
+    wait_until,
+)
 
 pytestmark = pytest.mark.container
 
@@ -107,10 +115,10 @@ def test_landing_page_tells_hub_users_to_use_a_hub_token_for_ssh(hub, alice):
     assert info["transport"] == "websocket" and info["hub_token_url"] == "/hub/token"
     # The browser came with the hub's cookie: the server has no token of the user's to hand out.
     assert info["token"] == ""
-    refused = requests.get(
+    without_hub_token = requests.get(
         hub.user_url(alice) + "api/workbench/ssh/setup", cookies=user_cookies(hub, alice), timeout=30
     )
-    assert refused.status_code == 400 and "hub API token" in refused.text
+    assert without_hub_token.status_code == 400 and "hub API token" in without_hub_token.text
 
 
 @pytest.mark.parametrize("page", sorted(PAGES))
@@ -122,7 +130,7 @@ def test_a_users_hub_login_cannot_open_another_users_pages(hub, alice, bob, page
     assert response.url.startswith(f"{hub.url}/hub/api/oauth2/authorize")
     # Alice's API token on Bob's URL.
     with_token = hub.user_server(bob, as_user=alice).get(path)
-    assert with_token.status_code == 403 and text not in with_token.text
+    assert refused(with_token) and text not in with_token.text
 
 
 @pytest.mark.parametrize("socket_name", sorted(SOCKETS) + ["kernel"])
@@ -132,10 +140,10 @@ def test_a_users_hub_login_cannot_open_another_users_websockets(hub, alice, bob,
     else:
         path, subprotocols = SOCKETS[socket_name]
     for credentials in ({"token": alice.token}, {"cookies": user_cookies(hub, alice)}):
-        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        with pytest.raises(websocket.WebSocketBadStatusException) as refusal:
             open_socket(hub, bob, path, subprotocols, **credentials)
         # Refused, not sent to a login: a websocket cannot follow a redirect to the hub.
-        assert refused.value.status_code == 403, credentials.keys()
+        assert refusal.value.status_code == 403, credentials.keys()
     # Bob's own token opens it: the refusal above was about Alice.
     channel = open_socket(hub, bob, path, subprotocols, token=bob.token)
     channel.close()
@@ -148,10 +156,10 @@ def test_a_page_on_another_origin_cannot_open_a_users_websockets_with_their_hub_
     else:
         path, subprotocols = SOCKETS[socket_name]
     cookies = user_cookies(hub, bob)  # a yes for these cookies was just kept by the door
-    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+    with pytest.raises(websocket.WebSocketBadStatusException) as refusal:
         open_socket(hub, bob, path, subprotocols, cookies=cookies, origin="http://evil.example")
-    assert refused.value.status_code == 403
-    assert b"another web origin" in refused.value.resp_body
+    assert refusal.value.status_code == 403
+    assert b"another web origin" in refusal.value.resp_body
     open_socket(hub, bob, path, subprotocols, cookies=cookies).close()  # from the hub's own origin it opens
 
 

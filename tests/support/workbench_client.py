@@ -161,6 +161,15 @@ class Workspace:
         return f"{parts.scheme}://{parts.netloc}"
 
 
+def refused(response: requests.Response) -> bool:
+    """The door's answer to a request without a valid login: for a page asked for with GET, a redirect to the login
+    page (as Jupyter answers it, whatever the client); for the rest (APIs, websockets, changes), 403."""
+    if response.status_code == 302:
+        location = urlsplit(response.headers.get("Location", ""))
+        return location.path.endswith(("/login", "/api/workbench/login")) and location.query.startswith("next=")
+    return response.status_code == 403
+
+
 def free_port() -> int:
     """A host port nothing listens on now (for a client's own tunnel or server)."""
     with socket.socket() as probe:
