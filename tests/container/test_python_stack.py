@@ -49,10 +49,55 @@ def test_jupyterlab_extensions_are_installed_and_their_servers_answer(workspace)
         "nbdime-jupyterlab",
         "@jupyter-widgets/jupyterlab-manager",
         "jupyterlab-plotly",
+        "jupyter-matplotlib",
     ):
         assert extension in listed, listed
     git = workspace.get("git/settings")
     assert git.status_code == 200 and git.json()["serverVersion"] == "0.55.0" and git.json()["gitVersion"]
+
+
+CYTHON_AND_WIDGETS = """
+%load_ext Cython
+"""
+CYTHON_CELL = """%%cython
+def triangle(int n):
+    cdef long total = 0
+    cdef int i
+    for i in range(n + 1):
+        total += i
+    return total
+"""
+WIDGET_PLOT = """%matplotlib widget
+import matplotlib.pyplot as plt
+figure = plt.figure()
+print(type(figure.canvas).__module__, triangle(100))
+"""
+
+
+def test_scipy_notebook_habits_cython_ipympl_and_pandoc(workspace):
+    kernel = start_kernel(workspace)
+    execute(workspace, CYTHON_AND_WIDGETS, kernel_id=kernel)
+    execute(workspace, CYTHON_CELL, kernel_id=kernel, timeout=180)  # compiled with the image's C compiler
+    assert execute(workspace, WIDGET_PLOT, kernel_id=kernel).split() == ["ipympl.backend_nbagg", "5050"]
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": "# Results\n\nThe *loss* fell."},
+            {"cell_type": "code", "metadata": {}, "source": "print(6 * 7)", "outputs": [], "execution_count": None},
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    workspace.container.exec_run(
+        ["sh", "-c", f"cat > /workspace/report.ipynb <<'EOF'\n{json.dumps(notebook)}\nEOF"], user="jovyan"
+    )
+    for target, expected in (("markdown", "# Results"), ("rst", "Results\n=======")):  # rst: through pandoc
+        converted = workspace.container.exec_run(
+            ["jupyter", "nbconvert", "--to", target, "--stdout", "/workspace/report.ipynb"], user="jovyan"
+        )
+        assert converted.exit_code == 0 and expected in converted.output.decode(), converted.output.decode()[-500:]
+    font_cache = workspace.container.exec_run(["sh", "-c", "ls ~/.cache/matplotlib"], user="jovyan").output.decode()
+    assert "fontlist-" in font_cache, font_cache
 
 
 def test_user_packages_survive_recreating_the_container(workspaces, host_workspace):
