@@ -1,15 +1,21 @@
 """Habits from jupyter/docker-stacks work here: its entry points (start-notebook.py/.sh, start-singleuser.py/.sh,
-start.sh CMD) and its variables (NB_GROUP, NB_UMASK, CHOWN_EXTRA, JUPYTER_ENV_VARS_TO_UNSET, NOTEBOOK_ARGS,
-JUPYTER_PORT), used the way docker-stacks' own documentation and tests use them."""
+start.sh CMD), its variables (NB_GROUP, NB_UMASK, CHOWN_EXTRA, JUPYTER_ENV_VARS_TO_UNSET, NOTEBOOK_ARGS,
+JUPYTER_PORT, JUPYTER_TOKEN), its password-less server, a uid without an account (docker run --user, OpenShift,
+Kubernetes) and a fresh server checked with curl, used the way docker-stacks' own documentation and tests use them."""
 
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+from pathlib import Path
 
 import pytest
+import requests
 
+from wheels import make_wheel
 from workbench import paths
-from workbench_client import Workspace, execute
+from workbench_client import Workspace, execute, login
 from workspaces import WorkspaceFactory, user_folder
 
 pytestmark = pytest.mark.container
@@ -66,6 +72,18 @@ def test_account_follows_nb_user_uid_gid_and_nb_group(stacks):
     assert "users" in in_container(stacks, f"id -Gn {USER}")[1].split()  # keeps write access to the environment
 
 
+def test_the_renumbered_user_still_installs_into_the_image_environment(stacks):
+    make_wheel(stacks.host_data.parent / "workspace", "hello_venv", "in the environment")
+    code, output = in_container(
+        stacks,
+        "pip install --no-index --no-user /workspace/hello_venv-1.0-py3-none-any.whl && python -c "
+        "'import hello_venv, os; print(hello_venv.__file__, os.stat(hello_venv.__file__).st_gid)'",
+    )
+    assert code == 0, output
+    assert output.split()[-2:] == [f"{paths.VENV_DIR}/lib/python3.11/site-packages/hello_venv.py", "100"], output
+    assert in_container(stacks, f"test -w {paths.VENV_DIR} && echo writable")[1].strip() == "writable"
+
+
 def test_nb_umask_applies_to_what_the_user_writes(stacks):
     execute(stacks, "open('/workspace/from-kernel.txt', 'w').write('x')")
     written = stacks.host_data.parent / "workspace" / "from-kernel.txt"
@@ -82,6 +100,9 @@ def test_jupyter_env_vars_to_unset_are_gone_for_everything_started(stacks):
         stacks, "import os; print(os.environ.get('SECRET_A'), os.environ.get('SECRET_B'), os.environ.get('KEPT'))"
     )
     assert output.split() == ["None", "None", "kept"]
+    assert re.search(
+        r"^INFO\[[-0-9 :]+\] Unset SECRET_A due to JUPYTER_ENV_VARS_TO_UNSET$", stacks.logs(), re.MULTILINE
+    )
 
 
 def test_notebook_args_and_start_notebook_arguments_reach_jupyter(stacks):
@@ -141,7 +162,114 @@ def test_every_docker_stacks_starter_starts_the_whole_workspace(workspaces, tmp_
         assert workspace.get("api/workbench/status").status_code == 200, starter
 
 
-def test_jupyter_port_is_the_one_port(workspaces, host_workspace):
-    workspace = workspaces.start({"JUPYTER_PORT": "8888"}, host_workspace, container_port=8888)
-    assert workspace.get("api/workbench/status").status_code == 200
-    assert "http://localhost:8888/?token=" in workspace.logs()
+JUPYTER_TOKEN = "docker-stacks-token-0123"
+
+
+def test_jupyter_port_and_token_are_the_ones_of_the_door(workspaces, host_workspace):
+    # Jupyter Server reads both itself: a port other than its default used to stop it (it listens on a socket here).
+    workspace = workspaces.start(
+        {"JUPYTER_PORT": "1234", "JUPYTER_TOKEN": JUPYTER_TOKEN}, host_workspace, container_port=1234, wait=False
+    )
+    workspace.wait_ready()
+    workspace.token = JUPYTER_TOKEN
+    assert "Workbench is ready; open it at:\n    http://localhost:1234/\n" in workspace.logs()
+    session = login(workspace, JUPYTER_TOKEN)
+    assert session.get(workspace.url + "api/workbench/status").status_code == 200
+    seen = execute(workspace, "import os; print(sorted(k for k in os.environ if k.startswith('JUPYTER_')))")
+    assert seen.strip() == "['JUPYTER_PATH']", seen  # consumed by the door; Jupyter's own paths pass
+
+
+def test_a_password_less_server_as_docker_stacks_documents_it(workspaces, host_workspace):
+    workspace = workspaces.start(
+        workspace_dir=host_workspace,
+        command=["start-notebook.py", "--IdentityProvider.token=", "--ServerApp.base_url=/x/"],
+        base_url="/x/",
+        wait=False,
+    )
+    workspace.wait_ready()
+    status = requests.get(workspace.url + "api/workbench/status", timeout=30)
+    assert status.status_code == 200 and status.json()["base_url"] == "/x/"
+    assert workspace.url.endswith("/x/") and requests.get(workspace.origin() + "/lab", timeout=30).status_code == 404
+    assert "WARNING: authentication is disabled" in workspace.logs()
+    lab = requests.get(workspace.url + "lab", timeout=30)
+    assert lab.status_code == 200 and '"baseUrl": "/x/"' in lab.text
+
+
+def test_curl_on_a_fresh_server_is_sent_to_the_login_page_as_by_jupyter(workspace):
+    url = workspace.url
+    code = subprocess.run(
+        ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", url], capture_output=True, text=True
+    )
+    assert code.stdout == f"302 {url}login?next=/", code
+    followed = subprocess.run(["curl", "-sL", url], capture_output=True, text=True)
+    assert 'name="password"' in followed.stdout and "<form" in followed.stdout, followed.stdout[:500]
+    for page in ("lab", "tools/vscode/", "tools/tensorboard/"):
+        sent = workspace.get(page, authenticated=False)
+        assert (sent.status_code, sent.headers["Location"]) == (302, f"/login?next=/{page}"), page
+    api = workspace.get("api/kernels", authenticated=False)
+    assert api.status_code == 403 and api.json()["message"].startswith("Forbidden"), api.text
+    posted = requests.post(url + "lab", timeout=30)
+    assert posted.status_code == 403
+
+
+LENT_UID = 1010
+
+
+def accountless_folder(parent: Path, group: int) -> Path:
+    folder = parent / "workspace"
+    folder.mkdir()
+    os.chown(folder, 0 if group == FS_GROUP else LENT_UID, group)
+    folder.chmod(0o2775 if group == FS_GROUP else 0o755)
+    make_wheel(folder, "hello_accountless", "installed")
+    return folder
+
+
+FS_GROUP = 2000
+# As docker run --user, OpenShift (a random uid in root's group) and Kubernetes (runAsUser, with fsGroup the volume's
+# group) start a container: a uid the image has no account for.
+ACCOUNTLESS = {
+    "user 1010": ({"user": "1010"}, 0),
+    "user 1010:0": ({"user": "1010:0"}, 0),
+    "user 1010:1010": ({"user": "1010:1010"}, 1010),
+    "runAsUser with fsGroup": ({"user": "1010:0", "group_add": [str(FS_GROUP)]}, FS_GROUP),
+}
+
+
+@pytest.fixture(scope="module")
+def accountless(docker_client, image, tmp_path_factory):
+    with WorkspaceFactory(docker_client, image) as factory:
+        started = {}
+        for name, (options, group) in ACCOUNTLESS.items():
+            folder = accountless_folder(tmp_path_factory.mktemp("accountless"), group)
+            started[name] = factory.start(workspace_dir=folder, wait=False, **options)
+            started[name].folder = folder
+        for workspace in started.values():
+            workspace.wait_ready()
+            workspace.token = workspace.token_from_log()
+        yield started
+
+
+@pytest.mark.parametrize("name", ACCOUNTLESS)
+def test_a_uid_without_an_account_runs_the_workspace(accountless, name):
+    workspace = accountless[name]
+    warnings = [line for line in workspace.logs().splitlines() if line.startswith("WARNING[")]
+    assert len(warnings) == 1 and f"started as uid {LENT_UID}" in warnings[0], workspace.logs()
+    output = execute(
+        workspace,
+        "import getpass, os, pathlib, subprocess\n"
+        "pathlib.Path('/workspace/from-kernel.txt').write_text('x')\n"
+        "installed = subprocess.run(['pip', 'install', '--user', '--no-index', "
+        "'/workspace/hello_accountless-1.0-py3-none-any.whl'], capture_output=True, text=True)\n"
+        "print(installed.returncode, installed.stderr[-300:])\n"
+        "print(subprocess.run(['python', '-c', 'import hello_accountless as h; print(h.VALUE)'], capture_output=True, "
+        "text=True).stdout.strip())\n"
+        "print(getpass.getuser(), subprocess.run(['whoami'], capture_output=True, text=True).stdout.strip(), "
+        "os.access(os.path.expanduser('~'), os.W_OK))",
+        timeout=120,
+    ).splitlines()
+    assert output[0].startswith("0 "), output
+    assert output[1:] == ["installed", "jovyan jovyan True"], output
+    written = workspace.folder / "from-kernel.txt"
+    assert written.stat().st_uid == LENT_UID
+    if name == "runAsUser with fsGroup":
+        assert written.stat().st_gid == FS_GROUP  # the volume's setgid folder, as Kubernetes makes it

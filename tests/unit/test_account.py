@@ -55,10 +55,22 @@ def test_started_as_another_user_the_settings_must_match_that_user():
     )
 
 
-def test_started_as_a_uid_without_an_account_says_how_to_start_instead():
-    assert as_uid(4242, 4242, lambda: account.current_account(load({}))) == (
-        "AccountError: started as uid 4242, which has no account in this image; start the container as root (the "
-        "default) with NB_UID=4242 instead"
+@pytest.mark.parametrize("gid", [0, 4242])
+def test_a_uid_without_an_account_is_lent_one_with_a_home_it_can_write(gid):
+    lent = as_uid(4242, gid, lambda: account.current_account(load({"NB_UID": "1000", "NB_GID": "100"})))
+    writable_image_home = os.access(paths.IMAGE_HOME, os.W_OK)  # the image's home is not, for uid 4242
+    assert lent == account.Account(
+        "jovyan", 4242, gid, Path("/tmp/workbench-home-4242") if not writable_image_home else paths.IMAGE_HOME, True
+    )
+    named = as_uid(4242, gid, lambda: account.current_account(load({"NB_USER": "ada", "NB_UID": "4242"})))
+    assert (named.name, named.uid) == ("ada", 4242)
+
+
+@pytest.mark.parametrize("variable", ["NB_UID", "NB_GID"])
+def test_a_uid_without_an_account_cannot_ask_for_other_ids(variable):
+    assert as_uid(4242, 4242, lambda: account.current_account(load({variable: "5000"}))) == (
+        f"AccountError: {variable}=5000 cannot be applied: the container was started as uid 4242, gid 4242; start it "
+        "as root (the default) to change the account"
     )
 
 

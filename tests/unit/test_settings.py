@@ -3,7 +3,7 @@
 import pytest
 
 from render_variants import SPAWNED
-from workbench.settings import ConfigError, load
+from workbench.settings import ConfigError, load, parse_notebook_args
 
 
 def test_defaults_generate_a_token_and_serve_at_root_on_8080():
@@ -162,7 +162,6 @@ BAD_VALUES = [
     ("CHOWN_EXTRA_OPTS", "-Z"),
     ("JUPYTER_ENV_VARS_TO_UNSET", "A B"),
     ("JUPYTER_ENV_VARS_TO_UNSET", "SECRET,1X"),
-    ("NOTEBOOK_ARGS", "'unclosed"),
 ]
 
 
@@ -237,6 +236,45 @@ def test_jupyter_port_is_docker_stacks_name_for_the_one_port():
     assert refused.value.variable == "JUPYTER_PORT" and "set only one of them" in str(refused.value)
 
 
+TOKEN = "0123456789abcdef0123"
+
+
+def test_jupyters_token_variables_are_the_workspace_token(tmp_path):
+    assert (load({"JUPYTER_TOKEN": TOKEN}).token, load({"JUPYTER_TOKEN": TOKEN}).token_generated) == (TOKEN, False)
+    assert load({"JUPYTER_TOKEN": TOKEN, "AUTHENTICATE_VIA_JUPYTER": TOKEN}).token == TOKEN
+    assert load({"JUPYTER_TOKEN": TOKEN, "AUTHENTICATE_VIA_JUPYTER": "true"}).token == TOKEN
+    assert load({"JUPYTER_TOKEN": ""}).token_generated  # empty is unset, as in Jupyter
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n")
+    assert load({"JUPYTER_TOKEN_FILE": str(token_file)}).token == TOKEN
+    assert load({"JUPYTER_TOKEN_FILE": str(token_file), "JUPYTER_TOKEN": "x" * 16}).token == "x" * 16
+
+
+@pytest.mark.parametrize(
+    "environ, variable, words",
+    [
+        ({"JUPYTER_TOKEN": "short"}, "JUPYTER_TOKEN", "must be a token of 16-256 characters"),
+        ({"JUPYTER_TOKEN": TOKEN, "AUTHENTICATE_VIA_JUPYTER": "false"}, "JUPYTER_TOKEN", "set only one of them"),
+        ({"JUPYTER_TOKEN": TOKEN, "AUTHENTICATE_VIA_JUPYTER": "y" * 16}, "JUPYTER_TOKEN", "set only one of them"),
+        ({"JUPYTER_TOKEN_FILE": "/nonexistent/token"}, "JUPYTER_TOKEN_FILE", "must be a readable file"),
+    ],
+)
+def test_jupyters_token_variables_are_checked_like_the_token(environ, variable, words):
+    with pytest.raises(ConfigError) as refused:
+        load(environ)
+    assert refused.value.variable == variable and words in str(refused.value)
+
+
+def test_notebook_args_are_quoted_as_in_a_shell():
+    assert parse_notebook_args("--ServerApp.log_level=DEBUG --LabApp.collaborative='True'") == (
+        "--ServerApp.log_level=DEBUG",
+        "--LabApp.collaborative=True",
+    )
+    with pytest.raises(ConfigError) as refused:
+        parse_notebook_args("'unclosed")
+    assert refused.value.variable == "NOTEBOOK_ARGS" and "quoted as in a shell" in str(refused.value)
+
+
 def test_docker_stacks_start_variables_parse_as_docker_stacks_documents_them():
     settings = load(
         {
@@ -247,17 +285,15 @@ def test_docker_stacks_start_variables_parse_as_docker_stacks_documents_them():
             "CHOWN_EXTRA": "/data, /opt/models",
             "CHOWN_EXTRA_OPTS": "-R -v",
             "JUPYTER_ENV_VARS_TO_UNSET": "AWS_SECRET_ACCESS_KEY,DB_PASSWORD",
-            "NOTEBOOK_ARGS": "--ServerApp.log_level=DEBUG --LabApp.collaborative='True'",
         }
     )
     assert (settings.nb_group, settings.nb_umask, settings.chown_home) == ("team", 0o002, True)
     assert settings.chown_home_opts == ("-R",) and settings.chown_extra_opts == ("-R", "-v")
     assert settings.chown_extra == ("/data", "/opt/models")
     assert settings.unset_variables == ("AWS_SECRET_ACCESS_KEY", "DB_PASSWORD")
-    assert settings.notebook_args == ("--ServerApp.log_level=DEBUG", "--LabApp.collaborative=True")
 
 
 def test_docker_stacks_start_variables_default_to_changing_nothing():
     settings = load({"NB_GROUP": "", "NB_UMASK": ""})
     assert (settings.nb_group, settings.nb_umask, settings.chown_home, settings.chown_extra) == (None, None, False, ())
-    assert (settings.unset_variables, settings.notebook_args) == ((), ())
+    assert settings.unset_variables == ()

@@ -4,7 +4,7 @@ their arguments for Jupyter, start.sh runs a command as the user, anything else 
 import pytest
 
 from workbench import paths
-from workbench.start_command import ArgumentError, parse
+from workbench.start_command import ArgumentError, parse, read
 
 
 @pytest.mark.parametrize(
@@ -53,10 +53,9 @@ def test_start_sh_and_any_other_command_run_instead_of_the_workspace(argv, progr
         ("--ip=0.0.0.0", "WORKSPACE_PORT"),
         ("--NotebookApp.ip=*", "WORKSPACE_PORT"),
         ("--sock=/tmp/j.sock", "WORKSPACE_PORT"),
-        ("--ServerApp.base_url=/x/", "WORKSPACE_BASE_URL"),
-        ("--IdentityProvider.token=abc", "AUTHENTICATE_VIA_JUPYTER"),
-        ("--NotebookApp.token=", "AUTHENTICATE_VIA_JUPYTER"),
+        ("--ServerApp.password=sha1:abc", "AUTHENTICATE_VIA_JUPYTER"),
         ("--ServerApp.certfile=/c.pem", "WORKSPACE_SSL_CERT"),
+        ("--ServerApp.base_url", "WORKSPACE_BASE_URL"),  # no value
     ],
 )
 def test_arguments_that_would_move_the_door_are_refused_naming_the_setting(arg, setting):
@@ -93,3 +92,38 @@ def test_run_runs_a_notebook_or_script_job_as_the_user():
         "alpha",
         "1",
     )
+
+
+@pytest.mark.parametrize(
+    "args, variable, value",
+    [
+        (["--IdentityProvider.token="], "AUTHENTICATE_VIA_JUPYTER", "false"),  # docker-stacks: token=''
+        (["--NotebookApp.token=", "--NotebookApp.password="], "AUTHENTICATE_VIA_JUPYTER", "false"),
+        (["--ServerApp.token", ""], "AUTHENTICATE_VIA_JUPYTER", "false"),
+        (["--ServerApp.token=0123456789abcdef0123"], "AUTHENTICATE_VIA_JUPYTER", "0123456789abcdef0123"),
+        (["--ServerApp.base_url=/x/"], "WORKSPACE_BASE_URL", "/x/"),
+        (["--base-url", "/team/x"], "WORKSPACE_BASE_URL", "/team/x"),
+    ],
+)
+def test_the_token_and_base_url_arguments_set_the_workspace_settings(args, variable, value):
+    for argv, environ in ((["start-notebook.py", *args], {}), ([], {"NOTEBOOK_ARGS": " ".join(map(repr, args))})):
+        command, settings_environ = read(argv, environ)
+        assert command.starts_workspace and command.jupyter_args == ()
+        assert settings_environ[variable] == value
+
+
+def test_a_setting_given_twice_must_agree():
+    assert read(["start-notebook.py", "--ServerApp.token="], {"AUTHENTICATE_VIA_JUPYTER": "false"})[1] == {
+        "AUTHENTICATE_VIA_JUPYTER": "false"
+    }
+    with pytest.raises(ArgumentError) as refused:
+        read(["start-notebook.py", "--ServerApp.base_url=/x"], {"WORKSPACE_BASE_URL": "/y"})
+    assert str(refused.value) == (
+        "start-notebook.py: '--ServerApp.base_url=/x' contradicts WORKSPACE_BASE_URL='/y'; set only one of them"
+    )
+
+
+def test_a_hub_owns_the_login_and_the_prefix():
+    hub = {"JUPYTERHUB_API_TOKEN": "t"}
+    with pytest.raises(ArgumentError, match="when JupyterHub starts the workspace"):
+        read(["jupyterhub-singleuser", "--ServerApp.token="], hub)

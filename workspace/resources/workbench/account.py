@@ -1,7 +1,8 @@
 """The workspace user: made to match NB_USER/NB_UID/NB_GID/GRANT_SUDO at start, then everything runs as it.
 
 Follows jupyter/docker-stacks: the container starts as root only to adjust the account, then drops privileges
-for good. Started as non-root (docker run --user, Kubernetes runAsUser) the account is used as it is.
+for good. Started as non-root (docker run --user, Kubernetes runAsUser) the account is used as it is; a uid the
+image has no account for is lent one (nss_wrapper), as OpenShift's random uids need.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,7 @@ class Account:
     uid: int
     gid: int
     home: Path
+    lent: bool = False  # a uid without an account in the image (lend_account gives it one for this start)
 
 
 def _lookup(name: str) -> Account | None:
@@ -104,7 +107,7 @@ def fit_home(name: str, ids: tuple[int, int], mounts: set[Path]) -> Path:
     -v "$PWD":/home/jovyan/work), linked to it: a mounted folder stays where it was mounted and is reachable from
     both paths. Nothing mounted is ever moved or copied."""
     home = Path("/home") / name
-    image_home = Path("/home") / paths.IMAGE_USER
+    image_home = paths.IMAGE_HOME
     if not home.exists() and not home.is_symlink():
         if not image_home.is_dir():
             home.mkdir(mode=0o755)
@@ -184,15 +187,13 @@ def prepare_as_root(settings: Settings) -> Account:
 
 
 def current_account(settings: Settings) -> Account:
-    """Started as non-root: nothing can be changed, so settings that ask for a change are an error."""
+    """Started as non-root: nothing can be changed, so settings that ask for a change are an error. A uid without an
+    account in the image gets one for this start (lend_account)."""
     uid = os.getuid()
     try:
         entry = pwd.getpwuid(uid)
     except KeyError:
-        raise AccountError(
-            f"started as uid {uid}, which has no account in this image; start the container as "
-            f"root (the default) with NB_UID={uid} instead"
-        ) from None
+        return accountless(settings, uid, os.getgid())
     account = Account(entry.pw_name, uid, os.getgid(), Path(entry.pw_dir))
     for variable, wanted, actual in (
         ("NB_USER", settings.nb_user, account.name),
@@ -203,17 +204,100 @@ def current_account(settings: Settings) -> Account:
                 f"{variable}={wanted} cannot be applied: the container was started as "
                 f"{account.name} (uid {uid}); start it as root (the default) to change the account"
             )
+    refuse_sudo(settings)
+    return account
+
+
+def refuse_sudo(settings: Settings) -> None:
     if settings.grant_sudo_explicit and settings.grant_sudo:
         raise AccountError(
             "GRANT_SUDO=yes cannot be applied: the container was started as non-root; start it as root (the default)"
         )
-    return account
+
+
+def accountless(settings: Settings, uid: int, gid: int) -> Account:
+    """A uid the image has no account for, as OpenShift and Kubernetes' runAsUser start containers (docker-stacks runs
+    them too): the workspace runs as NB_USER with that uid and gid. NB_UID and NB_GID may only name them (or be the
+    image's own, which the image's environment sets)."""
+    for variable, wanted, actual, image_value in (
+        ("NB_UID", settings.nb_uid, uid, paths.IMAGE_UID),
+        ("NB_GID", settings.nb_gid, gid, paths.IMAGE_GID),
+    ):
+        if wanted not in (actual, image_value):
+            raise AccountError(
+                f"{variable}={wanted} cannot be applied: the container was started as uid {uid}, gid {gid}; "
+                "start it as root (the default) to change the account"
+            )
+    refuse_sudo(settings)
+    writable = os.access(paths.IMAGE_HOME, os.W_OK | os.X_OK)
+    home = paths.IMAGE_HOME if writable else Path(paths.SPARE_HOME_PATTERN.format(uid=uid))
+    return Account(settings.nb_user, uid, gid, home, lent=True)
+
+
+def lend_account(account: Account) -> str:
+    """The account of a uid without one, for everything started from here on: nss_wrapper's passwd and group files,
+    made from the image's (its own account's entry replaced), and a home of its own. Returns the warning to log."""
+    libraries = sorted(Path("/").glob(paths.NSS_WRAPPER_LIBRARY.lstrip("/")))
+    if not libraries:
+        raise AccountError(
+            f"started as uid {account.uid}, which has no account in this image, and nss_wrapper "
+            f"({paths.NSS_WRAPPER_LIBRARY}) is missing; start the container as root with NB_UID={account.uid} instead"
+        )
+    fit_spare_home(account.home)
+    others = [
+        line
+        for line in Path("/etc/passwd").read_text().splitlines()
+        if line.split(":", 1)[0] not in (account.name, paths.IMAGE_USER)
+    ]
+    entry = f"{account.name}:x:{account.uid}:{account.gid}:Workspace user:{account.home}:/bin/bash"
+    paths.NSS_WRAPPER_PASSWD.write_text("\n".join(others + [entry]) + "\n")
+    groups = Path("/etc/group").read_text()
+    try:
+        grp.getgrgid(account.gid)
+    except KeyError:
+        groups += f"{account.name}:x:{account.gid}:\n"
+    paths.NSS_WRAPPER_GROUP.write_text(groups)
+    preload = " ".join(filter(None, [str(libraries[0]), os.environ.get("LD_PRELOAD")]))
+    os.environ.update(
+        LD_PRELOAD=preload,
+        NSS_WRAPPER_PASSWD=str(paths.NSS_WRAPPER_PASSWD),
+        NSS_WRAPPER_GROUP=str(paths.NSS_WRAPPER_GROUP),
+    )
+    set_identity(account)
+    return (
+        f"started as uid {account.uid} (gid {account.gid}), which has no account in this image: the workspace runs as "
+        f"{account.name} with that uid, home {account.home}; NB_USER, NB_UID, sudo and the account's fitting need a "
+        "start as root"
+    )
+
+
+def fit_spare_home(home: Path) -> None:
+    """A home made for this uid, starting as the image's home: made once, then the container's (as the image's home
+    would be); one that someone else made first is not used."""
+    if home == paths.IMAGE_HOME:
+        return
+    try:
+        home.mkdir(mode=0o700)
+    except FileExistsError:
+        info = home.lstat()
+        if home.is_symlink() or not home.is_dir() or info.st_uid != os.getuid():
+            raise AccountError(
+                f"{home} exists and is not this uid's folder; remove it or start the container afresh"
+            ) from None
+        return
+    if paths.IMAGE_HOME.is_dir():
+        shutil.copytree(paths.IMAGE_HOME, home, symlinks=True, dirs_exist_ok=True, ignore_dangling_symlinks=True)
+    home.chmod(0o700)
 
 
 def drop_privileges(account: Account) -> None:
     os.initgroups(account.name, account.gid)
     os.setgid(account.gid)
     os.setuid(account.uid)
+    set_identity(account)
+
+
+def set_identity(account: Account) -> None:
     os.environ.update(
         HOME=str(account.home),
         USER=account.name,

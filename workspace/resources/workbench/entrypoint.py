@@ -13,14 +13,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import __version__, home, hooks, jobs, paths, render, ssh_keys, start_command, tls, tools, trust
-from .account import AccountError, check_workspace_writable, current_account, drop_privileges, prepare_as_root
-from .settings import ConfigError, Settings, load
+from . import __version__, home, hooks, jobs, paths, render, ssh_keys, stacks_log, start_command, tls, tools, trust
+from .account import (
+    AccountError,
+    check_workspace_writable,
+    current_account,
+    drop_privileges,
+    lend_account,
+    prepare_as_root,
+)
+from .settings import CONSUMED_VARIABLES, ConfigError, Settings, load
 from .start_command import ArgumentError
 from .supervisor_client import supervisor_running
-
-# Known to the start-up code only: hooks of the user's, kernels, terminals and tools need not see the token.
-PRIVATE_VARIABLES = ("AUTHENTICATE_VIA_JUPYTER",)
 
 
 def fail(message: str) -> int:
@@ -29,7 +33,9 @@ def fail(message: str) -> int:
 
 
 def clear_run_dir(uid: int, gid: int) -> None:
-    """Stale sockets and pid files from a previous start (docker restart) would stop the services binding."""
+    """Stale sockets and pid files from a previous start (docker restart) would stop the services binding. The
+    folder becomes the user's alone where the start can make it so (as root, or as its owner); otherwise (a uid the
+    image has no account for) it stays the image's sticky one, and what holds a secret is written private."""
     paths.RUN_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     for entry in paths.RUN_DIR.iterdir():
         if entry.is_dir() and not entry.is_symlink():
@@ -38,7 +44,8 @@ def clear_run_dir(uid: int, gid: int) -> None:
             entry.unlink()
     if os.geteuid() == 0:
         os.chown(paths.RUN_DIR, uid, gid)
-    paths.RUN_DIR.chmod(0o700)
+    if paths.RUN_DIR.stat().st_uid == uid:
+        paths.RUN_DIR.chmod(0o700)
 
 
 def hand_over_log_streams(uid: int, gid: int) -> None:
@@ -128,14 +135,19 @@ def main(argv: list[str]) -> int:
     failed_hooks = hooks.run(hooks.START_HOOKS)
     try:
         tools.check_declarations()
-        settings = load(os.environ)
-        command = start_command.parse(argv, settings.notebook_args)
-        for variable in settings.unset_variables + PRIVATE_VARIABLES:
+        command, environ = start_command.read(argv, os.environ)
+        settings = load(environ)
+        for variable in settings.unset_variables:
+            if os.environ.pop(variable, None) is not None:
+                stacks_log.info(f"Unset {variable} due to JUPYTER_ENV_VARS_TO_UNSET")
+        for variable in CONSUMED_VARIABLES:
             os.environ.pop(variable, None)
         account = prepare_as_root(settings) if os.geteuid() == 0 else current_account(settings)
         failed_hooks += hooks.run(hooks.BEFORE_START_HOOKS)
         check_workspace_writable(account)
         clear_run_dir(account.uid, account.gid)
+        if account.lent:
+            stacks_log.warn(lend_account(account))
         # As root where the start is (the system's store), before anything that connects starts.
         trust.trust(settings.ca_certs, os.environ)
         if settings.tls_cert:  # still as root where the start is: a mounted key is often readable by root alone

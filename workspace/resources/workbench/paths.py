@@ -27,8 +27,22 @@ ANNOUNCEMENT_FILE = RUN_DIR / "announcement"
 # Read by the image's HEALTHCHECK, which cannot know the port and base path by itself.
 HEALTHZ_URL_FILE = RUN_DIR / "healthz-url"
 SUDOERS_FILE = Path("/etc/sudoers.d/workbench")
-# The account created at build time; renamed or renumbered at start when NB_USER/NB_UID/NB_GID ask for it.
+# A container started as a uid the image has no account for (docker run --user 1010, OpenShift, Kubernetes'
+# runAsUser) gets one through nss_wrapper (workbench/account.py): these files stand in for /etc/passwd and /etc/group
+# in every process started after the entrypoint, which finds the library with this pattern.
+NSS_WRAPPER_LIBRARY = "/usr/lib/*/libnss_wrapper.so"
+NSS_WRAPPER_PASSWD = RUN_DIR / "passwd"
+NSS_WRAPPER_GROUP = RUN_DIR / "group"
+NSS_WRAPPER_VARIABLES = ("LD_PRELOAD", "NSS_WRAPPER_PASSWD", "NSS_WRAPPER_GROUP")
+# Such a uid's home when the image's is not theirs to write (the container's, like the image's home; the kept paths
+# of workbench/home.py still live in /workspace).
+SPARE_HOME_PATTERN = "/tmp/workbench-home-{uid}"
+# The account created at build time (the Dockerfile's NB_USER, NB_UID, NB_GID); renamed or renumbered at start when
+# NB_USER/NB_UID/NB_GID ask for it.
 IMAGE_USER = "jovyan"
+IMAGE_UID = 1000
+IMAGE_GID = 100
+IMAGE_HOME = Path("/home") / IMAGE_USER
 VENV_DIR = Path("/opt/venv")
 # The image's Python environment: Jupyter, kernels, jobs and the user's libraries.
 VENV_PYTHON = VENV_DIR / "bin" / "python"

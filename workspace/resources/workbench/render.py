@@ -32,7 +32,7 @@ def _environment() -> jinja2.Environment:
 
 # What an SSH session inherits from the workspace's environment, as the Jupyter terminal does.
 SESSION_VARIABLES = ("PATH", "LANG", "LC_ALL", "DISPLAY", "LD_LIBRARY_PATH", "PYTHONUSERBASE", "JUPYTER_PATH")
-SESSION_VARIABLES += trust.BUNDLE_VARIABLES + (tools.BASE_URL_VARIABLE,)
+SESSION_VARIABLES += trust.BUNDLE_VARIABLES + (tools.BASE_URL_VARIABLE,) + paths.NSS_WRAPPER_VARIABLES
 SESSION_PREFIXES = ("CUDA", "NVIDIA_")
 
 

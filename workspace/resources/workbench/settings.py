@@ -39,9 +39,18 @@ MAX_IDLE_TIMEOUT = 86400
 HUB_MARKER = "JUPYTERHUB_API_TOKEN"
 # docker-stacks' name for the port Jupyter listens on: here the one port, so an alias of WORKSPACE_PORT.
 PORT_ALIAS = "JUPYTER_PORT"
+# Jupyter's own names for its token (the variable, or a file holding it, as Jupyter reads them): here the door's
+# token, so aliases of AUTHENTICATE_VIA_JUPYTER=<token>.
+TOKEN_ALIAS = "JUPYTER_TOKEN"
+TOKEN_FILE_ALIAS = "JUPYTER_TOKEN_FILE"
+# What the start consumes and nothing started after it sees: Jupyter Server would read these itself (and stop: it
+# listens on a socket behind nginx, not on a port), and kernels, terminals and tools need not see a token.
+CONSUMED_VARIABLES = ("AUTHENTICATE_VIA_JUPYTER", PORT_ALIAS, "JUPYTER_PORT_RETRIES", TOKEN_ALIAS, TOKEN_FILE_ALIAS)
 # What the spawner decides in hub mode; setting them as well is a mistake worth stopping for.
 HUB_OWNED = (
     "AUTHENTICATE_VIA_JUPYTER",
+    TOKEN_ALIAS,
+    TOKEN_FILE_ALIAS,
     "WORKSPACE_BASE_URL",
     "WORKSPACE_PORT",
     PORT_ALIAS,
@@ -86,7 +95,6 @@ class Settings:
     chown_extra: tuple[str, ...] = ()
     chown_extra_opts: tuple[str, ...] = ()
     unset_variables: tuple[str, ...] = ()  # JUPYTER_ENV_VARS_TO_UNSET: removed before anything starts
-    notebook_args: tuple[str, ...] = ()  # NOTEBOOK_ARGS: more arguments for Jupyter Server
     # WORKSPACE_ALLOWED_HOSTS: host names answered besides LOCAL_HOSTS; None: any ("*"). Unset, () with
     # authentication off (only this machine's names) and None with it on.
     allowed_hosts: tuple[str, ...] | None = None
@@ -124,12 +132,12 @@ class Settings:
         return f"http://127.0.0.1:{self.port}{self.base_url}healthz"
 
 
+TOKEN_CHARACTERS = "a token of 16-256 characters from A-Z a-z 0-9 . _ ~ -"
+
+
 def parse_token(raw: str | None) -> tuple[str | None, bool]:
     name = "AUTHENTICATE_VIA_JUPYTER"
-    allowed = (
-        "unset or 'true' (a random token), 'false' (no authentication), or a token of 16-256 characters "
-        "from A-Z a-z 0-9 . _ ~ -"
-    )
+    allowed = f"unset or 'true' (a random token), 'false' (no authentication), or {TOKEN_CHARACTERS}"
     if raw is None or raw.lower() == "true":
         return secrets.token_hex(24), True
     if raw.lower() == "false":
@@ -139,6 +147,40 @@ def parse_token(raw: str | None) -> tuple[str | None, bool]:
     if not TOKEN_PATTERN.fullmatch(raw):
         raise ConfigError(name, raw, "must be " + allowed)
     return raw, False
+
+
+def jupyter_token(environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """The token given the way Jupyter takes it, and the variable that gave it: JUPYTER_TOKEN, else the content of
+    JUPYTER_TOKEN_FILE (Jupyter's order; empty counts as unset, as in Jupyter)."""
+    if environ.get(TOKEN_ALIAS):
+        return TOKEN_ALIAS, environ[TOKEN_ALIAS]
+    path = environ.get(TOKEN_FILE_ALIAS)
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as token_file:
+            return TOKEN_FILE_ALIAS, token_file.read().strip()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not text"
+        raise ConfigError(TOKEN_FILE_ALIAS, path, f"must be a readable file holding the token ({reason})") from None
+
+
+def parse_login(environ: Mapping[str, str]) -> tuple[str | None, bool]:
+    """The token (None: authentication off) and whether it was generated, from AUTHENTICATE_VIA_JUPYTER or
+    Jupyter's JUPYTER_TOKEN / JUPYTER_TOKEN_FILE; given both ways, they must agree."""
+    raw = environ.get("AUTHENTICATE_VIA_JUPYTER")
+    given = jupyter_token(environ)
+    if given is None:
+        return parse_token(raw)
+    name, token = given
+    shown = environ[name]
+    if not TOKEN_PATTERN.fullmatch(token):
+        raise ConfigError(
+            name, shown, f"must hold {TOKEN_CHARACTERS}" if name == TOKEN_FILE_ALIAS else f"must be {TOKEN_CHARACTERS}"
+        )
+    if raw is not None and raw.lower() != "true" and raw != token:
+        raise ConfigError(name, shown, "differs from AUTHENTICATE_VIA_JUPYTER; set only one of them")
+    return token, False
 
 
 def parse_base_url(raw: str | None) -> str:
@@ -385,7 +427,7 @@ def load(environ: Mapping[str, str]) -> Settings:
         tls, tls_cert, tls_key = False, None, None
     else:
         hub = None
-        token, generated = parse_token(environ.get("AUTHENTICATE_VIA_JUPYTER"))
+        token, generated = parse_login(environ)
         base_url = parse_base_url(environ.get("WORKSPACE_BASE_URL"))
         port = parse_public_port(environ)
         tls, tls_cert, tls_key = parse_tls(environ)
@@ -396,8 +438,10 @@ def load(environ: Mapping[str, str]) -> Settings:
         port=port,
         hub=hub,
         nb_user=parse_user_name(environ.get("NB_USER", IMAGE_USER)),
-        nb_uid=parse_int("NB_UID", environ.get("NB_UID", "1000"), 1, MAX_ID, " (0 would be root)"),
-        nb_gid=parse_int("NB_GID", environ.get("NB_GID", "100"), 1, MAX_ID, " (0 would be root's group)"),
+        nb_uid=parse_int("NB_UID", environ.get("NB_UID", str(paths.IMAGE_UID)), 1, MAX_ID, " (0 would be root)"),
+        nb_gid=parse_int(
+            "NB_GID", environ.get("NB_GID", str(paths.IMAGE_GID)), 1, MAX_ID, " (0 would be root's group)"
+        ),
         grant_sudo=parse_bool("GRANT_SUDO", environ.get("GRANT_SUDO", "yes")),
         grant_sudo_explicit="GRANT_SUDO" in environ,
         ssh_authorized_keys=parse_authorized_keys(environ.get("SSH_AUTHORIZED_KEYS", "")),
@@ -410,7 +454,6 @@ def load(environ: Mapping[str, str]) -> Settings:
         chown_extra=parse_paths("CHOWN_EXTRA", environ.get("CHOWN_EXTRA", "")),
         chown_extra_opts=parse_chown_options("CHOWN_EXTRA_OPTS", environ.get("CHOWN_EXTRA_OPTS", "")),
         unset_variables=parse_variable_names("JUPYTER_ENV_VARS_TO_UNSET", environ.get("JUPYTER_ENV_VARS_TO_UNSET", "")),
-        notebook_args=parse_notebook_args(environ.get("NOTEBOOK_ARGS", "")),
         allowed_hosts=(
             parse_allowed_hosts(environ["WORKSPACE_ALLOWED_HOSTS"])
             if "WORKSPACE_ALLOWED_HOSTS" in environ
