@@ -69,14 +69,20 @@ def test_nb_uid_of_another_account_is_refused(workspaces, host_workspace):
 
 
 @pytest.mark.parametrize(
-    "command, message",
+    "env, command, message",
     [
-        (["start-notebook.py", "--port=9000"], "start-notebook.py: '--port=9000' cannot be used"),
-        (["start-singleuser.sh", "--ServerApp.base_url=/x/"], "set WORKSPACE_BASE_URL instead"),
+        ({}, ["start-notebook.py", "--port=9000"], "start-notebook.py: '--port=9000' cannot be used"),
+        ({}, ["start-singleuser.sh", "--ServerApp.password=sha1:0a1b"], "set AUTHENTICATE_VIA_JUPYTER instead"),
+        (
+            {"WORKSPACE_BASE_URL": "/y"},
+            ["start-notebook.py", "--ServerApp.base_url=/x/"],
+            "'--ServerApp.base_url=/x/' contradicts WORKSPACE_BASE_URL='/y'; set only one of them",
+        ),
+        ({"NOTEBOOK_ARGS": "--IdentityProvider.token=short"}, [], "NOTEBOOK_ARGS: '--IdentityProvider.token=short' is"),
     ],
 )
-def test_a_jupyter_argument_that_would_move_the_door_is_refused(workspaces, command, message):
-    status, log = run_to_exit(workspaces, {}, command=command)
+def test_a_jupyter_argument_that_would_move_the_door_is_refused(workspaces, env, command, message):
+    status, log = run_to_exit(workspaces, env, command=command or None)
     assert status != 0
     lines = log.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("workbench: error: ") and message in lines[0], log

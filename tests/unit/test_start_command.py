@@ -4,7 +4,8 @@ their arguments for Jupyter, start.sh runs a command as the user, anything else 
 import pytest
 
 from workbench import paths
-from workbench.start_command import ArgumentError, parse, read
+from workbench.settings import ConfigError, load
+from workbench.start_command import ArgumentError, blame, parse, read
 
 
 @pytest.mark.parametrize(
@@ -127,3 +128,17 @@ def test_a_hub_owns_the_login_and_the_prefix():
     hub = {"JUPYTERHUB_API_TOKEN": "t"}
     with pytest.raises(ArgumentError, match="when JupyterHub starts the workspace"):
         read(["jupyterhub-singleuser", "--ServerApp.token="], hub)
+
+
+def test_a_bad_value_from_an_argument_is_told_as_that_argument():
+    command, environ = read(["start-notebook.py", "--ServerApp.base_url", "/a/../b"], {})
+    with pytest.raises(ConfigError) as refused:
+        load(environ)
+    assert blame(refused.value, command) == (
+        "start-notebook.py: '--ServerApp.base_url /a/../b' is not valid: must be a URL path like /ws or /team/ws: "
+        "starting with '/', segments of A-Z a-z 0-9 . _ ~ @ + -, no empty, '.' or '..' segments"
+    )
+    with pytest.raises(ConfigError) as direct:
+        load({"WORKSPACE_BASE_URL": "/a/../b"})
+    plain = read(["start-notebook.py"], {})[0]
+    assert blame(direct.value, plain) == str(direct.value)  # not from an argument: told as the variable

@@ -112,8 +112,8 @@ def announce(settings: Settings) -> None:
     if not settings.auth_enabled:
         lines.insert(
             0,
-            "WARNING: authentication is disabled (AUTHENTICATE_VIA_JUPYTER=false): anyone who can "
-            f"reach port {settings.port} can run code and read /workspace as {os.environ['USER']}.",
+            "WARNING: authentication is disabled (AUTHENTICATE_VIA_JUPYTER=false, or an empty Jupyter token): anyone "
+            f"who can reach port {settings.port} can run code and read /workspace as {os.environ['USER']}.",
         )
     print("\n".join(lines), flush=True)
 
@@ -133,6 +133,7 @@ def main(argv: list[str]) -> int:
             "the address), or restart the container to start it afresh"
         )
     failed_hooks = hooks.run(hooks.START_HOOKS)
+    command = None
     try:
         tools.check_declarations()
         command, environ = start_command.read(argv, os.environ)
@@ -173,8 +174,9 @@ def main(argv: list[str]) -> int:
             home.install_defaults(Path.home())
             failed_hooks += hooks.run(hooks.WORKSPACE_HOOKS)
             paths.HOOK_FAILURES_FILE.write_text(json.dumps(failed_hooks) + "\n")
+    except ConfigError as error:
+        return fail(start_command.blame(error, command))
     except (
-        ConfigError,
         tools.DeclarationError,
         AccountError,
         ArgumentError,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .paths import INSTALL_DIR, VENV_PYTHON
-from .settings import in_hub, parse_notebook_args
+from .settings import ConfigError, in_hub, parse_notebook_args
 
 # Each starts the workspace; what follows it are Jupyter Server's arguments. docker-stacks' scripts are links to the
 # entrypoint in the image; jupyterhub-singleuser is JupyterHub's own program, and reaches the entrypoint as the
@@ -135,6 +135,14 @@ def read(argv: list[str], environ: Mapping[str, str]) -> tuple[StartCommand, dic
     """The command, and the environment the workspace's settings are read from (workbench.settings.load)."""
     command = parse(argv, parse_notebook_args(environ.get("NOTEBOOK_ARGS", "")))
     return command, environment_with_settings(environ, command)
+
+
+def blame(error: ConfigError, command: StartCommand | None) -> str:
+    """A bad value that an argument gave is told as that argument, which is what the user typed."""
+    for setting in reversed(command.settings if command else ()):
+        if (setting.variable, setting.value) == (error.variable, error.value):
+            return f"{setting.source}: {setting.argument!r} is not valid: {error.allowed}"
+    return str(error)
 
 
 def environment_with_settings(environ: Mapping[str, str], command: StartCommand) -> dict[str, str]:

@@ -24,7 +24,7 @@ class ConfigError(Exception):
 
     def __init__(self, variable: str, value: str, allowed: str):
         super().__init__(f"{variable}={value!r} is not valid: {allowed}")
-        self.variable = variable
+        self.variable, self.value, self.allowed = variable, value, allowed
 
 
 def parse_int(name: str, raw: str, low: int, high: int, what: str = "") -> int:
