@@ -127,7 +127,8 @@ def parser() -> argparse.ArgumentParser:
     run_cmd = commands.add_parser(
         "run",
         help="run the workspace (builds the image if it is missing)",
-        description='docker run -p PORT:8080 -v "$PWD:/workspace" and print the login URL.',
+        description='docker run -p PORT:8080 -v "$PWD:/workspace" as the folder\'s owner (NB_UID/NB_GID) and print '
+        "the login URL; a start that fails removes its container and says why in one line.",
     )
     add_build_options(run_cmd)
     run_cmd.add_argument("--image", help="image to run (default: workbench:<flavor>)")
@@ -141,6 +142,12 @@ def parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=VALUE",
         help="environment variable for the workspace (repeatable)",
+    )
+    run_cmd.add_argument(
+        "--https",
+        action="store_true",
+        help="serve HTTPS with a self-signed certificate (WORKSPACE_SSL_ENABLED=true): what a browser on another "
+        "machine needs for VS Code's webviews and the clipboard",
     )
 
     lock_cmd = commands.add_parser(
@@ -239,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "package":
             package(options, args.directory, program=args.program, tag=args.tag)
         elif args.command == "run":
-            run_workspace(options, args.image, args.name, args.port, args.workspace, args.env)
+            run_workspace(options, args.image, args.name, args.port, args.workspace, args.env, https=args.https)
         elif args.command == "lint":
             return lint(options)
         elif args.command == "test":

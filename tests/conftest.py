@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from browsers import FAILED, browser, page, screenshot  # noqa: F401  (one Chromium for the session: Playwright's sync API allows one)
+from browsers import FAILED, browser, page, playwright_driver, screenshot  # noqa: F401  (one Playwright for the session)
 from built_images import FAKE_TOOLS, build_options
 from workbench_build import images
 

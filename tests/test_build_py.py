@@ -191,30 +191,40 @@ def test_base_dry_run_shows_debootstrap_and_import():
 
 
 @pytest.mark.container
-def test_run_starts_the_workspace_and_prints_a_working_login_url(image, docker_client, tmp_path):
+def test_run_starts_the_workspace_as_the_folders_owner_and_a_failed_start_leaves_nothing(
+    image, docker_client, tmp_path
+):
+    """As a root shell on a cloud machine uses it: a folder of another uid is worked in as that uid, a root-owned one
+    is refused before anything starts, and a start the workspace refuses removes its container and says why."""
+    name, port = f"workbench-test-run-{uuid.uuid4().hex[:8]}", free_port()
+
+    def run(folder: Path, *options: str) -> subprocess.CompletedProcess:
+        command = ["run", "--name", name, "--port", str(port), "--workspace", str(folder), "--image", image]
+        return build_py(*command, *options, timeout=300)
+
+    def container_exists() -> bool:
+        return subprocess.run(["docker", "container", "inspect", name], capture_output=True).returncode == 0
+
+    roots = tmp_path / "roots"
+    roots.mkdir()
+    refused = run(roots)
+    assert refused.returncode == 1
+    assert f"build.py: error: {roots} belongs to root, and the workspace's user is never root" in refused.stderr
+    assert "chown 1000:100 work" in refused.stderr and not container_exists()
+
     folder = tmp_path / "project"
     folder.mkdir()
-    os.chown(folder, 1000, 100)
-    name, port = f"workbench-test-run-{uuid.uuid4().hex[:8]}", free_port()
+    os.chown(folder, 2345, 2345)
     try:
-        result = subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "build.py"),
-                "run",
-                "--name",
-                name,
-                "--port",
-                str(port),
-                "--workspace",
-                str(folder),
-                "--image",
-                image,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        failed = run(folder, "-e", "WORKSPACE_SSL_ENABLED=maybe")
+        assert failed.returncode == 1
+        assert failed.stderr.splitlines()[-1] == (
+            "workbench: error: WORKSPACE_SSL_ENABLED='maybe' is not valid: must be yes or no "
+            "(also accepted: true/false, 1/0, on/off)"
+        ), failed.stderr
+        assert not container_exists()
+
+        result = run(folder)
         assert result.returncode == 0, result.stdout + result.stderr
         url = re.search(r"Open: (http://localhost:\d+/\?token=\S+)", result.stdout).group(1)
         assert url.startswith(f"http://localhost:{port}/?token=")
@@ -222,13 +232,39 @@ def test_run_starts_the_workspace_and_prints_a_working_login_url(image, docker_c
         assert landing.status_code == 200 and "<title>Workbench</title>" in landing.text
         mounts = docker_client.containers.get(name).attrs["Mounts"]
         assert [(m["Source"], m["Destination"]) for m in mounts] == [(str(folder), "/workspace")]
-        again = subprocess.run(
-            [sys.executable, str(ROOT / "build.py"), "run", "--name", name, "--image", image],
+        # A notebook saved from the workspace belongs to the folder's owner on this machine.
+        token = url.rpartition("token=")[2]
+        saved = requests.put(
+            f"http://localhost:{port}/api/contents/saved.ipynb",
+            json={
+                "type": "notebook",
+                "format": "json",
+                "content": {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5},
+            },
+            headers={"Authorization": f"token {token}"},
+            timeout=30,
+        )
+        assert saved.status_code == 201, saved.text
+        info = (folder / "saved.ipynb").stat()
+        assert (info.st_uid, info.st_gid) == (2345, 2345)
+
+        again = run(folder)
+        assert again.returncode == 1 and f"a container named {name} already exists" in again.stderr
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=True)
+
+        # The README's line for a root shell in a folder root owns, run there.
+        options = f"--name {name} --port {port} --image {image}"
+        readme = subprocess.run(
+            f"mkdir -p work && chown 1000:100 work && {shlex.quote(sys.executable)} {ROOT / 'build.py'} run "
+            f"--workspace work {options}",
+            shell=True,
+            cwd=roots,
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=300,
         )
-        assert again.returncode == 1 and f"a container named {name} already exists" in again.stderr
+        assert readme.returncode == 0, readme.stdout + readme.stderr
+        assert docker_client.containers.get(name).attrs["Mounts"][0]["Source"] == str(roots / "work")
     finally:
         subprocess.run(["docker", "rm", "-f", name], capture_output=True)
 

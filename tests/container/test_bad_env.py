@@ -54,6 +54,7 @@ def test_unwritable_workspace_folder_is_refused_with_the_fix(workspaces, tmp_pat
     assert status != 0
     assert "/workspace (owned by uid 0, gid 0) is not writable by jovyan (uid 1000" in log
     assert "chown 1000:100" in log
+    assert 'mount a folder of its own (mkdir -p work && chown 1000:100 work, then -v "$PWD/work:/workspace")' in log
 
 
 def test_account_changes_need_a_root_start(workspaces, host_workspace):

@@ -22,13 +22,24 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright_driver():
+    """Playwright's sync API runs once per process: every Chromium of the session is launched from this one."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+def launch(playwright_driver, *args: str):
+    """Chromium as the tests run it, with arguments of a test's own (a host name's mapping, a certificate to accept)."""
+    return playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + list(args))
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    browser = launch(playwright_driver)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

@@ -89,7 +89,8 @@ def test_a_workspace_the_user_cannot_write_stops_the_start_with_the_fix(workspac
         account.check_workspace_writable(NOBODY)
     assert str(refused.value) == (
         f"{workspace_dir} (owned by uid 0, gid 0) is not writable by nobody (uid 65534, gid 65534); on the host, run "
-        "'chown 65534:65534 <folder>'"
+        "'chown 65534:65534 <folder>', or mount a folder of its own (mkdir -p work && chown 65534:65534 work, then "
+        '-v "$PWD/work:/workspace")'
     )
     os.chown(workspace_dir, 1000, 100)
     with pytest.raises(account.AccountError, match="or start with -e NB_UID=1000 to become the folder's owner$"):

@@ -202,9 +202,38 @@
     refreshSsh();
   }
 
-  document.getElementById("ssh-copy").addEventListener("click", () => {
-    navigator.clipboard.writeText(document.getElementById("ssh-command").textContent);
+  // navigator.clipboard exists only in a secure context (HTTPS, or localhost); opened as http://server:8080 the page
+  // copies the way browsers allowed before it: a selected text and the copy command, in the click's own turn.
+  async function copyText(text) {
+    if (window.isSecureContext && navigator.clipboard) {
+      await navigator.clipboard.writeText(text);
+      return;
+    }
+    const holder = element("textarea", { readonly: "", "aria-hidden": "true", class: "copy-holder" });
+    holder.value = text;
+    document.body.append(holder);
+    holder.select();
+    try {
+      if (!document.execCommand("copy")) throw new Error("the browser refused to copy");
+    } finally {
+      holder.remove();
+    }
+  }
+
+  const copyButton = document.getElementById("ssh-copy");
+  copyButton.addEventListener("click", async () => {
+    try {
+      await copyText(document.getElementById("ssh-command").textContent);
+      copyButton.textContent = "Copied";
+    } catch (problem) {
+      copyButton.textContent = "Select and copy it";
+    }
+    setTimeout(() => { copyButton.textContent = "Copy"; }, 2000);
   });
+
+  // Opened over plain HTTP from another machine, the browser keeps back what it gives secure pages only: say what
+  // that costs here and how to get it back, once, at the top.
+  document.getElementById("insecure-context").hidden = window.isSecureContext;
 
   refresh();
   refreshSsh();

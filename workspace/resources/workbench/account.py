@@ -325,7 +325,12 @@ def check_workspace_writable(account: Account) -> None:
     if not writable:
         info = paths.WORKSPACE_DIR.stat()
         fix = f"on the host, run 'chown {account.uid}:{account.gid} <folder>'"
-        if info.st_uid != 0:
+        if info.st_uid == 0:  # the workspace's user is never root: a folder of its own, without touching root's files
+            fix += (
+                f", or mount a folder of its own (mkdir -p work && chown {account.uid}:{account.gid} work, "
+                'then -v "$PWD/work:/workspace")'
+            )
+        else:
             fix += f", or start with -e NB_UID={info.st_uid} to become the folder's owner"
         raise AccountError(
             f"{paths.WORKSPACE_DIR} (owned by uid {info.st_uid}, gid {info.st_gid}) is not writable "
