@@ -206,10 +206,15 @@ def parser() -> argparse.ArgumentParser:
         "test",
         help="set this machine up, build, and run the test suite",
         description="Installs and starts the Docker engine if needed, makes the base "
-        "image if it cannot be pulled, builds the flavor and runs pytest. "
-        "Arguments after -- go to pytest.",
+        "image if it cannot be pulled, checks the code, runs the unit tests (stopping at the first failure), builds "
+        "the flavor and runs the rest of the suite. Arguments after -- go to pytest.",
     )
     add_build_options(test_cmd)
+    test_cmd.add_argument(
+        "--unit",
+        action="store_true",
+        help="only the unit tests (tests/unit), in seconds: no Docker engine, image or browser needed",
+    )
     test_cmd.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     return top
 
@@ -250,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "lint":
             return lint(options)
         elif args.command == "test":
-            return test(options, args.pytest_args)
+            return test(options, args.pytest_args, unit_only=args.unit)
         elif args.command == "bench":
             return bench(options, args.bench_args)
     except BuildError as error:

@@ -136,6 +136,20 @@ def test_help_explains_every_command():
         assert f"  {command}" in result.stdout
 
 
+def test_unit_tests_run_alone_without_a_docker_engine():
+    """test --unit, as on a laptop with no engine: an engine that cannot be reached is never asked for."""
+    unreachable = {**os.environ, "DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "test", "--unit", "--", "-k", "floor"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=unreachable,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert re.search(r"^\d+ passed, \d+ deselected in ", result.stdout, re.MULTILINE), result.stdout[-2000:]
+
+
 def test_the_local_base_leaves_out_what_debians_slim_images_leave_out(tmp_path):
     kept = ["usr/bin/bash", "usr/share/doc/bash/copyright", "usr/share/locale/locale.alias", "usr/share/zoneinfo/UTC"]
     left_out = [

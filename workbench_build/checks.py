@@ -18,6 +18,10 @@ from .shell import apt_install, capture, run, say
 
 TEST_VENV = ROOT / ".venv-test"
 TEST_REQUIREMENTS = ROOT / "tests" / "requirements.txt"
+# The unit tests alone (test --unit): no Docker, no browser, a venv of their own that installs in seconds.
+UNIT_VENV = ROOT / ".venv-unit"
+UNIT_REQUIREMENTS = ROOT / "tests" / "requirements-unit.txt"
+UNIT_TESTS = "tests/unit"
 # SageMaker's Python SDK v3 (sagemaker-train, sagemaker-core) installs a package called `sagemaker` as v2 does, so
 # the two cannot share an environment: the v3 tests drive it from this one (tests/support/sagemaker_v3.py).
 SAGEMAKER_V3_VENV = ROOT / ".venv-sagemaker-v3"
@@ -49,7 +53,7 @@ def ensure_venv(venv: Path, requirements: Path, options: BuildOptions) -> Path:
     """A virtual environment with these requirements (pip trusting the build's CA); reused while they are the same."""
     python = venv / "bin" / "python"
     stamp = venv / ".requirements"
-    wanted = requirements.read_text()
+    wanted = requirements_text(requirements)
     if python.exists() and stamp.exists() and stamp.read_text() == wanted:
         return python
     if capture([sys.executable, "-c", "import ensurepip, venv"]).returncode != 0:
@@ -61,6 +65,13 @@ def ensure_venv(venv: Path, requirements: Path, options: BuildOptions) -> Path:
     run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(requirements)], env=env)
     stamp.write_text(wanted)
     return python
+
+
+def requirements_text(requirements: Path) -> str:
+    """The file's text and that of every file it includes (-r), so that a change in either renews the venv."""
+    text = requirements.read_text()
+    included = re.findall(r"^-r\s+(\S+)", text, re.MULTILINE)
+    return text + "".join(requirements_text(requirements.parent / name) for name in included)
 
 
 def prepare_machine(options: BuildOptions) -> tuple[Path, BuildOptions]:
@@ -76,6 +87,7 @@ LINT_SKIPPED = {
     ".git",
     ".venv-test",
     ".venv-sagemaker-v3",
+    ".venv-unit",
     "test-artifacts",
     "build-wheels",
     "build-ca",
@@ -129,25 +141,42 @@ def lint(options: BuildOptions) -> int:
     return run_linters(ensure_test_environment(options))
 
 
-def test(options: BuildOptions, pytest_args: list[str]) -> int:
-    """Prepare the machine, check the code, build the flavor and the hub image, run the suite."""
-    python, options = prepare_machine(options)
-    if run_linters(python) != 0:
-        return 1
-    ensure_venv(SAGEMAKER_V3_VENV, SAGEMAKER_V3_REQUIREMENTS, options)
-    build(options)
-    build(options, HUB_IMAGE)  # the hub tests spawn the workspace from it
+def pytest_command(python: Path, *args: str) -> list[str]:
+    return [str(python), "-m", "pytest", *args]
+
+
+def run_pytest(cmd: list[str]) -> int:
     # From the repository root, so that pytest.ini and its testpaths apply whatever the caller's folder.
-    cmd = [str(python), "-m", "pytest", "--flavor", options.flavor, "--image-built"]
-    if options.ca_cert:
-        # "=" keeps pytest from taking the file's folder for a test path when it looks for its rootdir.
-        cmd.append(f"--ca-cert={options.ca_cert}")
-    cmd += pytest_args
     code = run(cmd, check=False, env={"PYTHONDONTWRITEBYTECODE": "1"}, cwd=ROOT)
     if code == 5:
         say("pytest collected no tests: that is a failure")
         return 1
     return code
+
+
+def unit_tests(python: Path, pytest_args: list[str] = ()) -> int:
+    """The runtime's and the build's logic, in seconds: no engine, no image, no browser; -x stops at the first
+    failure."""
+    return run_pytest(pytest_command(python, "-x", "-q", UNIT_TESTS, *pytest_args))
+
+
+def test(options: BuildOptions, pytest_args: list[str], unit_only: bool = False) -> int:
+    """Prepare the machine, check the code, run the unit tests, build the flavor and the hub image, run the suite;
+    unit_only: the unit tests alone, in a venv of their own."""
+    if unit_only:
+        return unit_tests(ensure_venv(UNIT_VENV, UNIT_REQUIREMENTS, options), pytest_args)
+    python, options = prepare_machine(options)
+    if run_linters(python) != 0 or unit_tests(python) != 0:
+        return 1
+    ensure_venv(SAGEMAKER_V3_VENV, SAGEMAKER_V3_REQUIREMENTS, options)
+    build(options)
+    build(options, HUB_IMAGE)  # the hub tests spawn the workspace from it
+    # The unit tests ran above; the suite runs the rest (or what pytest_args name).
+    cmd = pytest_command(python, "--flavor", options.flavor, "--image-built", f"--deselect={UNIT_TESTS}")
+    if options.ca_cert:
+        # "=" keeps pytest from taking the file's folder for a test path when it looks for its rootdir.
+        cmd.append(f"--ca-cert={options.ca_cert}")
+    return run_pytest(cmd + pytest_args)
 
 
 def bench(options: BuildOptions, bench_args: list[str]) -> int:
