@@ -11,6 +11,7 @@ Commands:
   package  build a SageMaker job image from a folder of code (deploy/sagemaker): train, serve, process
   test   prepare this machine (Docker engine, base image, test tools), build, and run the tests
   bench  measure start-up, idle memory, image sizes and the front door's cost (benchmarks/run.py)
+  docs   write the README's and docs/'s tables that list what the code declares (tools, ports, variables)
 
 The command line only: each command's work is in workbench_build/ (one module per job). Only the Python
 standard library is used, so this file runs on a bare Debian host.
@@ -202,6 +203,14 @@ def parser() -> argparse.ArgumentParser:
     add_build_options(bench_cmd)
     bench_cmd.add_argument("bench_args", nargs="*", help="benchmark arguments (after --), e.g. -- --repeat 5")
 
+    docs_cmd = commands.add_parser(
+        "docs",
+        help="write the tables of the README and docs/ that restate the code's declarations",
+        description="Tools, their URLs and ports, and the variables they read are declared in the runtime package; "
+        "the pages' tables that list them are written from there, between the markers the pages carry.",
+    )
+    docs_cmd.add_argument("--check", action="store_true", help="only say which pages are out of date (status 1)")
+
     test_cmd = commands.add_parser(
         "test",
         help="set this machine up, build, and run the test suite",
@@ -258,6 +267,11 @@ def main(argv: list[str] | None = None) -> int:
             return test(options, args.pytest_args, unit_only=args.unit)
         elif args.command == "bench":
             return bench(options, args.bench_args)
+        elif args.command == "docs":
+            # Only here: it reads the runtime package's declarations, which no other command needs.
+            from workbench_build.docs import write_docs
+
+            return write_docs(check=args.check)
     except BuildError as error:
         print(f"build.py: error: {error}", file=sys.stderr)
         return 1

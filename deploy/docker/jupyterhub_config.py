@@ -1,8 +1,8 @@
 """JupyterHub on one Docker host: each user gets their own Workbench container (DockerSpawner), with every tool
 under /user/<name>/ behind the hub's login, a named volume that keeps their /workspace, and idle culling.
 
-Everything a deployment usually changes is an environment variable of the hub container (see the README, "Many
-users: JupyterHub"); anything else goes into a *.py file in /srv/jupyterhub/config.d, read after this one.
+Everything a deployment usually changes is an environment variable of the hub container (see docs/hub.md);
+anything else goes into a *.py file in /srv/jupyterhub/config.d, read after this one.
 """
 
 import asyncio

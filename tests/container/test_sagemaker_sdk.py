@@ -1,5 +1,5 @@
 """SageMaker's own Python SDK runs the images in local mode (Docker Compose, /opt/ml laid out by the SDK), with local
-data and no AWS: v2 trains and serves an image made by `build.py package`, as the README shows; v3 (ModelTrainer,
+data and no AWS: v2 trains and serves an image made by `build.py package`, as docs/jobs.md shows; v3 (ModelTrainer,
 Mode.LOCAL_CONTAINER) trains on the workspace image and on the packaged one, with a SourceCode (its own driver
 replaces the entrypoint) and without one (no command at all: the image must train instead of starting the
 workspace), and runs a job on two hosts."""
@@ -29,7 +29,7 @@ LOCAL_MODE_NETWORK = "sagemaker-local"
 
 @pytest.fixture(scope="module")
 def job_image(docker_client, image, tmp_path_factory, pytestconfig):
-    """The README's first step: a folder with a training script and its requirements, packaged."""
+    """The Jobs page's first step (docs/jobs.md): a folder with a training script and its requirements, packaged."""
     code = tmp_path_factory.mktemp("package") / "churn-model"
     code.mkdir()
     (code / "train.py").write_text(SCRIPT)

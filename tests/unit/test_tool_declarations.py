@@ -1,5 +1,5 @@
 """The tool declarations: the state a tile shows, where a tool's health is probed, and that everything derived from
-a declaration (its icon, its page test, the README's tables) is there for every tool."""
+a declaration (its icon, its page test, the docs' tables) is there for every tool."""
 
 import re
 from pathlib import Path
@@ -8,10 +8,10 @@ import pytest
 
 from tool_pages import TOOL_PAGES
 from workbench import settings, tools
+from workbench_build import docs
 
 ROOT = Path(__file__).resolve().parents[2]
 ICONS = ROOT / "workspace" / "landing" / "icons"
-README = (ROOT / "README.md").read_text()
 
 DESKTOP = tools.by_name("desktop")
 TENSORBOARD = tools.by_name("tensorboard")
@@ -117,10 +117,9 @@ def test_every_state_a_program_or_tool_can_be_in_is_presented():
     assert {state.css_class for state in tools.STATES.values()} == {"running", "starting", "idle", "failed"}
 
 
-def test_the_readme_lists_every_port_used_inside_and_every_tool_url():
-    listed = re.search(r"not one of the loopback ports used inside \(([0-9, ]+)\)", README).group(1)
-    assert [int(port) for port in listed.split(", ")] == sorted(settings.inside_ports())
-    for tool in tools.with_programs():
-        assert re.search(rf"P {re.escape(tool.path)} +.* on 127\.0\.0\.1:{tool.port}\b", README), tool.name
-    for setting in tools.all_settings():
-        assert f"| `{setting.variable}` | `{setting.default}` |" in README, setting.variable
+def test_the_pages_tables_of_tools_ports_and_variables_are_what_build_py_docs_writes():
+    assert docs.stale_pages() == [], "run: python3 build.py docs"
+    assert docs.placed_tables() == set(docs.TABLES)
+    ports = docs.inside_ports_table()
+    assert [int(port) for port in re.findall(r"^\| `(\d+)` \|", ports, re.MULTILINE)] == sorted(settings.inside_ports())
+    assert all(setting.help for setting in tools.all_settings())

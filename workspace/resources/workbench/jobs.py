@@ -4,7 +4,7 @@ SageMaker runs the image as root with exactly `train` or `serve` as the command 
 In these modes nothing of the workspace starts (no Jupyter, desktop, sshd, token, start hooks): the container does
 the job, and its log says first which program does it and why.
 
-Which program, one rule (README, "Jobs"):
+Which program, one rule (docs/jobs.md):
 1. a `train` or `serve` executable that an image built on this one puts on PATH, outside the image's own folders
    (SageMaker's "bring your own container" layout: /opt/program on PATH), runs as the job, with the arguments that
    follow the word;

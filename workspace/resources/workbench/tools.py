@@ -54,6 +54,8 @@ class Setting:
     variable: str
     default: str
     parse: Callable[[str, str], str]
+    # What it means, for the docs' table of variables (build.py docs).
+    help: str = ""
 
     @property
     def placeholder(self) -> str:
@@ -176,7 +178,15 @@ BUILT_IN: tuple[Tool, ...] = JUPYTER_SERVED + (
         strip_path=True,
         extra_ports=(VNC_PORT,),
         in_use=lambda: desktop_session.in_use(DISPLAY),
-        settings=(Setting("VNC_RESOLUTION", "1600x900", parse_screen_size),),
+        settings=(
+            Setting(
+                "VNC_RESOLUTION",
+                "1600x900",
+                parse_screen_size,
+                "the desktop's size at start, `WIDTHxHEIGHT` (320–8192 each); the browser tab then resizes it to its "
+                "window",
+            ),
+        ),
         # noVNC's web client, from Debian's package.
         values=(("vnc_port", str(VNC_PORT)), ("novnc", "/opt/novnc")),
     ),
@@ -194,7 +204,14 @@ BUILT_IN: tuple[Tool, ...] = JUPYTER_SERVED + (
             ),
         ),
         port=6006,
-        settings=(Setting("TENSORBOARD_LOGDIR", str(paths.WORKSPACE_DIR), parse_directory),),
+        settings=(
+            Setting(
+                "TENSORBOARD_LOGDIR",
+                str(paths.WORKSPACE_DIR),
+                parse_directory,
+                "where TensorBoard looks for event logs (an absolute path in the container)",
+            ),
+        ),
     ),
     Tool(
         "netdata",

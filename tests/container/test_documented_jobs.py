@@ -1,4 +1,4 @@
-"""Every command of the README's Jobs section, run by bash as a user types it, in a folder laid out as the README
+"""Every command of the Jobs page (docs/jobs.md), run by bash as a user types it, in a folder laid out as the page
 describes: train, serve (and the curl lines, whose output must be what their comments say), a processing job, the
 three `run` lines, and `build.py package` with its image trained and served with /opt/ml mounted whole; and its
 SageMaker SDK v3 example, run by Python as written.
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.container
 ROOT = Path(__file__).resolve().parents[2]
 JOB_SECONDS = 300
 NEEDS_AWS = ("aws ecr ", "docker tag ", "docker push ")
-README_IMAGE = "workbench:minimal"
+DOCUMENTED_IMAGE = "workbench:minimal"
 PACKAGED_TAG = "my-model:1"
 NOTEBOOK_PARAMETERS = "alpha = 1.0\nlabel = 'none'\n"
 NOTEBOOK_WORK = "print('alpha is', alpha, label)\n"
@@ -39,9 +39,7 @@ ETL_SCRIPT = "import sys\nprint('etl for', sys.argv[1:])\n"
 
 
 def jobs_section() -> str:
-    text = (ROOT / "README.md").read_text()
-    start = text.index("\n## Jobs")
-    return text[start : text.index("\n## ", start + 1)]
+    return (ROOT / "docs" / "jobs.md").read_text()
 
 
 def readme_lines() -> list[tuple[str, str]]:
@@ -57,7 +55,7 @@ def readme_lines() -> list[tuple[str, str]]:
 
 
 def lay_out(folder: Path) -> None:
-    """What the README's commands expect in the current folder, owned by uid 1000 for the `run` lines (the
+    """What the page's commands expect in the current folder, owned by uid 1000 for the `run` lines (the
     workspace's user, as a laptop's first user)."""
     ml = ml_tree(folder, {"strength": 0.5, "mode": "fit"})
     shutil.rmtree(ml / "code")  # "ml/ laid out as SageMaker lays out /opt/ml": SageMaker's has no code
@@ -92,7 +90,7 @@ def lay_out(folder: Path) -> None:
 
 
 class Runner:
-    """Runs the README's lines with bash in one folder, as they are written but for what the module says."""
+    """Runs the page's lines with bash in one folder, as they are written but for what the module says."""
 
     def __init__(self, folder: Path, image: str, flavor: str, ca_cert: str | None):
         self.folder, self.image, self.flavor, self.ca_cert = folder, image, flavor, ca_cert
@@ -102,7 +100,7 @@ class Runner:
     def adapt(self, command: str) -> str:
         command = command.replace("-p 8080:8080", f"-p 127.0.0.1:{self.port}:8080")
         command = command.replace("localhost:8080", f"localhost:{self.port}")
-        command = command.replace(README_IMAGE, self.image)
+        command = command.replace(DOCUMENTED_IMAGE, self.image)
         if command.startswith("python3 build.py "):
             command = command.replace("build.py", str(ROOT / "build.py"), 1)
             if self.flavor != "minimal":
@@ -169,7 +167,7 @@ def test_every_jobs_command_of_the_readme_runs_as_written(runner):
             continue
         if command.startswith("curl "):
             printed = runner.run(command)
-            if comment.startswith("["):  # the answer the README shows
+            if comment.startswith("["):  # the answer the page shows
                 assert json.loads(printed) == json.loads(comment), (command, printed)
             continue
         if command.endswith(" serve"):
@@ -194,7 +192,7 @@ def test_every_jobs_command_of_the_readme_runs_as_written(runner):
             assert (folder / "ml" / "model" / "model.joblib").stat().st_size > 0, command
     runner.stop_servers()
     assert len(served) == 2, served
-    # What the other lines made, where the README says they put it.
+    # What the other lines made, where the page says they put it.
     assert len((folder / "processing" / "output" / "train" / "part.csv").read_text().splitlines()) == 200
     assert (folder / "analysis" / "report.output.ipynb").is_file()
     assert (folder / "results" / "report-run.ipynb").is_file()
@@ -222,7 +220,7 @@ def test_the_readmes_sdk_v3_example_trains_as_written(docker_client, image, tmp_
     assert reported, examples[0]
     with removing_what_others_start(docker_client, (image,), ("sagemaker-local",)):
         result = subprocess.run(
-            [str(SDK_V3_PYTHON), "-c", examples[0].replace(README_IMAGE, image)],
+            [str(SDK_V3_PYTHON), "-c", examples[0].replace(DOCUMENTED_IMAGE, image)],
             cwd=folder,
             env=sdk_environment(tmp_path),
             capture_output=True,
