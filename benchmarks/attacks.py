@@ -16,6 +16,7 @@ import requests
 import websocket
 
 from run import LABEL, host_port, wait_until
+from tool_pages import TOOL_PAGE_PATHS
 from workbench_client import ENCODED_PATHS, websocket_url
 
 TOKEN = "attack-probe-token-0123456789"
@@ -172,7 +173,7 @@ def probe_encoded_paths(url: str) -> list[tuple]:
 
 def probe_framing(url: str, container) -> list[tuple]:
     cookie = login_cookie(url)
-    paths = ["", "lab", "tools/desktop/vnc.html", "tools/netdata/", "tools/vscode/", "tools/port/8765/"]
+    paths = ["", *TOOL_PAGE_PATHS, "tools/port/8765/"]
     unprotected = []
     for path in paths:
         response = requests.get(url + path, headers={"Cookie": cookie}, timeout=150)

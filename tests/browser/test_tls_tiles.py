@@ -5,20 +5,10 @@ import time
 import pytest
 
 from browsers import log_in, ready_tile
+from tool_pages import TOOL_SHOWN
 from workbench_client import Workspace
 
 pytestmark = pytest.mark.browser
-
-# What each tool's tab shows once it works (the terminal and the desktop need their websockets for it).
-OPENED = {
-    "lab": ".jp-Launcher",
-    "notebook": ".jp-DirListing-content",
-    "terminal": ".xterm-screen",
-    "vscode": ".monaco-workbench",
-    "desktop": "html.noVNC_connected",
-    "tensorboard": "text=No dashboards are active",
-    "netdata": "text=System Overview",
-}
 
 
 def test_every_tile_opens_over_https(workspaces, host_workspace, browser, screenshot):
@@ -33,7 +23,7 @@ def test_every_tile_opens_over_https(workspaces, host_workspace, browser, screen
         assert all(cookie["secure"] for cookie in context.cookies() if cookie["name"].startswith("username-"))
         page.wait_for_selector("#ssh-command")
         page.wait_for_function("document.getElementById('ssh-command').textContent.startsWith('curl -fsSk ')")
-        for tool, shown in OPENED.items():
+        for tool, shown in TOOL_SHOWN.items():
             page.wait_for_selector(ready_tile(tool), timeout=90_000)
             with context.expect_page() as opened:
                 page.click(f'.tile[data-tool="{tool}"]')

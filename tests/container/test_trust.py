@@ -9,6 +9,7 @@ import pytest
 import requests
 import websocket
 
+from tool_pages import TOOL_PAGE_PATHS
 from workbench import render
 from workbench_client import (
     ENCODED_PATHS,
@@ -181,17 +182,7 @@ def test_a_copied_cookie_opens_nothing_after_logout(workspace, echo_app):
     assert session.get(workspace.url + "api/workbench/status", timeout=30).status_code == 200
     logout = session.get(workspace.url + "logout", timeout=30)
     assert "Successfully logged out" in logout.text
-    paths = [
-        "",
-        "lab",
-        "api/workbench/status",
-        "api/contents",
-        "tools/vscode/",
-        "tools/desktop/vnc.html",
-        "tools/tensorboard/",
-        "tools/netdata/",
-        f"tools/port/{ECHO_PORT}/form",
-    ]
+    paths = ["", "api/workbench/status", "api/contents", *TOOL_PAGE_PATHS, f"tools/port/{ECHO_PORT}/form"]
 
     def answers() -> dict[str, requests.Response]:
         return {
@@ -247,17 +238,7 @@ def test_encoded_paths_never_reach_jupyter_through_a_public_location(workspace, 
 
 def test_every_page_forbids_framing_by_other_sites(workspace, echo_app):
     session = log_in(workspace)
-    for path in [
-        "",
-        "lab",
-        "login",
-        "tools/desktop/vnc.html",
-        "tools/netdata/",
-        "tools/vscode/",
-        "tools/tensorboard/",
-        f"tools/port/{ECHO_PORT}/form",
-        "api/workbench/status",
-    ]:
+    for path in ["", "login", *TOOL_PAGE_PATHS, f"tools/port/{ECHO_PORT}/form", "api/workbench/status"]:
         response = session.get(workspace.url + path, timeout=150)
         policies = response.headers.get("Content-Security-Policy", "")
         assert "frame-ancestors 'self'" in policies, (path, response.headers)

@@ -1,8 +1,12 @@
 """The environment contract: good values parse, every bad value names its variable and what is allowed."""
 
+import re
+from pathlib import Path
+
 import pytest
 
 from render_variants import SPAWNED
+from workbench import settings as contract
 from workbench.settings import ConfigError, load, parse_notebook_args
 
 
@@ -297,3 +301,16 @@ def test_docker_stacks_start_variables_default_to_changing_nothing():
     settings = load({"NB_GROUP": "", "NB_UMASK": ""})
     assert (settings.nb_group, settings.nb_umask, settings.chown_home, settings.chown_extra) == (None, None, False, ())
     assert settings.unset_variables == ()
+
+
+def test_every_variable_the_start_reads_is_declared_once_with_its_meaning():
+    """The table in settings.py is the one list: docs/variables.md is written from it (build.py docs)."""
+    source = Path(contract.__file__).read_text()
+    read = set(re.findall(r'environ(?:\.get\(|\[)"([A-Z_]+)"', source))
+    read |= set(contract.CONSUMED_VARIABLES) | set(contract.HUB_OWNED)
+    set_by_the_hub = {name for name in read if name.startswith("JUPYTERHUB_")}
+    # Jupyter's port retries mean nothing behind the door: removed, not a setting.
+    declared = [variable.name for variable in contract.VARIABLES]
+    assert len(declared) == len(set(declared))
+    assert read - set_by_the_hub - {"JUPYTER_PORT_RETRIES"} <= set(declared)
+    assert all(variable.help for variable in contract.VARIABLES)

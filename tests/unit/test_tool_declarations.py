@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tool_pages import TOOL_PAGES
+from tool_pages import TOOL_PAGES, TOOL_SHOWN
 from workbench import settings, tools
 from workbench_build import docs
 
@@ -93,7 +93,7 @@ def test_the_desktop_is_in_use_while_something_holds_its_vnc_port():
 
 
 def test_every_declared_tool_has_a_page_test():
-    assert set(TOOL_PAGES) == {tool.name for tool in tools.TOOLS}
+    assert set(TOOL_PAGES) == set(TOOL_SHOWN) == {tool.name for tool in tools.TOOLS}
     for tool in tools.TOOLS:
         path, text = TOOL_PAGES[tool.name]
         assert path.startswith(tool.path) and text, tool.name

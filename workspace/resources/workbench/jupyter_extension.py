@@ -11,6 +11,7 @@ from traitlets import Int, Unicode
 from traitlets.config import Configurable
 
 from . import announce, hub_handlers, on_demand, ssh_handlers, status_handlers, tool_handlers, usage
+from .settings import DEFAULT_IDLE_TIMEOUT
 
 
 class Workbench(Configurable):
@@ -20,7 +21,7 @@ class Workbench(Configurable):
         None, allow_none=True, help="The hub's own URL prefix when JupyterHub started the workspace; None without."
     ).tag(config=True)
     tools_idle_timeout = Int(
-        3600, help="Seconds a tool that starts on demand runs unused before it is stopped; 0: never."
+        DEFAULT_IDLE_TIMEOUT, help="Seconds a tool that starts on demand runs unused before it is stopped; 0: never."
     ).tag(config=True)
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 import secrets
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from . import paths, ssh_keys, tools
@@ -31,8 +32,11 @@ BASE_URL_SEGMENT = re.compile(r"[A-Za-z0-9._~@+-]+")
 USER_NAME_PATTERN = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 MAX_ID = 2**31 - 1
 TOOLS_START_CHOICES = ("on-demand", "at-start")
+DEFAULT_TOOLS_START = TOOLS_START_CHOICES[0]
+DEFAULT_IDLE_TIMEOUT = 3600
 # A day: longer than that, "never" (0) says it better.
 MAX_IDLE_TIMEOUT = 86400
+DEFAULT_PORT = 8080
 
 
 # Set by a JupyterHub spawner; their presence means the hub, not a token, decides who gets in.
@@ -84,9 +88,9 @@ class Settings:
     ssh_authorized_keys: tuple[ssh_keys.PublicKey, ...]
     hub: Hub | None = None
     # Tools with programs of their own start when first opened (on-demand) or with the container (at-start).
-    tools_start: str = "on-demand"
+    tools_start: str = DEFAULT_TOOLS_START
     # Seconds a started tool runs without requests or open connections before it is stopped; 0: never.
-    tools_idle_timeout: int = 3600
+    tools_idle_timeout: int = DEFAULT_IDLE_TIMEOUT
     # docker-stacks' account and start-up settings (see jupyter/docker-stacks' "Common features").
     nb_group: str | None = None  # name of the NB_GID group when it has to be made (default: NB_USER)
     nb_umask: int | None = None  # the umask of everything the workspace runs; None: the image's (022)
@@ -110,7 +114,7 @@ class Settings:
 
     @property
     def tools_at_start(self) -> bool:
-        return self.tools_start == "at-start"
+        return self.tools_start == TOOLS_START_CHOICES[1]
 
     @property
     def auth_enabled(self) -> bool:
@@ -135,8 +139,7 @@ class Settings:
 TOKEN_CHARACTERS = "a token of 16-256 characters from A-Z a-z 0-9 . _ ~ -"
 
 
-def parse_token(raw: str | None) -> tuple[str | None, bool]:
-    name = "AUTHENTICATE_VIA_JUPYTER"
+def parse_token(raw: str | None, name: str = "AUTHENTICATE_VIA_JUPYTER") -> tuple[str | None, bool]:
     allowed = f"unset or 'true' (a random token), 'false' (no authentication), or {TOKEN_CHARACTERS}"
     if raw is None or raw.lower() == "true":
         return secrets.token_hex(24), True
@@ -183,7 +186,7 @@ def parse_login(environ: Mapping[str, str]) -> tuple[str | None, bool]:
     return token, False
 
 
-def parse_base_url(raw: str | None) -> str:
+def parse_base_url(raw: str | None, name: str = "WORKSPACE_BASE_URL") -> str:
     if raw is None or raw == "/":
         return "/"
     allowed = (
@@ -197,14 +200,14 @@ def parse_base_url(raw: str | None) -> str:
         or len(raw) > 200
         or any(not BASE_URL_SEGMENT.fullmatch(s) or s in (".", "..") for s in segments)
     ):
-        raise ConfigError("WORKSPACE_BASE_URL", raw, allowed)
+        raise ConfigError(name, raw, allowed)
     return "/" + "/".join(segments) + "/"
 
 
-def parse_user_name(raw: str) -> str:
+def parse_user_name(name: str, raw: str) -> str:
     if not USER_NAME_PATTERN.fullmatch(raw) or raw == "root":
         raise ConfigError(
-            "NB_USER",
+            name,
             raw,
             "must be a Linux user name (a-z, 0-9, _ and -, starting with a letter "
             "or _, at most 32 characters) other than root",
@@ -212,34 +215,38 @@ def parse_user_name(raw: str) -> str:
     return raw
 
 
-def parse_tools_start(raw: str) -> str:
+def tools_opened_on_demand() -> str:
+    titles = [tool.title for tool in tools.with_programs()]
+    return f"{', '.join(titles[:-1])} and {titles[-1]}" if len(titles) > 1 else titles[0]
+
+
+def parse_tools_start(name: str, raw: str) -> str:
     if raw not in TOOLS_START_CHOICES:
-        titles = [tool.title for tool in tools.with_programs()]
-        opened = f"{', '.join(titles[:-1])} and {titles[-1]}" if len(titles) > 1 else titles[0]
+        on_demand, at_start = TOOLS_START_CHOICES
         raise ConfigError(
-            "WORKSPACE_TOOLS_START", raw, f"must be on-demand ({opened} start when first opened) or at-start"
+            name, raw, f"must be {on_demand} ({tools_opened_on_demand()} start when first opened) or {at_start}"
         )
     return raw
 
 
-def parse_idle_timeout(environ: Mapping[str, str]) -> int:
-    return parse_int(
-        "WORKSPACE_TOOLS_IDLE_TIMEOUT",
-        environ.get("WORKSPACE_TOOLS_IDLE_TIMEOUT", "3600"),
-        0,
-        MAX_IDLE_TIMEOUT,
-        " seconds (0: never stop an unused tool)",
-    )
+def parse_idle_timeout(name: str, raw: str) -> int:
+    return parse_int(name, raw, 0, MAX_IDLE_TIMEOUT, " seconds (0: never stop an unused tool)")
 
 
-def parse_authorized_keys(raw: str) -> tuple[ssh_keys.PublicKey, ...]:
+def parse_uid(name: str, raw: str) -> int:
+    return parse_int(name, raw, 1, MAX_ID, " (0 would be root)")
+
+
+def parse_gid(name: str, raw: str) -> int:
+    return parse_int(name, raw, 1, MAX_ID, " (0 would be root's group)")
+
+
+def parse_authorized_keys(name: str, raw: str) -> tuple[ssh_keys.PublicKey, ...]:
     try:
         return tuple(ssh_keys.parse_key_list(raw))
     except ssh_keys.KeyProblem as problem:
         shown = raw if len(raw) <= 60 else raw[:57] + "..."
-        raise ConfigError(
-            "SSH_AUTHORIZED_KEYS", shown, f"{problem} (one key per line, as in authorized_keys)"
-        ) from None
+        raise ConfigError(name, shown, f"{problem} (one key per line, as in authorized_keys)") from None
 
 
 def inside_ports() -> set[int]:
@@ -247,7 +254,7 @@ def inside_ports() -> set[int]:
     return tools.loopback_ports() | set(paths.DOOR_PORTS)
 
 
-def parse_allowed_hosts(raw: str) -> tuple[str, ...] | None:
+def parse_allowed_hosts(name: str, raw: str) -> tuple[str, ...] | None:
     """WORKSPACE_ALLOWED_HOSTS: comma-separated host names; "*" (None) answers to any."""
     if raw.strip() == "*":
         return None
@@ -255,7 +262,7 @@ def parse_allowed_hosts(raw: str) -> tuple[str, ...] | None:
     for host in hosts:
         if not ALLOWED_HOST_PATTERN.fullmatch(host) or len(host) > 253:
             raise ConfigError(
-                "WORKSPACE_ALLOWED_HOSTS",
+                name,
                 raw,
                 f"{host!r} is not a host name; must be names like "
                 "ws.example.com, .example.com (and its subdomains), 10.0.0.5 or [::1], comma-separated, "
@@ -292,13 +299,11 @@ def parse_tls(environ: Mapping[str, str]) -> tuple[bool, str | None, str | None]
     return enabled, cert, key
 
 
-def parse_ca_certs(raw: str | None) -> str | None:
-    if raw is None or raw == "":
+def parse_ca_certs(name: str, raw: str) -> str | None:
+    if raw == "":
         return None
     if not raw.startswith("/") or not raw.isprintable():
-        raise ConfigError(
-            "WORKSPACE_CA_CERTS", raw, "must be the absolute path of a PEM file or folder in the container, e.g. /certs"
-        )
+        raise ConfigError(name, raw, "must be the absolute path of a PEM file or folder in the container, e.g. /certs")
     return raw
 
 
@@ -319,13 +324,15 @@ def parse_public_port(environ: Mapping[str, str]) -> int:
                 f"differs from WORKSPACE_PORT={environ['WORKSPACE_PORT']!r}; set only one of them",
             )
         return parse_port(environ[PORT_ALIAS], PORT_ALIAS)
-    return parse_port(environ.get("WORKSPACE_PORT", "8080"))
+    return parse_port(environ.get("WORKSPACE_PORT", str(DEFAULT_PORT)))
 
 
-def parse_group_name(raw: str) -> str:
+def parse_group_name(name: str, raw: str) -> str | None:
+    if raw == "":
+        return None
     if not USER_NAME_PATTERN.fullmatch(raw) or raw == "root":
         raise ConfigError(
-            "NB_GROUP",
+            name,
             raw,
             "must be a Linux group name (a-z, 0-9, _ and -, starting with a letter "
             "or _, at most 32 characters) other than root",
@@ -333,9 +340,11 @@ def parse_group_name(raw: str) -> str:
     return raw
 
 
-def parse_umask(raw: str) -> int:
+def parse_umask(name: str, raw: str) -> int | None:
+    if raw == "":
+        return None
     if not re.fullmatch(r"0?[0-7]{3}", raw):
-        raise ConfigError("NB_UMASK", raw, "must be an octal umask like 022 or 002")
+        raise ConfigError(name, raw, "must be an octal umask like 022 or 002")
     return int(raw, 8)
 
 
@@ -367,11 +376,11 @@ def parse_variable_names(name: str, raw: str) -> tuple[str, ...]:
     return names
 
 
-def parse_notebook_args(raw: str) -> tuple[str, ...]:
+def parse_notebook_args(raw: str, name: str = "NOTEBOOK_ARGS") -> tuple[str, ...]:
     try:
         return tuple(shlex.split(raw))
     except ValueError as error:
-        raise ConfigError("NOTEBOOK_ARGS", raw, f"must be arguments quoted as in a shell ({error})") from None
+        raise ConfigError(name, raw, f"must be arguments quoted as in a shell ({error})") from None
 
 
 def in_hub(environ: Mapping[str, str]) -> bool:
@@ -419,6 +428,169 @@ def parse_hub(environ: Mapping[str, str]) -> tuple[Hub, str, int]:
     return Hub(user=environ["JUPYTERHUB_USER"], prefix=hub_prefix), prefix, port
 
 
+@dataclass(frozen=True)
+class Variable:
+    """A variable the workspace reads, declared once: its default as a user would write it (None: unset), what it
+    means (docs/variables.md's table, which build.py docs writes from here; links are relative to that page) and its
+    check, (name, raw) -> the value or a ConfigError. The few read together with another (the token's three names,
+    the port's two, HTTPS's four, the allowed hosts whose default follows the login) have no check here: load reads
+    them."""
+
+    name: str
+    default: str | None
+    help: str
+    check: Callable[[str, str], Any] | None = None
+
+    def read(self, environ: Mapping[str, str]) -> Any:
+        assert self.check is not None and self.default is not None, self.name
+        return self.check(self.name, environ.get(self.name, self.default))
+
+
+VARIABLES = (
+    Variable("AUTHENTICATE_VIA_JUPYTER", None, "see [Logging in](../README.md#logging-in)"),
+    Variable("WORKSPACE_SSL_ENABLED", "false", "`true`: HTTPS on the same port (see [HTTPS](security.md#https))"),
+    Variable(
+        "GEN_CERT",
+        None,
+        "docker-stacks' way to ask for HTTPS with a self-signed certificate: `yes` is `WORKSPACE_SSL_ENABLED=true`",
+    ),
+    Variable(
+        "WORKSPACE_SSL_CERT",
+        None,
+        "with `WORKSPACE_SSL_ENABLED`: your certificate (PEM, the full chain), as a path in the container, with "
+        "`WORKSPACE_SSL_KEY`; unset: a self-signed one kept in `/workspace/.workbench/tls`",
+    ),
+    Variable(
+        "WORKSPACE_SSL_KEY", None, "the key of `WORKSPACE_SSL_CERT` (PEM, no passphrase), as a path in the container"
+    ),
+    Variable(
+        "WORKSPACE_CA_CERTS",
+        "",
+        "certificate authorities to trust besides the public ones: a PEM file or a folder of `.pem`/`.crt`/`.cer` "
+        f"files, as a path in the container; empty: whatever is mounted in `{paths.EXTRA_CA_DIR}/` (see "
+        "[Behind a company's proxy](building.md#behind-a-companys-proxy))",
+        parse_ca_certs,
+    ),
+    Variable(
+        "WORKSPACE_ALLOWED_HOSTS",
+        None,
+        "more host names the workspace answers to, comma-separated (`ws.example.com`, `.example.com` for it and its "
+        "subdomains, `10.0.0.5`, `[fe80::1]`), or `*` for any; a request for another name gets `403`. Unset: any name "
+        "with authentication on; with `AUTHENTICATE_VIA_JUPYTER=false` only "
+        + ", ".join(f"`{host}`" for host in LOCAL_HOSTS)
+        + " and the container's host name",
+    ),
+    Variable(
+        "WORKSPACE_BASE_URL",
+        "/",
+        "path prefix of every URL, e.g. `/team/ws` (segments of `A-Z a-z 0-9 . _ ~ @ + -`)",
+        lambda name, raw: parse_base_url(raw, name),
+    ),
+    Variable(
+        "WORKSPACE_PORT",
+        str(DEFAULT_PORT),
+        "the one port inside the container, HTTP and SSH (publish it: `-p 8080:$WORKSPACE_PORT`); not one of the "
+        "[loopback ports used inside](tools.md#ports-used-inside)",
+    ),
+    Variable(
+        PORT_ALIAS,
+        None,
+        "docker-stacks' name for the same port: the same as `WORKSPACE_PORT` (setting both to different values is an "
+        "error); Jupyter Server itself never sees it",
+    ),
+    Variable(
+        TOKEN_ALIAS,
+        None,
+        "Jupyter's name for the token: the same as `AUTHENTICATE_VIA_JUPYTER=<token>`; removed before anything starts, "
+        "like the token itself",
+    ),
+    Variable(TOKEN_FILE_ALIAS, None, f"a file holding the token, as Jupyter reads it: the same as `{TOKEN_ALIAS}`"),
+    Variable(
+        "NB_USER",
+        IMAGE_USER,
+        "name of the workspace user (the account is renamed at start, home `/home/$NB_USER`)",
+        parse_user_name,
+    ),
+    Variable(
+        "NB_UID",
+        str(paths.IMAGE_UID),
+        "uid of the workspace user: the owner of files in `/workspace` (not 0)",
+        parse_uid,
+    ),
+    Variable("NB_GID", str(paths.IMAGE_GID), "primary gid of the workspace user (not 0)", parse_gid),
+    Variable("GRANT_SUDO", "yes", "`yes`: passwordless `sudo` for the user; `no`: none", parse_bool),
+    Variable(
+        "SSH_AUTHORIZED_KEYS",
+        "",
+        "public keys allowed to log in over SSH, one per line as in `authorized_keys` (e.g. "
+        '`-e SSH_AUTHORIZED_KEYS="$(cat ~/.ssh/id_ed25519.pub)"`); read at every start',
+        parse_authorized_keys,
+    ),
+    Variable(
+        "WORKSPACE_TOOLS_START",
+        DEFAULT_TOOLS_START,
+        f"`{TOOLS_START_CHOICES[0]}`: {tools_opened_on_demand()} start when first opened (see "
+        f"[Tools start when opened](tools.md#tools-start-when-opened)); `{TOOLS_START_CHOICES[1]}`: they start with "
+        "the container",
+        parse_tools_start,
+    ),
+    Variable(
+        "WORKSPACE_TOOLS_IDLE_TIMEOUT",
+        str(DEFAULT_IDLE_TIMEOUT),
+        "seconds a started tool may go unused before it is stopped (opening it starts it again); `0`: never stop "
+        f"one; at most `{MAX_IDLE_TIMEOUT}`",
+        parse_idle_timeout,
+    ),
+    Variable(
+        "NB_GROUP",
+        "",
+        "name of the `NB_GID` group when the image has none with that id (docker-stacks); empty: named as `NB_USER`",
+        parse_group_name,
+    ),
+    Variable(
+        "NB_UMASK",
+        "",
+        "the umask of everything the workspace runs, e.g. `002` for files your group may write; empty: `022`",
+        parse_umask,
+    ),
+    Variable(
+        "CHOWN_HOME",
+        "no",
+        "`yes`: give the home folder to `NB_UID:NB_GID` at start (with `CHOWN_HOME_OPTS=-R`, everything in it, "
+        "mounted folders included)",
+        parse_bool,
+    ),
+    Variable(
+        "CHOWN_HOME_OPTS",
+        "",
+        "options for that `chown`: `-R`, `-h`, `-v`, `-c`, `-f` and their long forms",
+        parse_chown_options,
+    ),
+    Variable(
+        "CHOWN_EXTRA",
+        "",
+        "more paths to give to `NB_UID:NB_GID` at start, comma-separated (e.g. `/data,/opt/models`)",
+        parse_paths,
+    ),
+    Variable("CHOWN_EXTRA_OPTS", "", "options for that `chown`, as `CHOWN_HOME_OPTS`", parse_chown_options),
+    Variable(
+        "JUPYTER_ENV_VARS_TO_UNSET",
+        "",
+        "variables to remove before anything starts, comma-separated, so that kernels, terminals and tools never see "
+        "them (e.g. secrets a platform sets)",
+        parse_variable_names,
+    ),
+    Variable(
+        "NOTEBOOK_ARGS",
+        "",
+        "more arguments for Jupyter Server, e.g. `--ServerApp.log_level=DEBUG` (see "
+        "[Coming from docker-stacks](docker-stacks.md#coming-from-docker-stacks))",
+        lambda name, raw: parse_notebook_args(raw, name),
+    ),
+)
+BY_NAME = {variable.name: variable for variable in VARIABLES}
+
+
 def load(environ: Mapping[str, str]) -> Settings:
     """Validate the whole environment; the first bad variable raises ConfigError."""
     if in_hub(environ):
@@ -428,34 +600,33 @@ def load(environ: Mapping[str, str]) -> Settings:
     else:
         hub = None
         token, generated = parse_login(environ)
-        base_url = parse_base_url(environ.get("WORKSPACE_BASE_URL"))
+        base_url = BY_NAME["WORKSPACE_BASE_URL"].read(environ)
         port = parse_public_port(environ)
         tls, tls_cert, tls_key = parse_tls(environ)
+    value = {variable.name: variable.read(environ) for variable in VARIABLES if variable.check}
     return Settings(
         token=token,
         token_generated=generated,
         base_url=base_url,
         port=port,
         hub=hub,
-        nb_user=parse_user_name(environ.get("NB_USER", IMAGE_USER)),
-        nb_uid=parse_int("NB_UID", environ.get("NB_UID", str(paths.IMAGE_UID)), 1, MAX_ID, " (0 would be root)"),
-        nb_gid=parse_int(
-            "NB_GID", environ.get("NB_GID", str(paths.IMAGE_GID)), 1, MAX_ID, " (0 would be root's group)"
-        ),
-        grant_sudo=parse_bool("GRANT_SUDO", environ.get("GRANT_SUDO", "yes")),
+        nb_user=value["NB_USER"],
+        nb_uid=value["NB_UID"],
+        nb_gid=value["NB_GID"],
+        grant_sudo=value["GRANT_SUDO"],
         grant_sudo_explicit="GRANT_SUDO" in environ,
-        ssh_authorized_keys=parse_authorized_keys(environ.get("SSH_AUTHORIZED_KEYS", "")),
-        tools_start=parse_tools_start(environ.get("WORKSPACE_TOOLS_START", "on-demand")),
-        tools_idle_timeout=parse_idle_timeout(environ),
-        nb_group=parse_group_name(environ["NB_GROUP"]) if environ.get("NB_GROUP") else None,
-        nb_umask=parse_umask(environ["NB_UMASK"]) if environ.get("NB_UMASK") else None,
-        chown_home=parse_bool("CHOWN_HOME", environ.get("CHOWN_HOME", "no")),
-        chown_home_opts=parse_chown_options("CHOWN_HOME_OPTS", environ.get("CHOWN_HOME_OPTS", "")),
-        chown_extra=parse_paths("CHOWN_EXTRA", environ.get("CHOWN_EXTRA", "")),
-        chown_extra_opts=parse_chown_options("CHOWN_EXTRA_OPTS", environ.get("CHOWN_EXTRA_OPTS", "")),
-        unset_variables=parse_variable_names("JUPYTER_ENV_VARS_TO_UNSET", environ.get("JUPYTER_ENV_VARS_TO_UNSET", "")),
+        ssh_authorized_keys=value["SSH_AUTHORIZED_KEYS"],
+        tools_start=value["WORKSPACE_TOOLS_START"],
+        tools_idle_timeout=value["WORKSPACE_TOOLS_IDLE_TIMEOUT"],
+        nb_group=value["NB_GROUP"],
+        nb_umask=value["NB_UMASK"],
+        chown_home=value["CHOWN_HOME"],
+        chown_home_opts=value["CHOWN_HOME_OPTS"],
+        chown_extra=value["CHOWN_EXTRA"],
+        chown_extra_opts=value["CHOWN_EXTRA_OPTS"],
+        unset_variables=value["JUPYTER_ENV_VARS_TO_UNSET"],
         allowed_hosts=(
-            parse_allowed_hosts(environ["WORKSPACE_ALLOWED_HOSTS"])
+            parse_allowed_hosts("WORKSPACE_ALLOWED_HOSTS", environ["WORKSPACE_ALLOWED_HOSTS"])
             if "WORKSPACE_ALLOWED_HOSTS" in environ
             else None
             if token is not None or hub is not None
@@ -464,7 +635,7 @@ def load(environ: Mapping[str, str]) -> Settings:
         tls=tls,
         tls_cert=tls_cert,
         tls_key=tls_key,
-        ca_certs=parse_ca_certs(environ.get("WORKSPACE_CA_CERTS")),
+        ca_certs=value["WORKSPACE_CA_CERTS"],
         tool_settings={
             setting.variable: setting.parse(setting.variable, environ.get(setting.variable, setting.default))
             for setting in tools.all_settings()
