@@ -16,7 +16,7 @@ import requests
 import websocket
 
 from built_images import FAKE_TOOLS
-from workbench import paths, tools
+from workbench import paths, states, tools
 from workbench_client import refused, tool_state, wait_for_status
 from workspaces import WorkspaceFactory
 
@@ -161,10 +161,10 @@ def test_a_tool_that_cannot_start_is_given_up_on(door):
     page = door.get("tools/broken/", headers=NAVIGATION)
     assert page.status_code == 503 and "<title>Starting Broken…</title>" in page.text
     # The starting page stops waiting on the same states as the wake route.
-    assert all(json.dumps(state) in page.text for state in tools.GIVEN_UP)
+    assert all(json.dumps(state) in page.text for state in states.GIVEN_UP)
     answer = door.get("tools/broken/", timeout=150)
     assert answer.status_code == 503 and "Broken did not start; the container&#39;s log says why" in answer.text
-    status = wait_for_status(door, lambda s: tool_state(s, "broken") in tools.GIVEN_UP)
+    status = wait_for_status(door, lambda s: tool_state(s, "broken") in states.GIVEN_UP)
     assert status["states"][tool_state(status, "broken")]["class"] == "failed"
     assert "broken tool exits" in door.logs()
 

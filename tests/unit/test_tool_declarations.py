@@ -8,6 +8,7 @@ import pytest
 
 from tool_pages import TOOL_PAGES, TOOL_SHOWN
 from workbench import settings, tools
+from workbench import states as program_states
 from workbench_build import docs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,8 +114,8 @@ def test_names_are_unique_and_fit_urls_and_program_names():
 
 
 def test_every_state_a_program_or_tool_can_be_in_is_presented():
-    assert set(tools.STATES) >= set(tools._STATE_SEVERITY) | {"RUNNING", "IDLE", *tools.GIVEN_UP}
-    assert {state.css_class for state in tools.STATES.values()} == {"running", "starting", "idle", "failed"}
+    assert set(program_states.SHOWN) == set(program_states.State)
+    assert {shown.css_class for shown in program_states.SHOWN.values()} == {"running", "starting", "idle", "failed"}
 
 
 def test_the_pages_tables_of_tools_ports_and_variables_are_what_build_py_docs_writes():

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from urllib.parse import unquote
 
 from . import activity, health, supervisor_client, tools
+from .states import GIVEN_UP, State
 
 # How long a request waits for a tool to start before it gets a 503.
 WAKE_TIMEOUT_SECONDS = 120.0
@@ -100,13 +101,13 @@ async def _start_and_wait(tool: tools.Tool, base_url: str) -> bool:
         states = tools.program_states(tool, tools.states_by_program(await _services()))
         # Answering is what counts, not supervisord's RUNNING, which it gives only after startsecs.
         if (
-            all(state in ("STARTING", "RUNNING") for state in states)
+            all(state in (State.STARTING, State.RUNNING) for state in states)
             and await ports_accept(tool.extra_ports)
             and await health.probe(tool, base_url)
         ):
             log.info("%s answers, %.1f s after it was opened", tool.title, time.monotonic() - started)
             return True
-        if any(state in tools.GIVEN_UP for state in states):
+        if any(state in GIVEN_UP for state in states):
             break
         await asyncio.sleep(0.2)
     log.warning("%s did not start (%s); see the log above", tool.title, ", ".join(states))
@@ -133,7 +134,7 @@ class IdleStopper:
         services = {service["name"]: service for service in await _services()}
         for tool in tools.with_programs():
             own = [services.get(program) for program in tool.program_names]
-            if not all(service and service["state"] == "RUNNING" for service in own):
+            if not all(service and service["state"] == State.RUNNING for service in own):
                 continue
             if tool.name in _starting and not _starting[tool.name].done():
                 continue

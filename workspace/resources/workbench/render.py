@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import guesses, lab_launcher, paths, ssh_keys, tools, trust, usage
+from . import guesses, lab_launcher, paths, ssh_keys, states, tools, trust, usage
 from .programs import CORE_PROGRAMS, Program
 from .settings import Settings
 
@@ -221,7 +221,7 @@ def tool_starting_page(tool: tools.Tool, base_url: str, timeout: float, xsrf_tok
             base_url=base_url,
             timeout=timeout,
             xsrf_token=xsrf_token,
-            given_up=tools.GIVEN_UP,
+            given_up=states.GIVEN_UP,
         )
     )
 

@@ -10,6 +10,7 @@ import secrets
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,8 +32,15 @@ LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 BASE_URL_SEGMENT = re.compile(r"[A-Za-z0-9._~@+-]+")
 USER_NAME_PATTERN = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 MAX_ID = 2**31 - 1
-TOOLS_START_CHOICES = ("on-demand", "at-start")
-DEFAULT_TOOLS_START = TOOLS_START_CHOICES[0]
+
+
+class ToolsStart(StrEnum):
+    """WORKSPACE_TOOLS_START: when the tools with programs of their own start."""
+
+    ON_DEMAND = "on-demand"
+    AT_START = "at-start"
+
+
 DEFAULT_IDLE_TIMEOUT = 3600
 # A day: longer than that, "never" (0) says it better.
 MAX_IDLE_TIMEOUT = 86400
@@ -88,7 +96,7 @@ class Settings:
     ssh_authorized_keys: tuple[ssh_keys.PublicKey, ...]
     hub: Hub | None = None
     # Tools with programs of their own start when first opened (on-demand) or with the container (at-start).
-    tools_start: str = DEFAULT_TOOLS_START
+    tools_start: ToolsStart = ToolsStart.ON_DEMAND
     # Seconds a started tool runs without requests or open connections before it is stopped; 0: never.
     tools_idle_timeout: int = DEFAULT_IDLE_TIMEOUT
     # docker-stacks' account and start-up settings (see jupyter/docker-stacks' "Common features").
@@ -114,7 +122,7 @@ class Settings:
 
     @property
     def tools_at_start(self) -> bool:
-        return self.tools_start == TOOLS_START_CHOICES[1]
+        return self.tools_start == ToolsStart.AT_START
 
     @property
     def auth_enabled(self) -> bool:
@@ -220,13 +228,16 @@ def tools_opened_on_demand() -> str:
     return f"{', '.join(titles[:-1])} and {titles[-1]}" if len(titles) > 1 else titles[0]
 
 
-def parse_tools_start(name: str, raw: str) -> str:
-    if raw not in TOOLS_START_CHOICES:
-        on_demand, at_start = TOOLS_START_CHOICES
+def parse_tools_start(name: str, raw: str) -> ToolsStart:
+    try:
+        return ToolsStart(raw)
+    except ValueError:
         raise ConfigError(
-            name, raw, f"must be {on_demand} ({tools_opened_on_demand()} start when first opened) or {at_start}"
-        )
-    return raw
+            name,
+            raw,
+            f"must be {ToolsStart.ON_DEMAND} ({tools_opened_on_demand()} start when first opened) or "
+            f"{ToolsStart.AT_START}",
+        ) from None
 
 
 def parse_idle_timeout(name: str, raw: str) -> int:
@@ -528,9 +539,9 @@ VARIABLES = (
     ),
     Variable(
         "WORKSPACE_TOOLS_START",
-        DEFAULT_TOOLS_START,
-        f"`{TOOLS_START_CHOICES[0]}`: {tools_opened_on_demand()} start when first opened (see "
-        f"[Tools start when opened](tools.md#tools-start-when-opened)); `{TOOLS_START_CHOICES[1]}`: they start with "
+        ToolsStart.ON_DEMAND,
+        f"`{ToolsStart.ON_DEMAND}`: {tools_opened_on_demand()} start when first opened (see "
+        f"[Tools start when opened](tools.md#tools-start-when-opened)); `{ToolsStart.AT_START}`: they start with "
         "the container",
         parse_tools_start,
     ),

@@ -12,7 +12,7 @@ from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from tornado import web
 
-from . import __version__, health, paths, supervisor_client, tools, usage
+from . import __version__, health, paths, states, supervisor_client, tools, usage
 
 
 class HealthHandler(JupyterHandler):
@@ -41,8 +41,8 @@ class AuthCheckHandler(APIHandler):
         self.finish()
 
 
-# How the landing page and the starting page show each state (tools.STATES), the same in every answer.
-STATES_SHOWN = {name: {"class": state.css_class, "label": state.label} for name, state in tools.STATES.items()}
+# How the landing page and the starting page show each state (states.SHOWN), the same in every answer.
+STATES_SHOWN = {state: {"class": shown.css_class, "label": shown.label} for state, shown in states.SHOWN.items()}
 
 
 class StatusHandler(APIHandler):

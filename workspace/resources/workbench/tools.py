@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import desktop_session, paths
 from .programs import COMMON_PLACEHOLDERS, CORE_PROGRAMS, TOOL_PLACEHOLDERS, Program
+from .states import SEVERITY, State
 from .validation import parse_directory, parse_screen_size
 
 # A tool's name is part of URLs, nginx location names, supervisord program names and file names.
@@ -341,31 +342,6 @@ def check_declarations() -> None:
         raise DeclarationError(DECLARATION_FAULT)
 
 
-@dataclass(frozen=True)
-class State:
-    css_class: str  # running, starting, idle or failed: the colour of the dot
-    label: str
-
-
-# Every state a tile or a supervisord program shows, as the landing page and the starting page present it. The
-# tool states are supervisord's program states, and IDLE: a tool that starts when opened and is not running now.
-STATES = {
-    "RUNNING": State("running", "running"),
-    "STARTING": State("starting", "starting…"),
-    "BACKOFF": State("starting", "restarting…"),
-    "STOPPING": State("starting", "stopping"),
-    "IDLE": State("idle", "starts when opened"),
-    "STOPPED": State("idle", "stopped"),
-    "FATAL": State("failed", "fatal"),
-    "EXITED": State("failed", "exited"),
-    "UNKNOWN": State("failed", "unknown"),
-}
-# The states after which waiting longer for a tool to start will not help (the wake route and the starting page).
-GIVEN_UP = ("FATAL", "EXITED")
-# The order in which a tool with several programs reports the one that is worst off.
-_STATE_SEVERITY = ("FATAL", "BACKOFF", "EXITED", "STOPPED", "UNKNOWN", "STOPPING", "STARTING")
-
-
 def loopback_ports() -> set[int]:
     """The ports the tools listen on inside the workspace."""
     return {port for tool in TOOLS for port in tool.ports}
@@ -399,18 +375,18 @@ def states_by_program(services: list[dict]) -> dict[str, str]:
 
 def program_states(tool: Tool, states: dict[str, str]) -> list[str]:
     """The state of each of the tool's programs; UNKNOWN for one supervisord does not know."""
-    return [states.get(program, "UNKNOWN") for program in tool.program_names]
+    return [states.get(program, State.UNKNOWN) for program in tool.program_names]
 
 
 def tool_state(tool: Tool, states: dict[str, str], healthy: bool = True) -> str:
     """The worst state of the tool's programs; IDLE for a tool that starts when opened and is not running."""
     own = program_states(tool, states)
-    if tool.starts_on_demand and all(state == "STOPPED" for state in own):
-        return "IDLE"
-    for state in _STATE_SEVERITY:
+    if tool.starts_on_demand and all(state == State.STOPPED for state in own):
+        return State.IDLE
+    for state in SEVERITY:
         if state in own:
             return state
-    return "RUNNING" if healthy else "STARTING"
+    return State.RUNNING if healthy else State.STARTING
 
 
 def with_state(services: list[dict], healthy: dict[str, bool] | None = None) -> list[dict]:
