@@ -15,7 +15,7 @@ import docker
 import requests
 import websocket
 
-from run import LABEL, host_port, wait_until
+from common import LABEL, host_port, wait_until
 from tool_pages import TOOL_PAGE_PATHS
 from workbench_client import ENCODED_PATHS, websocket_url
 

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import docker
 
-import run  # noqa: F401 (first: it puts the tests' helpers and the runtime on the path)
+from common import ON_DEMAND_PAGES, SETTLE_SECONDS, memory_bytes, spread, table
 from hubs import Hub  # the tests' real hub of deploy/docker
-from run import ON_DEMAND_PAGES, SETTLE_SECONDS, memory_bytes, spread, table
 from workbench_build import project
 
 USERS = 40

@@ -16,11 +16,7 @@ from pathlib import Path
 
 import docker
 
-# First: run puts the tests' helpers, build.py's package and the runtime package on sys.path, which the imports below
-# need when this file runs alone.
-from run import LABEL, host_port, remove_benchmark_containers, spread, table, wait_until
-
-# isort: split
+from common import LABEL, host_port, remove_benchmark_containers, spread, table, wait_until
 from ml_jobs import answers_ping, build_bring_your_own_image, ml_tree  # the tests' /opt/ml layout, and more
 from workbench import paths
 from workbench_build.options import host_ca_bundle

@@ -13,87 +13,33 @@ import sys
 import time
 from collections import defaultdict
 from contextlib import contextmanager
-from pathlib import Path
 
 import docker
 import requests
 
-TOKEN = "benchmark-token-0123456789"
-LABEL = "workbench-benchmark"
-ROOT = Path(__file__).resolve().parent.parent
-# The tests' helpers and the runtime package (the tool declarations), as pytest.ini's pythonpath gives them to tests.
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support"), str(ROOT / "workspace" / "resources")]
-import waiting  # noqa: E402
-from language_server import DOCUMENTS, LanguageServer  # noqa: E402
-from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES  # noqa: E402
-from workbench import paths  # noqa: E402
-from workbench_client import websocket_url  # noqa: E402
+import hub
+import jobs
+import transfers
+from common import (
+    AUTH,
+    ON_DEMAND_PAGES,
+    SETTLE_SECONDS,
+    TOKEN,
+    host_port,
+    memory_bytes,
+    remove_benchmark_containers,
+    spread,
+    start_bare_jupyter,
+    start_workspace,
+    table,
+    wait_until,
+)
+from language_server import DOCUMENTS, LanguageServer
+from workbench import paths
+from workbench_client import websocket_url
 
-
-def spread(values: list[float]) -> str:
-    """median (min-max) of the repetitions."""
-    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
-
-
-def host_port(container) -> int:
-    container.reload()
-    return int(container.attrs["NetworkSettings"]["Ports"]["8080/tcp"][0]["HostPort"])
-
-
-def wait_until(check, timeout: float = 180) -> None:
-    """The tests' wait, polled often: the benchmarks time what they wait for."""
-    waiting.wait_until(check, timeout, 0.05)
-
-
-def remove_benchmark_containers(client) -> None:
-    """Every container a benchmark started, whatever stopped it."""
-    for container in client.containers.list(all=True, filters={"label": LABEL}):
-        container.remove(force=True)
-
-
-def memory_bytes(container) -> int:
-    stats = container.stats(stream=False)["memory_stats"]
-    inactive = stats.get("stats", {}).get("total_inactive_file", stats.get("stats", {}).get("inactive_file", 0))
-    return stats["usage"] - inactive
-
-
-def start_workspace(client, image: str, environment: dict | None = None):
-    return client.containers.run(
-        image,
-        detach=True,
-        labels={LABEL: "1"},
-        environment={"AUTHENTICATE_VIA_JUPYTER": TOKEN, **(environment or {})},
-        ports={"8080/tcp": ("127.0.0.1", None)},
-        shm_size="2g",
-    )
-
-
-def start_bare_jupyter(client, image: str):
-    """The baseline: Jupyter Server alone in the same image, on the same port, nothing in front."""
-    return client.containers.run(
-        image,
-        detach=True,
-        labels={LABEL: "1"},
-        ports={"8080/tcp": ("127.0.0.1", None)},
-        user="1000:100",
-        entrypoint=[
-            f"{paths.VENV_DIR}/bin/jupyter-server",
-            "--ip=0.0.0.0",
-            "--port=8080",
-            f"--IdentityProvider.token={TOKEN}",
-            "--ServerApp.root_dir=/workspace",
-            "--ServerApp.allow_remote_access=True",
-        ],
-    )
-
-
-# The tools that start when first opened, and the page a user's first visit asks for.
-ON_DEMAND_PAGES = {name: TOOL_PAGES[name][0] for name in ON_DEMAND_TOOLS}
-AUTH = {"Authorization": f"token {TOKEN}"}
 # Lines a notebook's user types, completed by the language server as Lab asks it: the modules jedi then reads.
 LANGUAGE_SERVER_PROBES = ("os.pa", "numpy.ar", "pandas.Da")
-# Long enough for start-up work (JupyterLab's first build check, Netdata's first collection) to settle.
-SETTLE_SECONDS = 10
 
 
 def all_running(base: str) -> bool:
@@ -299,12 +245,6 @@ def image_sizes(client, flavors: list[str]) -> list[tuple[str, str]]:
     return rows
 
 
-def table(title: str, rows: list[tuple[str, str]]) -> str:
-    width = max(len(name) for name, _ in rows) if rows else 10
-    lines = [f"\n{title}", "-" * (width + 40)] + [f"{name:<{width}}  {value}" for name, value in rows]
-    return "\n".join(lines)
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="repetitions of each measurement (default: 3)")
@@ -367,16 +307,10 @@ def main(argv: list[str]) -> int:
                 rows,
             )
         )
-        import transfers  # here, as jobs below
-
         print(table(transfers.TITLE.format(image=images[0]), transfers.measure(client, images[0], args.repeat)))
         print(table("Image sizes", image_sizes(client, ["minimal", "full", "gpu"])))
-        import jobs  # here: benchmarks/jobs.py takes its helpers from this module
-
         print(table(jobs.TITLE.format(image=images[0]), jobs.measure(client, images[0], args.repeat)))
         if args.users:
-            import hub
-
             print(
                 table(hub.TITLE.format(image=images[0], users=args.users), hub.measure(client, images[0], args.users))
             )

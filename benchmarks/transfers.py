@@ -16,9 +16,7 @@ from contextlib import ExitStack
 import docker
 import requests
 
-import run  # noqa: F401 (first: it puts the tests' helpers on the path)
-from lab_uploads import LAB_CHUNK, chunked_models, contents_model  # the tests' JupyterLab upload
-from run import (
+from common import (
     AUTH,
     host_port,
     remove_benchmark_containers,
@@ -28,6 +26,7 @@ from run import (
     table,
     wait_until,
 )
+from lab_uploads import LAB_CHUNK, chunked_models, contents_model  # the tests' JupyterLab upload
 
 MB = 2**20
 DOWNLOAD_MB = 1024
