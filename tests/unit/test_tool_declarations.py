@@ -93,11 +93,11 @@ def test_the_desktop_is_in_use_while_something_holds_its_vnc_port():
     assert DESKTOP.ports == (6080, tools.VNC_PORT) and TENSORBOARD.ports == (6006,)
 
 
-def test_every_declared_tool_has_a_page_test():
-    assert set(TOOL_PAGES) == set(TOOL_SHOWN) == {tool.name for tool in tools.TOOLS}
-    for tool in tools.TOOLS:
+def test_every_tool_of_the_image_declares_its_page_for_the_page_tests():
+    assert set(TOOL_PAGES) == set(TOOL_SHOWN) == {tool.name for tool in tools.BUILT_IN}
+    for tool in tools.BUILT_IN:
         path, text = TOOL_PAGES[tool.name]
-        assert path.startswith(tool.path) and text, tool.name
+        assert path.startswith(tool.path) and text and TOOL_SHOWN[tool.name], tool.name
 
 
 def test_every_declared_tool_has_its_icon_and_no_icon_is_left_over():

@@ -64,6 +64,17 @@ class Setting:
 
 
 @dataclass(frozen=True)
+class Page:
+    """The page a person opens of a tool (relative to its URL), and how to tell that it is this tool answering: a text
+    only its page serves, and what a browser shows once the tool works there (a Playwright selector). The tests,
+    the hub's and the benchmarks' checks of every tool read it here."""
+
+    address: str
+    text: str
+    shows: str
+
+
+@dataclass(frozen=True)
 class Tool:
     name: str
     title: str
@@ -93,6 +104,7 @@ class Tool:
     config_files: tuple[str, ...] = ()
     # Where `icon` is served from: the image's icons, or those beside the declarations (DECLARED_ICONS_URL).
     icons_url: str = ICONS_URL
+    page: Page | None = None
 
     def __post_init__(self) -> None:
         if not re.fullmatch(NAME_PATTERN, self.name):
@@ -120,9 +132,31 @@ class Tool:
 
 
 JUPYTER_SERVED: tuple[Tool, ...] = (
-    Tool("lab", "JupyterLab", "Notebooks, consoles, files and extensions", "lab.svg", "lab"),
-    Tool("notebook", "Notebook", "The classic single-document notebook (Notebook 7)", "notebook.svg", "tree"),
-    Tool("terminal", "Terminal", "A full-page shell in /workspace", "terminal.svg", "terminals/1"),
+    Tool(
+        "lab",
+        "JupyterLab",
+        "Notebooks, consoles, files and extensions",
+        "lab.svg",
+        "lab",
+        page=Page("", "<title>JupyterLab</title>", ".jp-Launcher"),
+    ),
+    Tool(
+        "notebook",
+        "Notebook",
+        "The classic single-document notebook (Notebook 7)",
+        "notebook.svg",
+        "tree",
+        page=Page("", '"appName": "Jupyter Notebook"', ".jp-DirListing-content"),
+    ),
+    Tool(
+        "terminal",
+        "Terminal",
+        "A full-page shell in /workspace",
+        "terminal.svg",
+        "terminals/1",
+        # The terminal needs its websocket to show its screen.
+        page=Page("", "<title>Jupyter Notebook - Terminal</title>", ".xterm-screen"),
+    ),
 )
 
 BUILT_IN: tuple[Tool, ...] = JUPYTER_SERVED + (
@@ -132,6 +166,7 @@ BUILT_IN: tuple[Tool, ...] = JUPYTER_SERVED + (
         "Visual Studio Code in the browser, opened on /workspace",
         "vscode.svg",
         "tools/vscode/",
+        page=Page("?folder=/workspace", 'id="vscode-workbench-web-configuration"', ".monaco-workbench"),
         programs=(
             Program(
                 "vscode",
@@ -164,6 +199,8 @@ BUILT_IN: tuple[Tool, ...] = JUPYTER_SERVED + (
         "A Linux desktop (XFCE) for GUI applications, in the browser",
         "desktop.svg",
         "tools/desktop/",
+        # noVNC says it is connected once its websocket to the VNC server works.
+        page=Page("vnc.html", "noVNC_container", "html.noVNC_connected"),
         programs=(
             Program(
                 "desktop-display",
@@ -197,6 +234,7 @@ BUILT_IN: tuple[Tool, ...] = JUPYTER_SERVED + (
         "Training curves and graphs from the event logs in your workspace",
         "tensorboard.svg",
         "tools/tensorboard/",
+        page=Page("", "<tb-webapp></tb-webapp>", "text=No dashboards are active"),
         programs=(
             Program(
                 "tensorboard",
@@ -220,6 +258,7 @@ BUILT_IN: tuple[Tool, ...] = JUPYTER_SERVED + (
         "Live CPU, memory, disk and network charts of this workspace",
         "netdata.svg",
         "tools/netdata/",
+        page=Page("", "<title>netdata dashboard</title>", "text=System Overview"),
         programs=(
             Program(
                 "netdata",
