@@ -13,7 +13,7 @@ from .project import ROOT
 # The runtime's declarations are plain Python (the standard library only), so this host can read them.
 sys.path.insert(0, str(ROOT / "workspace" / "resources"))
 
-from workbench import paths, settings, tools  # noqa: E402
+from workbench import catalogue, paths, settings, tools  # noqa: E402
 
 PAGES = (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")))
 # The variables the README shows; docs/variables.md has them all.
@@ -62,7 +62,7 @@ def shown_default(default: str | None) -> str:
 def variables_table(names: tuple[str, ...] | None = None) -> str:
     """The workspace's variables (all, or those named) and the tools', as declared."""
     declared = {variable.name: (variable.default, variable.help) for variable in settings.VARIABLES}
-    declared |= {setting.variable: (setting.default, setting.help) for setting in tools.all_settings()}
+    declared |= {setting.variable: (setting.default, setting.help) for setting in catalogue.all_settings()}
     text = row("variable", "default", "meaning") + row("---", "---", "---")
     for name in names or [variable.name for variable in settings.VARIABLES]:
         default, meaning = declared[name]

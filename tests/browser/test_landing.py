@@ -7,7 +7,7 @@ import pytest
 from browsers import log_in, ready_tile
 from ssh_client import SshClient
 from tool_pages import ON_DEMAND_TOOLS
-from workbench import tools
+from workbench import catalogue
 from workbench_client import wait_until
 
 pytestmark = pytest.mark.container
@@ -52,7 +52,7 @@ def test_token_login_leads_to_landing_page_with_live_tiles(workspace, page, scre
     assert "SSH" in page.inner_text("#ssh-heading") and page.is_visible("#ssh")
     # Each tile draws its icon, a file the door serves from the tool's declaration.
     masks = page.eval_on_selector_all(".tile .icon", "icons => icons.map(icon => getComputedStyle(icon).maskImage)")
-    assert len(masks) == len(tools.TOOLS), masks
+    assert len(masks) == len(catalogue.all_tools()), masks
     drawn = {re.fullmatch(r'url\(".*/workbench/icons/([a-z-]+\.svg)"\)', mask) for mask in masks}
     assert None not in drawn, masks
     drawn = {match[1] for match in drawn}

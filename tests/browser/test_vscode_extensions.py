@@ -11,7 +11,7 @@ import pytest
 
 from built_images import build_options
 from vsix import EXTENSION_ID, STATUS_TEXT, VERSION, make_vsix
-from workbench import tools
+from workbench import catalogue
 from workbench_build.vscode_extensions import OPEN_VSX, default_ids, reachable
 from workspaces import WorkspaceFactory
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.container
 
 ROOT = Path(__file__).resolve().parents[2]
 # VS Code's built-in extensions folder, beside code-server's entry point (the Dockerfile copies the image's there).
-BUILT_IN = Path(dict(tools.by_name("vscode").values)["code_server"]).parents[2] / "lib" / "vscode" / "extensions"
+BUILT_IN = Path(dict(catalogue.by_name("vscode").values)["code_server"]).parents[2] / "lib" / "vscode" / "extensions"
 
 
 def build(pytestconfig, tag: str, *options: str) -> subprocess.CompletedProcess:

@@ -6,7 +6,7 @@ import pytest
 import requests
 import websocket
 
-from workbench import paths, tools
+from workbench import catalogue, paths
 from workbench_client import (
     cookie_header,
     execute,
@@ -88,10 +88,12 @@ def test_token_in_the_header_opens_the_api(workspace):
     response = workspace.get("api/kernels")
     assert response.status_code == 200 and isinstance(response.json(), list)
     status = open_every_tool(workspace)
-    programs = ["nginx", "sshd", "jupyter"] + [program.name for tool in tools.TOOLS for program in tool.programs]
+    programs = ["nginx", "sshd", "jupyter"] + [
+        program.name for tool in catalogue.all_tools() for program in tool.programs
+    ]
     assert {s["name"]: s["state"] for s in status["services"]} == dict.fromkeys(programs, "RUNNING")
     assert [(t["name"], t["path"], t["state"]) for t in status["tools"]] == [
-        (tool.name, tool.path, "RUNNING") for tool in tools.TOOLS
+        (tool.name, tool.path, "RUNNING") for tool in catalogue.all_tools()
     ]
     assert status["user"] == "jovyan"
 

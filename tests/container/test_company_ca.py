@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from workbench import paths, tools, trust
+from workbench import catalogue, paths, trust
 from workbench_build.options import host_ca_bundle
 from workbench_client import execute
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.container
 # A small pure-Python package the image does not have.
 PACKAGE = "cowsay==6.1"
 MOUNTED = f"{paths.EXTRA_CA_DIR}/company.pem"
-NODE = dict(tools.by_name("vscode").values)["node"]  # code-server's Node
+NODE = dict(catalogue.by_name("vscode").values)["node"]  # code-server's Node
 CHECKS = f"""
 import json, subprocess, sys
 def run(*command):

@@ -12,7 +12,7 @@ import requests
 import websocket
 
 from tool_pages import TOOL_PAGES as PAGES
-from workbench import paths, tools
+from workbench import catalogue, paths
 from workbench_client import (
     open_every_tool,
     refused,
@@ -129,7 +129,7 @@ KILLED = {
     "jupyter": "terminal",
     **{
         program.name: tool.name
-        for tool in tools.with_programs()
+        for tool in catalogue.with_programs()
         for program in tool.programs
         if program.name != "desktop-session"
     },
@@ -170,7 +170,7 @@ def test_killed_tool_process_comes_back_and_the_landing_status_shows_it(victim, 
 def test_landing_status_reports_each_tool_and_the_resources(workspace):
     status = open_every_tool(workspace)
     listed = {tool["name"]: tool for tool in status["tools"]}
-    assert list(listed) == [tool.name for tool in tools.TOOLS]
+    assert list(listed) == [tool.name for tool in catalogue.all_tools()]
     assert listed["desktop"]["services"] == ["desktop-display", "desktop-session", "desktop-websockify"]
     assert listed["netdata"]["path"] == "tools/netdata/" and listed["netdata"]["icon"] == "workbench/icons/netdata.svg"
     icon = workspace.get(listed["netdata"]["icon"])

@@ -13,13 +13,13 @@ import zipfile
 import pytest
 import requests
 
-from workbench import paths, tools
+from workbench import catalogue, paths
 from workbench_client import Workspace
 from workspaces import TEST_LABELS
 
 pytestmark = pytest.mark.container
 
-CODE_SERVER = "{node} {code_server}".format(**dict(tools.by_name("vscode").values))  # the image's code-server
+CODE_SERVER = "{node} {code_server}".format(**dict(catalogue.by_name("vscode").values))  # the image's code-server
 VSCODE_USER = "/home/jovyan/.local/share/code-server/User"
 EXTENSION_ID = "workbench-tests.kept-extension"
 LAB_THEME = "lab/api/settings/@jupyterlab/apputils-extension:themes"

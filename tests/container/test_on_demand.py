@@ -10,14 +10,14 @@ import pytest
 import websocket
 
 from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES
-from workbench import tools
+from workbench import catalogue
 from workbench_client import refused, tool_state, wait_for_status
 from workspaces import WorkspaceFactory
 
 pytestmark = pytest.mark.container
 
-PROGRAMS = {tool.name: tool.program_names for tool in tools.with_programs()}
-PORTS = {port for tool in tools.with_programs() for port in tool.ports}
+PROGRAMS = {tool.name: tool.program_names for tool in catalogue.with_programs()}
+PORTS = {port for tool in catalogue.with_programs() for port in tool.ports}
 SHORT_IDLE = 6  # seconds
 
 

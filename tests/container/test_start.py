@@ -2,7 +2,7 @@
 
 import pytest
 
-from workbench import paths, settings, tools
+from workbench import catalogue, paths, settings
 from workbench_client import execute, open_every_tool, wait_until
 
 pytestmark = pytest.mark.container
@@ -82,7 +82,7 @@ def test_supervisord_is_controlled_through_its_socket(workspace):
     result = workspace.container.exec_run(["supervisorctl", "status"], user="jovyan")
     lines = result.output.decode().splitlines()
     assert sorted(line.split()[0] for line in lines) == sorted(
-        ["jupyter", "nginx", "sshd"] + [program.name for tool in tools.with_programs() for program in tool.programs]
+        ["jupyter", "nginx", "sshd"] + [program.name for tool in catalogue.with_programs() for program in tool.programs]
     )
     assert all(line.split()[1] == "RUNNING" for line in lines), lines
 

@@ -16,13 +16,13 @@ import requests
 import websocket
 
 from built_images import FAKE_TOOLS
-from workbench import paths, states, tools
+from workbench import declarations, paths, states, tools
 from workbench_client import refused, tool_state, wait_for_status
 from workspaces import WorkspaceFactory
 
 pytestmark = pytest.mark.container
 
-DECLARED = tools.load_declared(FAKE_TOOLS)
+DECLARED = declarations.load_declared(FAKE_TOOLS)
 PROGRAM_NAMES = {tool.name for tool in DECLARED}
 ECHO = next(tool for tool in DECLARED if tool.name == "echo")
 SHORT_IDLE = 6  # seconds

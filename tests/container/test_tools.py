@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench import paths, tools
+from workbench import catalogue, paths
 from workbench_client import execute, refused, wait_for_page
 
 pytestmark = pytest.mark.container
@@ -65,7 +65,7 @@ def test_port_with_nothing_listening_is_a_gateway_error(workspace):
 
 def test_vscodes_search_tool_runs_here(workspace):
     # VS Code searches files with the ripgrep it carries; the image keeps this platform's only.
-    entry = Path(dict(tools.by_name("vscode").values)["code_server"])
+    entry = Path(dict(catalogue.by_name("vscode").values)["code_server"])
     ripgrep = entry.parents[2] / "lib/vscode/node_modules/@vscode/ripgrep-universal/bin/linux-x64/rg"
     found = workspace.container.exec_run([str(ripgrep), "--files", str(paths.LANDING_DIR)], user="1000")
     assert found.exit_code == 0 and f"{paths.LANDING_DIR}/index.html" in found.output.decode(), found.output[-500:]

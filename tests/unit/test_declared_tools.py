@@ -1,11 +1,11 @@
-"""Tools an image built on this one declares in JSON files (workbench/tools.py: load_declared): what a declaration
+"""Tools an image built on this one declares in JSON files (workbench/declarations.py): what a declaration
 becomes, and the one-line fault for each way one can be wrong."""
 
 import json
 
 import pytest
 
-from workbench import paths, render, tools
+from workbench import catalogue, declarations, paths, render, tools
 from workbench.programs import COMMON_PLACEHOLDERS, CORE_PLACEHOLDERS, TOOL_PLACEHOLDERS
 from workbench.settings import load
 
@@ -25,7 +25,7 @@ def declare(folder, file_name: str, declaration: dict) -> None:
 
 def test_a_declaration_becomes_a_tool_that_starts_when_opened(tmp_path):
     declare(tmp_path, "mlflow.json", MLFLOW)
-    (mlflow,) = tools.load_declared(tmp_path)
+    (mlflow,) = declarations.load_declared(tmp_path)
     assert (mlflow.name, mlflow.title, mlflow.description, mlflow.path) == (
         "mlflow",
         "MLflow",
@@ -43,7 +43,7 @@ def test_a_declaration_may_bring_its_icon_and_leave_out_what_has_a_default(tmp_p
     (tmp_path / "files.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
     files = {"name": "files", "command": "python3 -m http.server {port}", "port": 8000, "icon": "files.svg"}
     declare(tmp_path, "files.json", files)
-    (files,) = tools.load_declared(tmp_path)
+    (files,) = declarations.load_declared(tmp_path)
     assert (files.title, files.description, files.health, files.strip_path) == ("files", "", "", False)
     assert files.icon_url == f"{tools.DECLARED_ICONS_URL}/files.svg"
     assert files.programs[0].purpose == f"files, declared in {tmp_path / 'files.json'}"
@@ -52,14 +52,14 @@ def test_a_declaration_may_bring_its_icon_and_leave_out_what_has_a_default(tmp_p
 def test_declarations_are_read_in_the_order_of_their_file_names_and_clash_with_each_other(tmp_path):
     declare(tmp_path, "20-b.json", {**MLFLOW, "name": "b", "port": 5001})
     declare(tmp_path, "10-a.json", {**MLFLOW, "name": "a"})
-    assert [tool.name for tool in tools.load_declared(tmp_path)] == ["a", "b"]
+    assert [tool.name for tool in declarations.load_declared(tmp_path)] == ["a", "b"]
     declare(tmp_path, "30-c.json", {**MLFLOW, "name": "c"})
-    with pytest.raises(tools.DeclarationError, match=r"30-c\.json: port 5000 must be"):
-        tools.load_declared(tmp_path)
+    with pytest.raises(declarations.DeclarationError, match=r"30-c\.json: port 5000 must be"):
+        declarations.load_declared(tmp_path)
 
 
 def test_no_folder_declares_nothing(tmp_path):
-    assert tools.load_declared(tmp_path / "missing") == ()
+    assert declarations.load_declared(tmp_path / "missing") == ()
 
 
 @pytest.mark.parametrize(
@@ -92,17 +92,17 @@ def test_no_folder_declares_nothing(tmp_path):
 )
 def test_each_fault_is_one_line_that_names_the_file(tmp_path, text, fault):
     (tmp_path / "mlflow.json").write_text(text)
-    with pytest.raises(tools.DeclarationError) as raised:
-        tools.load_declared(tmp_path)
+    with pytest.raises(declarations.DeclarationError) as raised:
+        declarations.load_declared(tmp_path)
     message = str(raised.value)
     assert message.startswith(f"{tmp_path / 'mlflow.json'}: ") and fault in message and "\n" not in message
 
 
-def test_a_fault_found_when_the_module_was_imported_is_raised_by_the_start(monkeypatch):
-    tools.check_declarations()  # none here
-    monkeypatch.setattr(tools, "DECLARATION_FAULT", "/etc/workbench/tools.d/x.json: must be a JSON object")
-    with pytest.raises(tools.DeclarationError, match="x.json: must be a JSON object"):
-        tools.check_declarations()
+def test_a_fault_found_when_the_declarations_were_read_is_raised_by_the_start(monkeypatch):
+    catalogue.check_declarations()  # none here
+    monkeypatch.setattr(catalogue, "declared", lambda: ((), "/etc/workbench/tools.d/x.json: must be a JSON object"))
+    with pytest.raises(declarations.DeclarationError, match="x.json: must be a JSON object"):
+        catalogue.check_declarations()
 
 
 def test_the_placeholders_a_declaration_may_use_are_those_a_tool_gets():

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from waiting import wait_until
-from workbench import activity, on_demand, paths, supervisor_client, tools
+from workbench import activity, catalogue, on_demand, paths, supervisor_client, tools
 from workbench.programs import Program
 
 IDLE_SECONDS = 2
@@ -48,7 +48,7 @@ def idler(tmp_path, monkeypatch) -> tools.Tool:
     )
     monkeypatch.setattr(paths, "SUPERVISOR_SOCKET", tmp_path / "supervisor.sock")
     monkeypatch.setattr(paths, "ACTIVITY_DIR", tmp_path / "activity")
-    monkeypatch.setattr(tools, "TOOLS", (tool,))
+    monkeypatch.setattr(catalogue, "all_tools", lambda: (tool,))
     paths.ACTIVITY_DIR.mkdir()
     supervisord = subprocess.Popen([sys.executable, "-m", "supervisor.supervisord", "-c", str(config)])
     try:
@@ -115,10 +115,10 @@ def test_the_look_interval_follows_the_idle_time():
 
 def test_a_big_activity_file_is_emptied_and_keeps_its_time(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "ACTIVITY_DIR", tmp_path)
-    tool = tools.by_name("vscode")
+    tool = catalogue.by_name("vscode")
     log = tmp_path / "vscode.log"
     log.write_bytes(b"1\n" * (activity.ACTIVITY_FILE_LIMIT // 2 + 1))
     os.utime(log, (1_000_000, 1_000_000))
     assert activity.last_request(tool) == 1_000_000
     assert log.stat().st_size == 0 and log.stat().st_mtime == 1_000_000
-    assert activity.last_request(tools.by_name("netdata")) == 0.0  # never opened
+    assert activity.last_request(catalogue.by_name("netdata")) == 0.0  # never opened

@@ -7,16 +7,16 @@ import json
 import pytest
 
 from render_variants import VARIANTS
-from workbench import lab_launcher, render, tools, usage
+from workbench import catalogue, lab_launcher, render, usage
 from workbench.settings import load
 
 
 @pytest.mark.parametrize("base_url", ["/", "/user/alice/"])
 def test_every_tool_but_lab_is_a_launcher_entry_that_opens_in_a_new_tab(base_url):
     entries = lab_launcher.servers_info(base_url)["server_processes"]
-    assert [entry["name"] for entry in entries] == [tool.name for tool in tools.TOOLS if tool.name != "lab"]
+    assert [entry["name"] for entry in entries] == [tool.name for tool in catalogue.all_tools() if tool.name != "lab"]
     for entry in entries:
-        tool = tools.by_name(entry["name"])
+        tool = catalogue.by_name(entry["name"])
         assert entry["new_browser_tab"] is True
         assert entry["launcher_entry"] == {
             "enabled": True,

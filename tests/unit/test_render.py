@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from render_variants import VARIANTS
-from workbench import paths, render, tools
+from workbench import catalogue, paths, render, tools
 from workbench.programs import CORE_PROGRAMS
 from workbench.settings import load
 
@@ -116,14 +116,14 @@ def test_nginx_config_with_a_hub_opens_only_the_oauth_handshake():
 
 def test_tool_commands_quote_every_value_for_supervisord():
     settings = load({"TENSORBOARD_LOGDIR": "/workspace/my runs/100%", "WORKSPACE_BASE_URL": "/ws"})
-    tensorboard = tools.by_name("tensorboard")
+    tensorboard = catalogue.by_name("tensorboard")
     command = render.program_command(tensorboard.programs[0], render.command_values(tensorboard, settings))
     assert "--logdir '/workspace/my runs/100%%'" in command
     assert "--path_prefix /ws/tools/tensorboard " in command
 
 
 def test_desktop_programs_share_the_display_and_the_vnc_port():
-    desktop = tools.by_name("desktop")
+    desktop = catalogue.by_name("desktop")
     values = render.command_values(desktop, load({"VNC_RESOLUTION": "1024x768"}))
     display, session, websockify = (render.program_command(program, values) for program in desktop.programs)
     assert display.startswith("/usr/bin/Xvnc :1 -geometry 1024x768 ") and "-localhost -rfbport 5901 " in display
@@ -143,7 +143,7 @@ def test_each_program_gets_a_supervisord_program_and_each_tool_a_location(tmp_pa
         text = written[f"supervisor/{program.name}.conf"].read_text()
         assert f"command={render.program_command(program, render.command_values(None, settings, tmp_path))}\n" in text
         assert "autostart=true" in text and str(tmp_path) in text
-    for declared in tools.with_programs():
+    for declared in catalogue.with_programs():
         values = render.command_values(declared, settings, tmp_path)
         for program in declared.programs:
             text = (tmp_path / "supervisor" / f"{program.name}.conf").read_text()
@@ -156,9 +156,9 @@ def test_each_program_gets_a_supervisord_program_and_each_tool_a_location(tmp_pa
 
 def test_program_names_are_unique_and_ports_distinct():
     names = [program.name for program in CORE_PROGRAMS]
-    names += [program.name for declared in tools.with_programs() for program in declared.programs]
+    names += [program.name for declared in catalogue.with_programs() for program in declared.programs]
     assert len(names) == len(set(names))
-    ports = [declared.port for declared in tools.with_programs()] + [tools.VNC_PORT]
+    ports = [declared.port for declared in catalogue.with_programs()] + [tools.VNC_PORT]
     assert len(ports) == len(set(ports))
 
 

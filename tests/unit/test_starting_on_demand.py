@@ -6,9 +6,9 @@ import socket
 
 import pytest
 
-from workbench import activity, on_demand, paths, tools
+from workbench import activity, catalogue, on_demand, paths
 
-VSCODE = tools.by_name("vscode")
+VSCODE = catalogue.by_name("vscode")
 
 
 @pytest.mark.parametrize(

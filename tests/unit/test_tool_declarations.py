@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 
 from tool_pages import TOOL_PAGES, TOOL_SHOWN
-from workbench import settings, tools
+from workbench import catalogue, settings, tools
 from workbench import states as program_states
 from workbench_build import docs
 
 ROOT = Path(__file__).resolve().parents[2]
 ICONS = ROOT / "workspace" / "landing" / "icons"
 
-DESKTOP = tools.by_name("desktop")
-TENSORBOARD = tools.by_name("tensorboard")
+DESKTOP = catalogue.by_name("desktop")
+TENSORBOARD = catalogue.by_name("tensorboard")
 
 
 def states(**by_program):
@@ -51,25 +51,25 @@ def test_a_program_supervisord_does_not_know_makes_the_tool_unknown():
 
 
 def test_jupyter_served_tools_follow_jupyter():
-    lab = tools.TOOLS[0]
+    lab = catalogue.all_tools()[0]
     assert lab.program_names == ("jupyter",) and lab.name == "lab"
     assert tools.tool_state(lab, {"jupyter": "RUNNING"}) == "RUNNING"
     assert tools.probe_url(lab, "/") is None
 
 
 def test_probe_url_is_the_url_the_tool_itself_sees():
-    netdata = tools.by_name("netdata")
+    netdata = catalogue.by_name("netdata")
     assert tools.probe_url(netdata, "/hub/user/a/") == "http://127.0.0.1:19999/api/v1/chart?chart=system.cpu"
     assert tools.probe_url(TENSORBOARD, "/hub/user/a/") == "http://127.0.0.1:6006/hub/user/a/tools/tensorboard/"
 
 
 def test_with_state_lists_every_tool_with_its_programs():
-    listed = tools.with_state(
+    listed = catalogue.with_state(
         [{"name": "jupyter", "state": "RUNNING"}, {"name": "tensorboard", "state": "RUNNING"}],
         healthy={"tensorboard": False},
     )
     by_name = {tool["name"]: tool for tool in listed}
-    assert [tool["name"] for tool in listed] == [tool.name for tool in tools.TOOLS]
+    assert [tool["name"] for tool in listed] == [tool.name for tool in catalogue.all_tools()]
     assert by_name["lab"]["state"] == "RUNNING" and by_name["tensorboard"]["state"] == "STARTING"
     assert by_name["desktop"]["services"] == ["desktop-display", "desktop-session", "desktop-websockify"]
     assert by_name["vscode"]["icon"] == "workbench/icons/vscode.svg"
@@ -83,9 +83,11 @@ def test_a_tool_that_starts_when_opened_waits_idle_until_then():
 
 
 def test_only_tools_with_programs_of_their_own_start_when_opened():
-    assert [tool.name for tool in tools.TOOLS if not tool.starts_on_demand] == [t.name for t in tools.JUPYTER_SERVED]
-    assert all(tool.programs and tool.port for tool in tools.TOOLS if tool.starts_on_demand)
-    listed = {tool["name"]: tool for tool in tools.with_state([{"name": "jupyter", "state": "RUNNING"}])}
+    assert [tool.name for tool in catalogue.all_tools() if not tool.starts_on_demand] == [
+        t.name for t in tools.JUPYTER_SERVED
+    ]
+    assert all(tool.programs and tool.port for tool in catalogue.all_tools() if tool.starts_on_demand)
+    listed = {tool["name"]: tool for tool in catalogue.with_state([{"name": "jupyter", "state": "RUNNING"}])}
     assert listed["lab"]["on_demand"] is False and listed["vscode"]["on_demand"] is True
 
 
@@ -101,13 +103,15 @@ def test_every_tool_of_the_image_declares_its_page_for_the_page_tests():
 
 
 def test_every_declared_tool_has_its_icon_and_no_icon_is_left_over():
-    assert {path.name for path in ICONS.iterdir()} == {tool.icon for tool in tools.TOOLS} | {tools.GENERIC_ICON}
-    for tool in tools.TOOLS:
+    assert {path.name for path in ICONS.iterdir()} == {tool.icon for tool in catalogue.all_tools()} | {
+        tools.GENERIC_ICON
+    }
+    for tool in catalogue.all_tools():
         assert (ICONS / tool.icon).read_text().startswith('<svg xmlns="http://www.w3.org/2000/svg"'), tool.icon
 
 
 def test_names_are_unique_and_fit_urls_and_program_names():
-    names = [tool.name for tool in tools.TOOLS]
+    names = [tool.name for tool in catalogue.all_tools()]
     assert len(names) == len(set(names))
     with pytest.raises(ValueError, match="must match"):
         tools.Tool("My Tool", "T", "d", "t.svg", "tools/t/")
@@ -123,4 +127,4 @@ def test_the_pages_tables_of_tools_ports_and_variables_are_what_build_py_docs_wr
     assert docs.placed_tables() == set(docs.TABLES)
     ports = docs.inside_ports_table()
     assert [int(port) for port in re.findall(r"^\| `(\d+)` \|", ports, re.MULTILINE)] == sorted(settings.inside_ports())
-    assert all(setting.help for setting in tools.all_settings())
+    assert all(setting.help for setting in catalogue.all_settings())

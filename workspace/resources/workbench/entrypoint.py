@@ -13,7 +13,22 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import __version__, home, hooks, jobs, paths, render, ssh_keys, stacks_log, start_command, tls, tools, trust
+from . import (
+    __version__,
+    catalogue,
+    declarations,
+    home,
+    hooks,
+    jobs,
+    paths,
+    render,
+    ssh_keys,
+    stacks_log,
+    start_command,
+    tls,
+    tools,
+    trust,
+)
 from .account import (
     AccountError,
     check_workspace_writable,
@@ -135,7 +150,7 @@ def main(argv: list[str]) -> int:
     failed_hooks = hooks.run(hooks.START_HOOKS)
     command = None
     try:
-        tools.check_declarations()
+        catalogue.check_declarations()
         command, environ = start_command.read(argv, os.environ)
         settings = load(environ)
         for variable in settings.unset_variables:
@@ -177,7 +192,7 @@ def main(argv: list[str]) -> int:
     except ConfigError as error:
         return fail(start_command.blame(error, command))
     except (
-        tools.DeclarationError,
+        declarations.DeclarationError,
         AccountError,
         ArgumentError,
         render.RenderError,

@@ -6,7 +6,7 @@ import asyncio
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
-from . import tools
+from . import catalogue, tools
 from .states import State
 
 # A tool that takes longer than this to answer its health probe is shown as starting.
@@ -31,6 +31,6 @@ async def probe(tool: tools.Tool, base_url: str) -> bool:
 async def probe_running_tools(services: list[dict], base_url: str) -> dict[str, bool]:
     """Whether each tool whose programs all run also answers on its port."""
     running = {service["name"] for service in services if service["state"] == State.RUNNING}
-    candidates = [tool for tool in tools.with_programs() if set(tool.program_names) <= running]
+    candidates = [tool for tool in catalogue.with_programs() if set(tool.program_names) <= running]
     results = await asyncio.gather(*(probe(tool, base_url) for tool in candidates))
     return {tool.name: healthy for tool, healthy in zip(candidates, results, strict=True)}

@@ -24,11 +24,11 @@ KEPT_HOME = paths.STATE_DIR / "home"
 DEFAULTS_RECORD_DIR = paths.STATE_DIR / "home-defaults"
 # Folders and files kept from the first start on.
 KEPT_FOLDERS = (".config", ".jupyter", ".ipython", ".ssh") + tuple(
-    folder for tool in tools.TOOLS for folder in tool.kept_in_home
+    folder for tool in tools.BUILT_IN for folder in tool.kept_in_home
 )
 KEPT_FILES = (".gitconfig", ".git-credentials", ".bash_history", ".python_history", ".bashrc", ".profile")
 # Settings the image gives as defaults, merged into the user's file at every start (kept-home path -> image file).
-JSON_DEFAULTS = {Path(home_path): image_file for tool in tools.TOOLS for home_path, image_file in tool.home_defaults}
+JSON_DEFAULTS = {Path(home_path): image_file for tool in tools.BUILT_IN for home_path, image_file in tool.home_defaults}
 
 
 def note(message: str) -> None:

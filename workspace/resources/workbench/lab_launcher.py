@@ -7,7 +7,7 @@ open command, rendered into Lab's settings overrides at start (the URLs carry th
 
 from __future__ import annotations
 
-from . import tools
+from . import catalogue, tools
 
 # jupyter-server-proxy's contract (its labextension, version pinned with it).
 SERVERS_INFO_PATH = "server-proxy/servers-info"
@@ -21,7 +21,7 @@ NOT_IN_LAB = ("lab",)
 
 
 def shown_tools() -> list[tools.Tool]:
-    return [tool for tool in tools.TOOLS if tool.name not in NOT_IN_LAB]
+    return [tool for tool in catalogue.all_tools() if tool.name not in NOT_IN_LAB]
 
 
 def servers_info(base_url: str) -> dict:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping
 from urllib.parse import unquote
 
-from . import activity, health, supervisor_client, tools
+from . import activity, catalogue, health, supervisor_client, tools
 from .states import GIVEN_UP, State
 
 # How long a request waits for a tool to start before it gets a 503.
@@ -132,7 +132,7 @@ class IdleStopper:
         now = time.time()
         stopped = []
         services = {service["name"]: service for service in await _services()}
-        for tool in tools.with_programs():
+        for tool in catalogue.with_programs():
             own = [services.get(program) for program in tool.program_names]
             if not all(service and service["state"] == State.RUNNING for service in own):
                 continue

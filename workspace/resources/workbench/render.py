@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import guesses, lab_launcher, paths, ssh_keys, states, tools, trust, usage
+from . import catalogue, guesses, lab_launcher, paths, ssh_keys, states, tools, trust, usage
 from .programs import CORE_PROGRAMS, Program
 from .settings import Settings
 
@@ -106,7 +106,7 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
         "tool_declarations_dir": str(paths.TOOL_DECLARATIONS_DIR),
         "install_dir": str(paths.INSTALL_DIR),
         "workspace_dir": str(paths.WORKSPACE_DIR),
-        "tools": tools.with_programs(),
+        "tools": catalogue.with_programs(),
         "door_files_header": paths.DOOR_FILES_HEADER,
         "door_files_prefix": paths.DOOR_FILES_PREFIX,
         "door_files_csp_header": paths.DOOR_FILES_CSP_HEADER,
@@ -252,7 +252,7 @@ def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str
     written = {}
     environment = _environment()
     values = context(settings, run_dir)
-    tool_files = [name for tool in tools.TOOLS for name in tool.config_files]
+    tool_files = [name for tool in catalogue.all_tools() for name in tool.config_files]
     for name in ["nginx.conf", "jupyter_server_config.py", "sshd_config", "supervisord.conf", *tool_files]:
         target = run_dir / name
         write_private(target, environment.get_template(f"{name}.j2").render(values))
@@ -263,7 +263,7 @@ def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str
     programs = run_dir / "supervisor"
     programs.mkdir(exist_ok=True)
     declared = [(None, program) for program in CORE_PROGRAMS]
-    declared += [(tool, program) for tool in tools.with_programs() for program in tool.programs]
+    declared += [(tool, program) for tool in catalogue.with_programs() for program in tool.programs]
     for tool, program in declared:
         target = programs / f"{program.name}.conf"
         target.write_text(

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import paths, ssh_keys, tools
+from . import catalogue, paths, ssh_keys
 from .paths import IMAGE_USER
 from .validation import BOOLEAN_WORDS, ConfigError, parse_bool, parse_directory, parse_int
 
@@ -224,7 +224,7 @@ def parse_user_name(name: str, raw: str) -> str:
 
 
 def tools_opened_on_demand() -> str:
-    titles = [tool.title for tool in tools.with_programs()]
+    titles = [tool.title for tool in catalogue.with_programs()]
     return f"{', '.join(titles[:-1])} and {titles[-1]}" if len(titles) > 1 else titles[0]
 
 
@@ -262,7 +262,7 @@ def parse_authorized_keys(name: str, raw: str) -> tuple[ssh_keys.PublicKey, ...]
 
 def inside_ports() -> set[int]:
     """The loopback ports the workspace itself uses behind its one door."""
-    return tools.loopback_ports() | set(paths.DOOR_PORTS)
+    return catalogue.loopback_ports() | set(paths.DOOR_PORTS)
 
 
 def parse_allowed_hosts(name: str, raw: str) -> tuple[str, ...] | None:
@@ -649,6 +649,6 @@ def load(environ: Mapping[str, str]) -> Settings:
         ca_certs=value["WORKSPACE_CA_CERTS"],
         tool_settings={
             setting.variable: setting.parse(setting.variable, environ.get(setting.variable, setting.default))
-            for setting in tools.all_settings()
+            for setting in catalogue.all_settings()
         },
     )

@@ -12,7 +12,7 @@ from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from tornado import web
 
-from . import __version__, health, paths, states, supervisor_client, tools, usage
+from . import __version__, catalogue, health, paths, states, supervisor_client, usage
 
 
 class HealthHandler(JupyterHandler):
@@ -64,7 +64,7 @@ class StatusHandler(APIHandler):
                     "user": os.environ.get("USER", ""),
                     "base_url": self.base_url,
                     "services": services,
-                    "tools": tools.with_state(services, healthy),
+                    "tools": catalogue.with_state(services, healthy),
                     "states": STATES_SHOWN,
                     "resources": usage.summary(self.settings["workbench_cpu_meter"], paths.WORKSPACE_DIR),
                     "failed_hooks": self.settings["workbench_failed_hooks"],

@@ -9,7 +9,7 @@ from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from . import lab_launcher, on_demand, render, tools
+from . import catalogue, lab_launcher, on_demand, render, tools
 
 
 class ToolWakeHandler(JupyterHandler):
@@ -24,7 +24,7 @@ class ToolWakeHandler(JupyterHandler):
 
     @web.authenticated
     async def get(self, name: str) -> None:
-        tool = tools.by_name(name)
+        tool = catalogue.by_name(name)
         if tool is None or not tool.starts_on_demand:
             raise web.HTTPError(404, f"no tool named {name!r} starts on demand")
         original_uri = self.request.headers.get("X-Original-URI", "")

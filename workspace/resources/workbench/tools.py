@@ -1,6 +1,6 @@
-"""The tools a user opens from the landing page, each declared once here: adding a tool is adding a declaration
-(and its icon file in landing/icons/). An image built on this one adds tools without changing it: a JSON file each
-in paths.TOOL_DECLARATIONS_DIR (`load_declared`), read when the container starts.
+"""What a tool is, and the image's own tools, each declared once here: adding a tool is adding a declaration (and its
+icon file in landing/icons/). An image built on this one adds tools without changing it: a JSON file each in
+paths.TOOL_DECLARATIONS_DIR (declarations.py); catalogue.py has every tool of this workspace, both kinds.
 
 From a declaration follow: the landing tile (title, description, icon, live state), and for a tool that runs its own
 programs the supervisord programs (rendered into the run directory, started when the tool is first opened), the nginx
@@ -12,15 +12,13 @@ files it gets defaults for. The tests' and benchmarks' lists of tools, ports and
 
 from __future__ import annotations
 
-import json
 import re
-import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import desktop_session, paths
-from .programs import COMMON_PLACEHOLDERS, CORE_PROGRAMS, TOOL_PLACEHOLDERS, Program
+from .programs import Program
 from .states import SEVERITY, State
 from .validation import parse_directory, parse_screen_size
 
@@ -276,129 +274,6 @@ BUILT_IN: tuple[Tool, ...] = JUPYTER_SERVED + (
 )
 
 
-class DeclarationError(Exception):
-    """A declared tool that cannot be served as it is: one line that names the file and what is wrong."""
-
-
-# A declaration's keys: its type, and whether it may be left out.
-DECLARATION_KEYS = {
-    "name": (str, False),
-    "title": (str, True),
-    "description": (str, True),
-    "command": (str, False),
-    "port": (int, False),
-    "strip_path": (bool, True),
-    "health": (str, True),
-    "icon": (str, True),
-}
-
-
-def declared_tool(file: Path, taken: tuple[Tool, ...]) -> Tool:
-    """The tool a JSON file declares, as jupyter-server-proxy's servers are: its name, the command that serves it on
-    a loopback port ({port}, {path_prefix} and the common placeholders of programs.Program), whether the port's app
-    wants its path prefix stripped, a health URL relative to the tool's own, a title, a description and an SVG icon
-    beside the file. Every fault raises a DeclarationError."""
-
-    def fault(what: str) -> DeclarationError:
-        return DeclarationError(f"{file}: {what}")
-
-    try:
-        declaration = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise fault(f"cannot be read as JSON ({error})") from None
-    if not isinstance(declaration, dict):
-        raise fault("must be a JSON object")
-    for key, value in declaration.items():
-        if key not in DECLARATION_KEYS:
-            raise fault(f"unknown key {key!r} (known: {', '.join(DECLARATION_KEYS)})")
-        kind = DECLARATION_KEYS[key][0]
-        if type(value) is not kind:
-            raise fault(f"{key} must be a JSON {'string' if kind is str else kind.__name__}")
-    missing = [key for key, (_, optional) in DECLARATION_KEYS.items() if not optional and key not in declaration]
-    if missing:
-        raise fault(f"{', '.join(missing)} missing")
-    name, port = declaration["name"], declaration["port"]
-    if not re.fullmatch(NAME_PATTERN, name):
-        raise fault(f"name {name!r} must be lower-case letters, digits and '-', starting with a letter")
-    if name in ROUTES_UNDER_TOOLS:
-        raise fault(f"name {name!r} is taken by the door's tools/{name}/ route")
-    program_names = {program.name for program in CORE_PROGRAMS} | {p for tool in taken for p in tool.program_names}
-    if name in {tool.name for tool in taken} | program_names:
-        raise fault(f"name {name!r} is taken by another tool or program")
-    used_ports = {p for tool in taken for p in tool.ports} | set(paths.DOOR_PORTS)
-    if not 1024 <= port <= 65535 or port in used_ports:
-        raise fault(f"port {port} must be from 1024 to 65535 and not one the workspace uses ({sorted(used_ports)})")
-    command = declaration["command"].strip()
-    try:
-        placeholders = {field for _, field, _, _ in string.Formatter().parse(command) if field is not None}
-    except ValueError as error:
-        raise fault(f"command: {error} (write a brace as {{{{ or }}}})") from None
-    unknown = placeholders - set(COMMON_PLACEHOLDERS + TOOL_PLACEHOLDERS)
-    if not command or unknown:
-        known = ", ".join("{" + known + "}" for known in COMMON_PLACEHOLDERS + TOOL_PLACEHOLDERS)
-        raise fault(f"command must be a command line whose placeholders are among {known}")
-    health = declaration.get("health", "")
-    if health.startswith("/") or not health.isprintable() or " " in health:
-        raise fault("health must be a URL relative to the tool's own, like healthz or api/status")
-    icon, icons_url = GENERIC_ICON, ICONS_URL
-    if "icon" in declaration:
-        icon, icons_url = declaration["icon"], DECLARED_ICONS_URL
-        if not re.fullmatch(ICON_FILE_PATTERN, icon) or not (file.parent / icon).is_file():
-            raise fault(f"icon {icon!r} must be an .svg file beside it, its name in lower case")
-    return Tool(
-        name,
-        declaration.get("title", name),
-        declaration.get("description", ""),
-        icon,
-        f"tools/{name}/",
-        programs=(Program(name, command, purpose=f"{declaration.get('title', name)}, declared in {file}"),),
-        port=port,
-        strip_path=declaration.get("strip_path", False),
-        health=health,
-        icons_url=icons_url,
-    )
-
-
-def load_declared(directory: Path, built_in: tuple[Tool, ...] = BUILT_IN) -> tuple[Tool, ...]:
-    """The tools declared in the folder's *.json files, in the order of their file names."""
-    declared: tuple[Tool, ...] = ()
-    for file in sorted(directory.glob("*.json")):
-        declared += (declared_tool(file, built_in + declared),)
-    return declared
-
-
-# A fault in a declaration is reported by the start (entrypoint: check_declarations), which then refuses to start,
-# rather than here when this module is imported.
-try:
-    DECLARED, DECLARATION_FAULT = load_declared(paths.TOOL_DECLARATIONS_DIR), ""
-except DeclarationError as error:
-    DECLARED, DECLARATION_FAULT = (), str(error)
-TOOLS = BUILT_IN + DECLARED
-
-
-def check_declarations() -> None:
-    if DECLARATION_FAULT:
-        raise DeclarationError(DECLARATION_FAULT)
-
-
-def loopback_ports() -> set[int]:
-    """The ports the tools listen on inside the workspace."""
-    return {port for tool in TOOLS for port in tool.ports}
-
-
-def by_name(name: str) -> Tool | None:
-    return next((tool for tool in TOOLS if tool.name == name), None)
-
-
-def with_programs() -> list[Tool]:
-    """The tools that run programs of their own (and so start on demand)."""
-    return [tool for tool in TOOLS if tool.programs]
-
-
-def all_settings() -> tuple[Setting, ...]:
-    return tuple(setting for tool in TOOLS for setting in tool.settings)
-
-
 def probe_url(tool: Tool, base_url: str) -> str | None:
     """Where on loopback the tool's health is checked (the URL as the tool itself sees it), or None."""
     if tool.port is None:
@@ -426,23 +301,3 @@ def tool_state(tool: Tool, states: dict[str, str], healthy: bool = True) -> str:
         if state in own:
             return state
     return State.RUNNING if healthy else State.STARTING
-
-
-def with_state(services: list[dict], healthy: dict[str, bool] | None = None) -> list[dict]:
-    """Each tool as the landing page shows it, with the state of the programs behind it: the worst of them,
-    STARTING while they run but the tool does not answer its health probe yet, IDLE while it waits to be opened."""
-    states = states_by_program(services)
-    healthy = healthy or {}
-    return [
-        {
-            "name": tool.name,
-            "title": tool.title,
-            "description": tool.description,
-            "icon": tool.icon_url,
-            "path": tool.path,
-            "services": list(tool.program_names),
-            "on_demand": tool.starts_on_demand,
-            "state": tool_state(tool, states, healthy.get(tool.name, True)),
-        }
-        for tool in TOOLS
-    ]
