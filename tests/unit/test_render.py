@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from render_variants import VARIANTS
-from workbench import catalogue, paths, render, tools
+from workbench import catalogue, pages, paths, render, tools
 from workbench.programs import CORE_PROGRAMS
 from workbench.settings import load
 
@@ -166,7 +166,7 @@ def test_program_names_are_unique_and_ports_distinct():
 def test_the_ssh_setup_script_passes_shellcheck(transport):
     if not shutil.which("shellcheck"):
         pytest.skip("ShellCheck is not installed (python3 build.py test installs it)")
-    script = render.ssh_setup_script(
+    script = pages.ssh_setup_script(
         alias="workbench-h-8080",
         url="https://h:8080/",
         token="t" * 24,

@@ -22,6 +22,7 @@ from . import (
     jobs,
     paths,
     render,
+    rendering,
     ssh_keys,
     stacks_log,
     start_command,
@@ -95,7 +96,7 @@ def prepare_ssh(settings: Settings) -> None:
     except (OSError, subprocess.CalledProcessError) as error:
         raise AccountError(f"cannot create the SSH host keys in {paths.SSH_STATE_DIR}: {error}") from None
     ssh_keys.write_start_keys(list(settings.ssh_authorized_keys))
-    render.check_config(["/usr/sbin/sshd", "-t", "-f", str(paths.RUN_DIR / "sshd_config")], "sshd")
+    rendering.check_config(["/usr/sbin/sshd", "-t", "-f", str(paths.RUN_DIR / "sshd_config")], "sshd")
 
 
 def gpu_note() -> str | None:
@@ -120,7 +121,7 @@ def announce(settings: Settings) -> None:
         ready = ["Workbench is ready; open it at:", f"    {settings.login_url()}"]
         if settings.auth_enabled and not settings.token_generated:
             ready.append("    and log in with the token set in AUTHENTICATE_VIA_JUPYTER.")
-        render.write_private(paths.ANNOUNCEMENT_FILE, "\n".join(ready) + "\n")
+        rendering.write_private(paths.ANNOUNCEMENT_FILE, "\n".join(ready) + "\n")
     note = gpu_note()
     if note:
         lines.append(note)
@@ -180,7 +181,7 @@ def main(argv: list[str]) -> int:
             prepare_state_dir()
             tls.serve_self_signed(account.uid, account.gid)
         paths.HEALTHZ_URL_FILE.write_text(settings.healthz_url() + "\n")
-        render.check_config(["nginx", "-t", "-q", "-e", "stderr", "-c", str(paths.RUN_DIR / "nginx.conf")], "nginx")
+        rendering.check_config(["nginx", "-t", "-q", "-e", "stderr", "-c", str(paths.RUN_DIR / "nginx.conf")], "nginx")
         if command.starts_workspace:
             write_jupyter_args(command.jupyter_args)
             prepare_state_dir()
@@ -195,7 +196,7 @@ def main(argv: list[str]) -> int:
         declarations.DeclarationError,
         AccountError,
         ArgumentError,
-        render.RenderError,
+        rendering.RenderError,
         tls.TlsError,
         trust.TrustError,
     ) as error:

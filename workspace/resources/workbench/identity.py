@@ -15,7 +15,7 @@ from jupyter_core.paths import jupyter_runtime_dir
 from jupyter_server.auth.identity import PasswordIdentityProvider, User
 from tornado import web
 
-from . import render
+from . import rendering
 from .guesses import Guesses
 
 # Tornado refuses a signed cookie older than this anyway (get_secure_cookie's max_age_days); an ended session needs
@@ -49,7 +49,7 @@ class EndedSessions:
         self.ended = {known: at for known, at in self.ended.items() if now - at < COOKIE_DAYS * 86400}
         self.ended[session] = now
         temporary = self.path.with_suffix(".tmp")
-        render.write_private(temporary, json.dumps(self.ended))
+        rendering.write_private(temporary, json.dumps(self.ended))
         temporary.replace(self.path)
 
 

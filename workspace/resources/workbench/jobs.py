@@ -28,7 +28,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, paths, render, serving, start_command
+from . import __version__, paths, rendering, serving, start_command
 
 TRAIN = "train"
 SERVE = "serve"
@@ -262,7 +262,7 @@ def main(job: Job) -> int:
         if program is not None:
             return run_own_program(job, program)
         return run_training(job) if job.name == TRAIN else run_serving(job)
-    except (JobError, serving.ServeError, render.RenderError) as error:
+    except (JobError, serving.ServeError, rendering.RenderError) as error:
         message = f"{job.name}: {error}"
         if job.name == TRAIN:
             report_failure(message)

@@ -1,34 +1,18 @@
-"""Turns validated Settings into the nginx and Jupyter configuration files."""
+"""At every start: the checked Settings into the configuration of nginx, Jupyter, sshd, supervisord and its programs,
+written into the run directory."""
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import re
 import shlex
 import socket
-import subprocess
 from pathlib import Path
 
-import jinja2
-
-from . import catalogue, guesses, lab_launcher, paths, ssh_keys, states, tools, trust, usage
+from . import catalogue, guesses, lab_launcher, paths, ssh_keys, tools, trust, usage
 from .programs import CORE_PROGRAMS, Program
+from .rendering import environment, ipv6_available, write_private
 from .settings import Settings
-
-
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(paths.TEMPLATES_DIR)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    env.filters["pyrepr"] = repr
-    env.filters["regex"] = re.escape
-    env.filters["sh"] = lambda value: shlex.quote(str(value))
-    return env
-
 
 # What an SSH session inherits from the workspace's environment, as the Jupyter terminal does.
 SESSION_VARIABLES = ("PATH", "LANG", "LC_ALL", "DISPLAY", "LD_LIBRARY_PATH", "PYTHONUSERBASE", "JUPYTER_PATH")
@@ -45,18 +29,6 @@ def session_environment(environ: dict[str, str]) -> list[tuple[str, str]]:
         and '"' not in value
         and "\\" not in value
     ]
-
-
-@functools.cache
-def ipv6_available() -> bool:
-    """Whether the kernel gives this container IPv6 sockets (Docker hosts may boot with ipv6.disable=1); asked once,
-    as every template rendered at start gets the same context."""
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
-            probe.bind(("::", 0))
-    except OSError:
-        return False
-    return True
 
 
 # How long nginx keeps a "yes" from the auth check: long enough for a page and its files, short enough that a
@@ -156,106 +128,18 @@ def lab_overrides(settings: Settings) -> str:
 
 
 def render(template: str, settings: Settings, run_dir: Path = paths.RUN_DIR) -> str:
-    return _environment().get_template(template).render(context(settings, run_dir))
-
-
-def ssh_setup_script(
-    *,
-    alias: str,
-    url: str,
-    token: str,
-    host: str,
-    port: int,
-    user: str,
-    host_keys: list[str],
-    transport: str = "direct",
-    tls_pin: str = "",
-) -> str:
-    """The client's setup script; with transport "websocket" ssh reaches sshd through url + tools/ssh. tls_pin: the
-    self-signed certificate the workspace serves, which the script keeps and checks its own requests against."""
-    tunnel_url = re.sub(r"^http", "ws", url) + f"tools/{tools.SSH_ROUTE}"
-    return (
-        _environment()
-        .get_template("ssh-setup.sh.j2")
-        .render(
-            alias=alias,
-            url=url,
-            token=token,
-            host=host,
-            port=port,
-            user=user,
-            host_keys=host_keys,
-            remote_python=paths.VENV_PYTHON,
-            transport=transport,
-            tunnel_url=tunnel_url,
-            proxy_helper=paths.SSH_PROXY_HELPER.read_text() if transport == "websocket" else "",
-            tls_pin=tls_pin,
-        )
-    )
-
-
-def serve_nginx_config(*, port: int, timeout: int, max_payload_mb: int, execution_parameters: str) -> str:
-    """nginx for `serve` (workbench/serving.py): SageMaker's port, in front of the model server's socket."""
-    return (
-        _environment()
-        .get_template("serve-nginx.conf.j2")
-        .render(
-            port=port,
-            timeout=timeout,
-            max_payload_mb=max_payload_mb,
-            execution_parameters=execution_parameters,
-            ipv6=ipv6_available(),
-            run_dir=str(paths.RUN_DIR),
-            model_server_socket=str(paths.MODEL_SERVER_SOCKET),
-        )
-    )
-
-
-def tool_starting_page(tool: tools.Tool, base_url: str, timeout: float, xsrf_token: str) -> str:
-    return (
-        _environment()
-        .get_template("tool-starting.html.j2")
-        .render(
-            name=tool.name,
-            title=tool.title,
-            base_url=base_url,
-            timeout=timeout,
-            xsrf_token=xsrf_token,
-            given_up=states.GIVEN_UP,
-        )
-    )
-
-
-class RenderError(Exception):
-    """The rendered configuration is broken: a bug in the image, not in the user's settings."""
-
-
-def check_config(command: list[str], program: str) -> None:
-    """The program's own check of its rendered configuration."""
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RenderError(
-            f"the rendered {program} configuration is invalid (please report this): "
-            f"{' '.join((result.stderr or result.stdout).split())}"
-        )
-
-
-def write_private(path: Path, text: str) -> None:
-    """A file only its owner may read, from its first byte on."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(text)
+    return environment().get_template(template).render(context(settings, run_dir))
 
 
 def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str, Path]:
     """Write every rendered file into run_dir, readable by its owner only (one of them holds the token)."""
     written = {}
-    environment = _environment()
+    templates = environment()
     values = context(settings, run_dir)
     tool_files = [name for tool in catalogue.all_tools() for name in tool.config_files]
     for name in ["nginx.conf", "jupyter_server_config.py", "sshd_config", "supervisord.conf", *tool_files]:
         target = run_dir / name
-        write_private(target, environment.get_template(f"{name}.j2").render(values))
+        write_private(target, templates.get_template(f"{name}.j2").render(values))
         written[name] = target
     target = run_dir / paths.LAB_OVERRIDES.name
     write_private(target, lab_overrides(settings))
@@ -267,7 +151,7 @@ def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str
     for tool, program in declared:
         target = programs / f"{program.name}.conf"
         target.write_text(
-            environment.get_template("supervisor-program.conf.j2").render(
+            templates.get_template("supervisor-program.conf.j2").render(
                 tool=tool,
                 program=program,
                 command=program_command(program, command_values(tool, settings, run_dir)),

@@ -17,8 +17,9 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from . import paths, render, usage
+from . import paths, usage
 from .model_server import LOG_LEVEL_VARIABLE, code_dirs, find_program, log_level
+from .rendering import check_config, environment, ipv6_available
 
 # SageMaker's own defaults for its framework containers' model servers.
 DEFAULT_TIMEOUT_SECONDS = 60
@@ -98,10 +99,27 @@ def prepare_run_dir() -> None:
     (paths.RUN_DIR / "serve-nginx").mkdir(mode=0o755)  # nginx makes its temp folders in here, owned by its workers
 
 
+def serve_nginx_config(*, port: int, timeout: int, max_payload_mb: int, execution_parameters: str) -> str:
+    """nginx for `serve` (workbench/serving.py): SageMaker's port, in front of the model server's socket."""
+    return (
+        environment()
+        .get_template("serve-nginx.conf.j2")
+        .render(
+            port=port,
+            timeout=timeout,
+            max_payload_mb=max_payload_mb,
+            execution_parameters=execution_parameters,
+            ipv6=ipv6_available(),
+            run_dir=str(paths.RUN_DIR),
+            model_server_socket=str(paths.MODEL_SERVER_SOCKET),
+        )
+    )
+
+
 def write_nginx_config(settings: ServeSettings) -> str:
     config = paths.RUN_DIR / "serve-nginx.conf"
     config.write_text(
-        render.serve_nginx_config(
+        serve_nginx_config(
             port=settings.port,
             timeout=settings.timeout,
             max_payload_mb=settings.max_payload_mb,
@@ -191,7 +209,7 @@ def serve(settings: ServeSettings) -> int:
     # The image's HEALTHCHECK asks the URL in this file: in serve mode, SageMaker's own health check.
     paths.HEALTHZ_URL_FILE.write_text(f"http://127.0.0.1:{settings.port}/ping\n")
     nginx_config = write_nginx_config(settings)
-    render.check_config(["nginx", "-t", "-q", "-e", "stderr", "-c", nginx_config], "nginx")
+    check_config(["nginx", "-t", "-q", "-e", "stderr", "-c", nginx_config], "nginx")
     print(
         f"serve: {settings.workers} workers, timeout {settings.timeout} s, payloads up to "
         f"{settings.max_payload_mb} MB, on port {settings.port}",

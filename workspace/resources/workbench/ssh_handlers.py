@@ -17,7 +17,7 @@ from jupyter_server.utils import url_path_join
 from tornado import iostream, web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
-from . import paths, render, ssh_keys, tls, tools
+from . import pages, paths, ssh_keys, tls, tools
 
 # Read through one websocket message at a time: SSH's own packets are at most 32 KiB plus framing.
 TUNNEL_CHUNK = 64 * 1024
@@ -151,7 +151,7 @@ class SshSetupHandler(APIHandler):
                 "with JupyterHub the setup script needs a hub API token: create one on the "
                 "hub's Token page and fetch this with 'Authorization: token <it>'",
             )
-        script = render.ssh_setup_script(
+        script = pages.ssh_setup_script(
             alias=alias,
             url=url,
             token=token,

@@ -9,7 +9,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-from . import paths, render
+from . import paths, rendering
 from .settings import Settings
 
 SELF_SIGNED_CERT = paths.SELF_SIGNED_DIR / "cert.pem"
@@ -62,7 +62,7 @@ def check_pair(cert: str, key: str, cert_name: str = "WORKSPACE_SSL_CERT", key_n
 
 def serve(cert: str | Path, key: str | Path, uid: int, gid: int) -> None:
     for source, target in ((cert, paths.SERVED_TLS_CERT), (key, paths.SERVED_TLS_KEY)):
-        render.write_private(target, Path(source).read_text())
+        rendering.write_private(target, Path(source).read_text())
         if os.geteuid() == 0:
             os.chown(target, uid, gid)
 

@@ -9,7 +9,7 @@ from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from . import catalogue, lab_launcher, on_demand, render, tools
+from . import catalogue, lab_launcher, on_demand, pages, tools
 
 
 class ToolWakeHandler(JupyterHandler):
@@ -40,7 +40,7 @@ class ToolWakeHandler(JupyterHandler):
             self.set_header("Retry-After", "2")
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.finish(
-                render.tool_starting_page(tool, self.base_url, on_demand.WAKE_TIMEOUT_SECONDS, self.xsrf_token.decode())
+                pages.tool_starting_page(tool, self.base_url, on_demand.WAKE_TIMEOUT_SECONDS, self.xsrf_token.decode())
             )
             return
         if not await on_demand.wake(tool, self.base_url):
