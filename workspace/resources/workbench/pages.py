@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from . import paths, states, tools
-from .rendering import environment
+from .rendering import render_template
 
 
 def ssh_setup_script(
@@ -24,36 +24,30 @@ def ssh_setup_script(
     """The client's setup script; with transport "websocket" ssh reaches sshd through url + tools/ssh. tls_pin: the
     self-signed certificate the workspace serves, which the script keeps and checks its own requests against."""
     tunnel_url = re.sub(r"^http", "ws", url) + f"tools/{tools.SSH_ROUTE}"
-    return (
-        environment()
-        .get_template("ssh-setup.sh.j2")
-        .render(
-            alias=alias,
-            url=url,
-            token=token,
-            host=host,
-            port=port,
-            user=user,
-            host_keys=host_keys,
-            remote_python=paths.VENV_PYTHON,
-            transport=transport,
-            tunnel_url=tunnel_url,
-            proxy_helper=paths.SSH_PROXY_HELPER.read_text() if transport == "websocket" else "",
-            tls_pin=tls_pin,
-        )
+    return render_template(
+        "ssh-setup.sh.j2",
+        alias=alias,
+        url=url,
+        token=token,
+        host=host,
+        port=port,
+        user=user,
+        host_keys=host_keys,
+        remote_python=paths.VENV_PYTHON,
+        transport=transport,
+        tunnel_url=tunnel_url,
+        proxy_helper=paths.SSH_PROXY_HELPER.read_text() if transport == "websocket" else "",
+        tls_pin=tls_pin,
     )
 
 
 def tool_starting_page(tool: tools.Tool, base_url: str, timeout: float, xsrf_token: str) -> str:
-    return (
-        environment()
-        .get_template("tool-starting.html.j2")
-        .render(
-            name=tool.name,
-            title=tool.title,
-            base_url=base_url,
-            timeout=timeout,
-            xsrf_token=xsrf_token,
-            given_up=states.GIVEN_UP,
-        )
+    return render_template(
+        "tool-starting.html.j2",
+        name=tool.name,
+        title=tool.title,
+        base_url=base_url,
+        timeout=timeout,
+        xsrf_token=xsrf_token,
+        given_up=states.GIVEN_UP,
     )

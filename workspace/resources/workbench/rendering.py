@@ -29,6 +29,10 @@ def environment() -> jinja2.Environment:
     return env
 
 
+def render_template(name: str, **values) -> str:
+    return environment().get_template(name).render(**values)
+
+
 @functools.cache
 def ipv6_available() -> bool:
     """Whether the kernel gives this container IPv6 sockets (Docker hosts may boot with ipv6.disable=1); asked once,

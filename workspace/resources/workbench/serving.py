@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from . import paths, usage
 from .model_server import LOG_LEVEL_VARIABLE, code_dirs, find_program, log_level
-from .rendering import check_config, environment, ipv6_available
+from .rendering import check_config, ipv6_available, render_template
 
 # SageMaker's own defaults for its framework containers' model servers.
 DEFAULT_TIMEOUT_SECONDS = 60
@@ -101,18 +101,15 @@ def prepare_run_dir() -> None:
 
 def serve_nginx_config(*, port: int, timeout: int, max_payload_mb: int, execution_parameters: str) -> str:
     """nginx for `serve` (workbench/serving.py): SageMaker's port, in front of the model server's socket."""
-    return (
-        environment()
-        .get_template("serve-nginx.conf.j2")
-        .render(
-            port=port,
-            timeout=timeout,
-            max_payload_mb=max_payload_mb,
-            execution_parameters=execution_parameters,
-            ipv6=ipv6_available(),
-            run_dir=str(paths.RUN_DIR),
-            model_server_socket=str(paths.MODEL_SERVER_SOCKET),
-        )
+    return render_template(
+        "serve-nginx.conf.j2",
+        port=port,
+        timeout=timeout,
+        max_payload_mb=max_payload_mb,
+        execution_parameters=execution_parameters,
+        ipv6=ipv6_available(),
+        run_dir=str(paths.RUN_DIR),
+        model_server_socket=str(paths.MODEL_SERVER_SOCKET),
     )
 
 
