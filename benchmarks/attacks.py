@@ -16,8 +16,9 @@ import requests
 import websocket
 
 from common import LABEL, host_port, wait_until
+from hostile_paths import ENCODED_PATHS
 from tool_pages import TOOL_PAGE_PATHS
-from workbench_client import ENCODED_PATHS, websocket_url
+from workbench_client import websocket_url
 
 TOKEN = "attack-probe-token-0123456789"
 FOREIGN = "http://localhost:3000"

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from workbench_client import USER_APP_PORT, start_user_app
+from user_app import USER_APP_PORT, start_user_app
 
 pytestmark = pytest.mark.browser
 

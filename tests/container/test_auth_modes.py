@@ -3,7 +3,8 @@
 import pytest
 import requests
 
-from workbench_client import LOGIN_URL_PATTERN, execute, refused
+from kernels import execute
+from workbench_client import LOGIN_URL_PATTERN, refused
 
 pytestmark = pytest.mark.container
 

@@ -4,7 +4,7 @@ import pytest
 import requests
 import websocket
 
-from workbench_client import execute, open_kernel_channels, start_kernel
+from kernels import execute, open_kernel_channels, start_kernel
 from workspaces import WorkspaceFactory, user_folder
 
 pytestmark = pytest.mark.container

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from kernels import execute
 from workbench import catalogue, paths, trust
 from workbench_build.options import host_ca_bundle
-from workbench_client import execute
 
 pytestmark = pytest.mark.container
 

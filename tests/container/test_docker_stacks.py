@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from kernels import execute
 from wheels import make_wheel
 from workbench import paths
-from workbench_client import Workspace, execute, login
+from workbench_client import Workspace, login
 from workspaces import WorkspaceFactory, user_folder
 
 pytestmark = pytest.mark.container

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from workbench_client import execute
+from kernels import execute
 
 pytestmark = [pytest.mark.container, pytest.mark.flavor("full")]
 

@@ -10,7 +10,7 @@ import stat
 
 import pytest
 
-from workbench_client import execute
+from kernels import execute
 from workspaces import WorkspaceFactory, user_folder
 
 pytestmark = pytest.mark.container

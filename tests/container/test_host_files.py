@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench_client import Workspace, execute, wait_until
+from kernels import execute
+from workbench_client import Workspace, wait_until
 from workspaces import WorkspaceFactory
 
 pytestmark = pytest.mark.container

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from workbench_client import execute
+from kernels import execute
 
 pytestmark = pytest.mark.container
 

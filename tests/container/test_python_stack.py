@@ -8,8 +8,8 @@ import json
 
 import pytest
 
+from kernels import execute, start_kernel
 from wheels import make_wheel
-from workbench_client import execute, start_kernel
 
 pytestmark = pytest.mark.container
 

@@ -2,8 +2,9 @@
 
 import pytest
 
+from kernels import execute
 from workbench import catalogue, paths, settings
-from workbench_client import execute, open_every_tool, wait_until
+from workbench_client import open_every_tool, wait_until
 
 pytestmark = pytest.mark.container
 

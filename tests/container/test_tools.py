@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from kernels import execute
 from workbench import catalogue, paths
-from workbench_client import execute, refused, wait_for_page
+from workbench_client import refused, wait_for_page
 
 pytestmark = pytest.mark.container
 

@@ -9,22 +9,12 @@ import pytest
 import requests
 import websocket
 
+from hostile_paths import ENCODED_PATHS
+from kernels import open_kernel_channels, start_kernel
 from tool_pages import TOOL_PAGE_PATHS
+from user_app import USER_APP_PORT, start_user_app
 from workbench import render
-from workbench_client import (
-    ENCODED_PATHS,
-    USER_APP_PORT,
-    cookie_header,
-    login,
-    open_kernel_channels,
-    open_tool,
-    refused,
-    start_kernel,
-    start_user_app,
-    tool_state,
-    wait_for_status,
-    wait_until,
-)
+from workbench_client import cookie_header, login, open_tool, refused, tool_state, wait_for_status, wait_until
 
 pytestmark = pytest.mark.container
 

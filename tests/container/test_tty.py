@@ -12,7 +12,8 @@ import uuid
 import docker
 import pytest
 
-from workbench_client import Workspace, execute, open_every_tool, wait_until
+from kernels import execute
+from workbench_client import Workspace, open_every_tool, wait_until
 from workspaces import TEST_LABEL, TEST_SESSION
 
 pytestmark = pytest.mark.container

@@ -18,18 +18,11 @@ import websocket
 
 from browsers import ready_tile
 from hubs import browser_session
+from kernels import execute, start_kernel
 from ssh_client import SshClient
 from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES
 from workbench import paths
-from workbench_client import (
-    execute,
-    open_page_like_a_browser,
-    refused,
-    start_kernel,
-    wait_for_status,
-    wait_for_tool,
-    wait_until,
-)
+from workbench_client import open_page_like_a_browser, refused, wait_for_status, wait_for_tool, wait_until
 
 pytestmark = pytest.mark.container
 

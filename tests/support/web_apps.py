@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from built_images import build_on_image
-from workbench_client import execute
+from kernels import execute
 
 WEB_APPS = Path(__file__).resolve().parent.parent / "resources" / "web_apps"
 STREAMLIT_PORT, ASGI_PORT = 8501, 8765

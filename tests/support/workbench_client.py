@@ -1,63 +1,21 @@
-"""Talk to a running workspace the way users' clients do: HTTP through port 8080, and the Jupyter kernel
-protocol over the websocket nginx proxies."""
+"""Talk to a running workspace the way users' clients do: HTTP through port 8080, logging in as a browser does, and
+waiting for what a person waits for (a tool, a page, a state). The kernel protocol is in kernels.py."""
 
 from __future__ import annotations
 
-import json
 import re
 import socket
-import time
-import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import requests
-import websocket
 from docker.models.containers import Container
-from jupyter_client.session import Session
 
 from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES
 from waiting import wait_until  # noqa: F401  (the tests' one readiness wait, imported from here by most)
 
-# Paths that reach a public location of the door (login, static files, healthz, api) as nginx matches them, and
-# something behind the login once decoded the way Jupyter would: each must be refused (tests/container/test_trust.py,
-# benchmarks/attacks.py).
-ENCODED_PATHS = [
-    "api/contents/..%2f..%2fstatic/x",
-    "static/style/..%2f..%2fapi/contents",
-    "static/style/%2e%2e/%2e%2e/api/contents",
-    "static/style/..;/..;/api/contents",
-    "static/logo/..%2F..%2Fapi%2Fcontents",
-    "login/..%2fapi/contents",
-    "static//style/../../api/contents",
-    "healthz/..%2fapi/contents",
-    "api/..%2fapi/contents",
-    "static/favicons/..%5c..%5capi/contents",
-]
-
 READY_LINE = "Workbench is ready; open it at:"
 LOGIN_URL_PATTERN = re.compile(r"https?://localhost:\d+(/\S*?)\?token=([A-Za-z0-9._~-]+)")
-
-
-# A web app a user might run inside the workspace (served at tools/port/<USER_APP_PORT>/): a websocket echo at ws and
-# a form at form that records every POST it gets in /tmp/posts-reached. Like many apps, it checks no Origin itself.
-USER_APP_PORT = 8765
-USER_APP = f"""
-import asyncio, tornado.web, tornado.websocket
-class Echo(tornado.websocket.WebSocketHandler):
-    def check_origin(self, origin):
-        return True
-    def on_message(self, message):
-        self.write_message(message)
-class Form(tornado.web.RequestHandler):
-    def post(self):
-        open("/tmp/posts-reached", "a").write(self.request.uri + "\\n")
-        self.write("reached")
-async def main():
-    tornado.web.Application([(r"/ws", Echo), (r"/form", Form)]).listen({USER_APP_PORT}, "127.0.0.1")
-    await asyncio.Event().wait()
-asyncio.run(main())
-"""
 
 
 class WorkspaceExited(AssertionError):
@@ -221,13 +179,14 @@ def tool_state(status: dict, name: str) -> str:
 def open_page_like_a_browser(session: requests.Session, url: str, timeout: float = 150) -> requests.Response:
     """A browser opening a tool that is still starting gets the "starting…" page (503, Retry-After), which reloads
     itself until the tool answers; this does the same."""
-    deadline = time.monotonic() + timeout
-    while True:
+    seen = {"answer": "no answer"}
+
+    def past_the_starting_page() -> requests.Response | None:
         response = session.get(url, timeout=30)
-        if response.status_code != 503 or "Retry-After" not in response.headers:
-            return response
-        assert time.monotonic() < deadline, f"{url} still starting after {timeout} s: {response.text[:300]}"
-        time.sleep(float(response.headers["Retry-After"]))
+        seen["answer"] = response.text[:300]
+        return None if response.status_code == 503 and "Retry-After" in response.headers else response
+
+    return wait_until(past_the_starting_page, timeout, 1, failure=lambda: f"{url} still starting: {seen['answer']}")
 
 
 def open_tool(workspace: Workspace, name: str, timeout: float = 150) -> requests.Response:
@@ -265,77 +224,3 @@ def wait_for_page(workspace: Workspace, path: str, text: str = "", timeout: floa
         return response if response.status_code == 200 and text in response.text else None
 
     return wait_until(answered, timeout, 0.5, failure=lambda: f"{path}: {seen['answer']}")
-
-
-def start_user_app(workspace: Workspace, timeout: float = 30) -> None:
-    """Run USER_APP in the workspace as its user; return once tools/port reaches it."""
-    workspace.container.exec_run(["python3", "-c", USER_APP], user="jovyan", detach=True)
-    wait_until(lambda: workspace.get(f"tools/port/{USER_APP_PORT}/form").status_code != 502, timeout, 0.3)
-
-
-def start_kernel(workspace: Workspace, headers: dict | None = None, name: str = "python3") -> str:
-    response = requests.post(
-        workspace.url + "api/kernels",
-        json={"name": name},
-        headers=headers if headers is not None else workspace.auth_headers(),
-        timeout=60,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
-def open_kernel_channels(
-    workspace: Workspace, kernel_id: str, headers: dict | None = None, cookie: str | None = None
-) -> websocket.WebSocket:
-    header_list = [f"{k}: {v}" for k, v in (headers if headers is not None else workspace.auth_headers()).items()]
-    return websocket.create_connection(
-        workspace.ws_url(f"api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}"),
-        header=header_list,
-        cookie=cookie,
-        origin=workspace.origin(),
-        timeout=60,
-    )
-
-
-def execute(
-    workspace: Workspace, code: str, kernel_id: str | None = None, headers: dict | None = None, timeout: float = 60
-) -> str:
-    """Run code in a kernel through port 8080's websocket; return what it printed. Raises on an error."""
-    kernel_id = kernel_id or start_kernel(workspace, headers)
-    session = Session(key=b"", username="test")  # the server signs messages itself; clients send unsigned
-    channel = open_kernel_channels(workspace, kernel_id, headers)
-    try:
-        message = session.msg(
-            "execute_request",
-            {
-                "code": code,
-                "silent": False,
-                "store_history": False,
-                "user_expressions": {},
-                "allow_stdin": False,
-                "stop_on_error": True,
-            },
-        )
-        message["channel"] = "shell"
-        channel.send(json.dumps(message, default=str))
-        msg_id = message["header"]["msg_id"]
-        output, reply, idle = [], None, False
-        deadline = time.monotonic() + timeout
-        while not (reply and idle):
-            assert time.monotonic() < deadline, f"no reply from the kernel in {timeout} s; output so far: {output}"
-            incoming = json.loads(channel.recv())
-            if incoming.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            kind = incoming["header"]["msg_type"]
-            if kind == "stream":
-                output.append(incoming["content"]["text"])
-            elif kind == "error":
-                raise AssertionError("kernel error: " + "\n".join(incoming["content"]["traceback"]))
-            elif kind == "execute_reply":
-                reply = incoming["content"]
-            elif kind == "status" and incoming["content"]["execution_state"] == "idle":
-                idle = True
-        assert reply["status"] == "ok", reply
-        return "".join(output)
-    finally:
-        channel.close()
