@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support"), str(ROOT / "workspace" / "resources")]
 import waiting  # noqa: E402
 from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES  # noqa: E402
-from workbench import paths  # noqa: E402
+from workbench.facts import paths  # noqa: E402
 
 
 def spread(values: list[float]) -> str:

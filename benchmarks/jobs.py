@@ -18,7 +18,7 @@ import docker
 
 from common import LABEL, host_port, remove_benchmark_containers, spread, table, wait_until
 from ml_jobs import answers_ping, build_bring_your_own_image, ml_tree  # the tests' /opt/ml layout, and more
-from workbench import paths
+from workbench.facts import paths
 from workbench_build.options import host_ca_bundle
 
 CLIENTS = 4

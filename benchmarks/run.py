@@ -35,7 +35,7 @@ from common import (
     wait_until,
 )
 from language_server import DOCUMENTS, LanguageServer
-from workbench import paths
+from workbench.facts import paths
 from workbench_client import websocket_url
 
 # Lines a notebook's user types, completed by the language server as Lab asks it: the modules jedi then reads.

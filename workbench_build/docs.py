@@ -13,7 +13,8 @@ from .project import ROOT
 # The runtime's declarations are plain Python (the standard library only), so this host can read them.
 sys.path.insert(0, str(ROOT / "workspace" / "resources"))
 
-from workbench import catalogue, paths, settings, tools  # noqa: E402
+from workbench.contracts import settings  # noqa: E402
+from workbench.facts import catalogue, paths, tools
 
 PAGES = (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")))
 # The variables the README shows; docs/variables.md has them all.

@@ -40,8 +40,8 @@ def version() -> str:
 
 @functools.cache
 def runtime_paths():
-    """The runtime's paths module (workbench/paths.py, standard library only): the image's paths are defined there,
-    and the Dockerfile is given the ones it needs as build arguments (build_args)."""
+    """The runtime's paths module (workbench/facts/paths.py, standard library only): the image's paths are defined
+    there, and the Dockerfile is given the ones it needs as build arguments (build_args)."""
     spec = importlib.util.spec_from_file_location("workbench_paths", CONTEXT / "resources" / "workbench" / "paths.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from browsers import log_in
-from workbench import lab_launcher
+from workbench.facts import lab_launcher
 from workspaces import WorkspaceFactory
 
 pytestmark = pytest.mark.container

@@ -7,7 +7,7 @@ import pytest
 from browsers import log_in, ready_tile
 from ssh_client import SshClient
 from tool_pages import ON_DEMAND_TOOLS
-from workbench import catalogue
+from workbench.facts import catalogue
 from workbench_client import wait_until
 
 pytestmark = pytest.mark.container

@@ -11,7 +11,7 @@ import pytest
 
 from built_images import build_options
 from vsix import EXTENSION_ID, STATUS_TEXT, VERSION, make_vsix
-from workbench import catalogue
+from workbench.facts import catalogue
 from workbench_build.vscode_extensions import OPEN_VSX, default_ids, reachable
 from workspaces import WorkspaceFactory
 

@@ -7,7 +7,7 @@ import requests
 import websocket
 
 from kernels import execute, open_kernel_channels, start_kernel
-from workbench import catalogue, paths
+from workbench.facts import catalogue, paths
 from workbench_client import cookie_header, login, open_every_tool, refused
 
 AUTH_CACHE = f"{paths.RUN_DIR}/nginx/auth-cache"

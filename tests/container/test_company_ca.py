@@ -7,7 +7,8 @@ import json
 import pytest
 
 from kernels import execute
-from workbench import catalogue, paths, trust
+from workbench.contracts import trust
+from workbench.facts import catalogue, paths
 from workbench_build.options import host_ca_bundle
 
 pytestmark = pytest.mark.container

@@ -15,7 +15,7 @@ import requests
 
 from kernels import execute
 from wheels import make_wheel
-from workbench import paths
+from workbench.facts import paths
 from workbench_client import Workspace, login
 from workspaces import WorkspaceFactory, user_folder
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from lab_uploads import LAB_CHUNK, chunked_models, contents_model
-from workbench import paths
+from workbench.facts import paths
 from workbench_client import refused
 from workspaces import WorkspaceFactory, user_folder
 

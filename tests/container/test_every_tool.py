@@ -12,7 +12,7 @@ import requests
 import websocket
 
 from tool_pages import TOOL_PAGES as PAGES
-from workbench import catalogue, paths
+from workbench.facts import catalogue, paths
 from workbench_client import (
     open_every_tool,
     refused,

@@ -13,7 +13,7 @@ import zipfile
 import pytest
 import requests
 
-from workbench import catalogue, paths
+from workbench.facts import catalogue, paths
 from workbench_client import Workspace
 from workspaces import TEST_LABELS
 

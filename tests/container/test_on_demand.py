@@ -10,7 +10,7 @@ import pytest
 import websocket
 
 from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES
-from workbench import catalogue
+from workbench.facts import catalogue
 from workbench_client import refused, tool_state, wait_for_status
 from workspaces import WorkspaceFactory
 

@@ -3,8 +3,9 @@
 import pytest
 
 from render_variants import VARIANTS
-from workbench import paths, render
-from workbench.settings import load
+from workbench.contracts import render
+from workbench.contracts.settings import load
+from workbench.facts import paths
 from workspaces import TEST_LABELS
 
 pytestmark = pytest.mark.container

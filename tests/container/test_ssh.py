@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from ssh_client import SshClient
-from workbench import paths
+from workbench.facts import paths
 from workbench_client import free_port, wait_for_tool, wait_until
 
 pytestmark = pytest.mark.container

@@ -3,7 +3,8 @@
 import pytest
 
 from kernels import execute
-from workbench import catalogue, paths, settings
+from workbench.contracts import settings
+from workbench.facts import catalogue, paths
 from workbench_client import open_every_tool, wait_until
 
 pytestmark = pytest.mark.container

@@ -16,7 +16,7 @@ import requests
 import websocket
 
 from built_images import FAKE_TOOLS
-from workbench import declarations, paths, states, tools
+from workbench.facts import declarations, paths, states, tools
 from workbench_client import refused, tool_state, wait_for_status
 from workspaces import WorkspaceFactory
 

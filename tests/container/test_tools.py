@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from kernels import execute
-from workbench import catalogue, paths
+from workbench.facts import catalogue, paths
 from workbench_client import refused, wait_for_page
 
 pytestmark = pytest.mark.container

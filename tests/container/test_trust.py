@@ -13,7 +13,7 @@ from hostile_paths import ENCODED_PATHS
 from kernels import open_kernel_channels, start_kernel
 from tool_pages import TOOL_PAGE_PATHS
 from user_app import USER_APP_PORT, start_user_app
-from workbench import render
+from workbench.contracts import render
 from workbench_client import cookie_header, login, open_tool, refused, tool_state, wait_for_status, wait_until
 
 pytestmark = pytest.mark.container

@@ -21,7 +21,7 @@ from hubs import browser_session
 from kernels import execute, start_kernel
 from ssh_client import SshClient
 from tool_pages import ON_DEMAND_TOOLS, TOOL_PAGES
-from workbench import paths
+from workbench.facts import paths
 from workbench_client import open_page_like_a_browser, refused, wait_for_status, wait_for_tool, wait_until
 
 pytestmark = pytest.mark.container

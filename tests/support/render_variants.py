@@ -1,5 +1,5 @@
-"""The settings that change what workbench/render.py writes the most: each variant is rendered by the unit tests and
-checked by the image's own nginx (tests/container/test_rendered_configs.py)."""
+"""The settings that change what workbench/contracts/render.py writes the most: each variant is rendered by the unit
+tests and checked by the image's own nginx (tests/container/test_rendered_configs.py)."""
 
 # What DockerSpawner and KubeSpawner set for a user's server.
 SPAWNED = {

@@ -2,7 +2,7 @@
 there, and what a browser shows once it works. The page tests (test_every_tool.py), the browser's, the hub's, the
 trust tests' and the benchmarks' lists of tools all come from here."""
 
-from workbench import catalogue
+from workbench.facts import catalogue
 
 TOOL_PAGES = {tool.name: (tool.path + tool.page.address, tool.page.text) for tool in catalogue.all_tools() if tool.page}
 TOOL_SHOWN = {tool.name: tool.page.shows for tool in catalogue.all_tools() if tool.page}

@@ -1,4 +1,4 @@
-"""The workspace account (workbench/account.py): what a start as another user may ask, whether /workspace is
+"""The workspace account (workbench/start/account.py): what a start as another user may ask, whether /workspace is
 writable, and whose files follow a renumbered account. These need root (CI runs as root), as the start does."""
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench import account, paths
-from workbench.settings import load
+from workbench.contracts.settings import load
+from workbench.facts import paths
+from workbench.start import account
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="changes owners and user ids, as the start does as root")
 

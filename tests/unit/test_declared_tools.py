@@ -1,13 +1,14 @@
-"""Tools an image built on this one declares in JSON files (workbench/declarations.py): what a declaration
+"""Tools an image built on this one declares in JSON files (workbench/facts/declarations.py): what a declaration
 becomes, and the one-line fault for each way one can be wrong."""
 
 import json
 
 import pytest
 
-from workbench import catalogue, declarations, paths, render, tools
-from workbench.programs import COMMON_PLACEHOLDERS, CORE_PLACEHOLDERS, TOOL_PLACEHOLDERS
-from workbench.settings import load
+from workbench.contracts import render
+from workbench.contracts.settings import load
+from workbench.facts import catalogue, declarations, paths, tools
+from workbench.facts.programs import COMMON_PLACEHOLDERS, CORE_PLACEHOLDERS, TOOL_PLACEHOLDERS
 
 MLFLOW = {
     "name": "mlflow",

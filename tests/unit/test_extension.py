@@ -5,8 +5,9 @@ import pytest
 from traitlets.config import Config
 
 from render_variants import VARIANTS
-from workbench import hub_handlers, jupyter_extension, render
-from workbench.settings import load
+from workbench.contracts import render
+from workbench.contracts.settings import load
+from workbench.server import hub_handlers, jupyter_extension
 
 
 @pytest.mark.parametrize(

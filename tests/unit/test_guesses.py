@@ -1,6 +1,6 @@
 """The token guesser's budget: a burst of failures, then one more per leak period, per client address."""
 
-from workbench.guesses import Guesses
+from workbench.facts.guesses import Guesses
 
 
 class Clock:

@@ -7,7 +7,8 @@ import threading
 
 import pytest
 
-from workbench import health, tools
+from workbench.facts import tools
+from workbench.server import health
 
 
 class Answers(http.server.BaseHTTPRequestHandler):

@@ -3,7 +3,7 @@ changed follows the image, and a file the workspace cannot read as JSON is left 
 
 import json
 
-from workbench.home import merge_json_defaults
+from workbench.start.home import merge_json_defaults
 
 OLD_IMAGE = {
     "workbench.colorTheme": "Default Dark Modern",

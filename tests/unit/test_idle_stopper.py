@@ -1,5 +1,5 @@
-"""Stopping a tool nobody uses (workbench/on_demand.py: IdleStopper, workbench/activity.py), against a real
-supervisord (the version the image has) running a small tool on a loopback port."""
+"""Stopping a tool nobody uses (workbench/server/on_demand.py: IdleStopper, workbench/server/activity.py), against a
+real supervisord (the version the image has) running a small tool on a loopback port."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import time
 import pytest
 
 from waiting import wait_until
-from workbench import activity, catalogue, on_demand, paths, supervisor_client, tools
-from workbench.programs import Program
+from workbench.facts import catalogue, paths, supervisor_client, tools
+from workbench.facts.programs import Program
+from workbench.server import activity, on_demand
 
 IDLE_SECONDS = 2
 

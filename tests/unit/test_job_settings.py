@@ -6,25 +6,26 @@ from pathlib import Path
 
 import pytest
 
-from workbench import jobs, paths
-from workbench.model_server import RequestContext, call_handler, choose_accept, log_level, media_type
-from workbench.notebook_job import UsageError, parameter_value, parse_notebook_options
-from workbench.serving import ServeError, ServeSettings
+from workbench.facts import paths
+from workbench.jobs import dispatch
+from workbench.jobs.model_server import RequestContext, call_handler, choose_accept, log_level, media_type
+from workbench.jobs.notebook_job import UsageError, parameter_value, parse_notebook_options
+from workbench.jobs.serving import ServeError, ServeSettings
 
 
 @pytest.mark.parametrize(
     "argv, job",
     [
-        (["train"], jobs.Job("train")),
-        (["serve"], jobs.Job("serve")),
-        (["train", "--epochs", "3"], jobs.Job("train", ("--epochs", "3"))),  # passed on to the program
+        (["train"], dispatch.Job("train")),
+        (["serve"], dispatch.Job("serve")),
+        (["train", "--epochs", "3"], dispatch.Job("train", ("--epochs", "3"))),  # passed on to the program
         (["/usr/local/bin/train"], None),  # a path is a command of the user's
         ([], None),
         (["start-notebook.py"], None),
     ],
 )
 def test_train_and_serve_are_jobs(argv, job):
-    assert jobs.job_of(argv, {"PATH": "/usr/bin"}) == job
+    assert dispatch.job_of(argv, {"PATH": "/usr/bin"}) == job
 
 
 @pytest.fixture
@@ -45,12 +46,12 @@ def ml(tmp_path, monkeypatch):
 def test_the_default_command_in_a_sagemaker_training_run_is_a_training_job(ml):
     """SDK v3's local mode without a SourceCode passes no command; a hub or docker run never sets both."""
     (ml / "input" / "config" / "resourceconfig.json").write_text("{}")
-    job = jobs.job_of(["start-notebook.py"], {"TRAINING_JOB_NAME": "job-1"})
+    job = dispatch.job_of(["start-notebook.py"], {"TRAINING_JOB_NAME": "job-1"})
     assert job is not None and job.name == "train" and "TRAINING_JOB_NAME" in job.why
-    assert jobs.job_of(["start-notebook.py"], {}) is None
-    assert jobs.job_of(["jupyterhub-singleuser"], {"TRAINING_JOB_NAME": "job-1"}) is None
+    assert dispatch.job_of(["start-notebook.py"], {}) is None
+    assert dispatch.job_of(["jupyterhub-singleuser"], {"TRAINING_JOB_NAME": "job-1"}) is None
     (ml / "input" / "config" / "resourceconfig.json").unlink()
-    assert jobs.job_of(["start-notebook.py"], {"TRAINING_JOB_NAME": "job-1"}) is None
+    assert dispatch.job_of(["start-notebook.py"], {"TRAINING_JOB_NAME": "job-1"}) is None
 
 
 def executable(path: Path) -> Path:
@@ -62,16 +63,16 @@ def executable(path: Path) -> Path:
 
 def test_a_train_program_on_path_outside_the_images_folders_is_the_job(tmp_path, monkeypatch):
     image_bin = tmp_path / "venv" / "bin"
-    monkeypatch.setattr(jobs, "IMAGE_PROGRAM_DIRS", (image_bin,))
+    monkeypatch.setattr(dispatch, "IMAGE_PROGRAM_DIRS", (image_bin,))
     executable(image_bin / "train")  # the toolkit's console script: the image's own
     program_dir = tmp_path / "opt" / "program"
-    assert jobs.own_program("train", {"PATH": f"{image_bin}:{program_dir}"}) is None
+    assert dispatch.own_program("train", {"PATH": f"{image_bin}:{program_dir}"}) is None
     users = executable(program_dir / "train")
-    assert jobs.own_program("train", {"PATH": f"{image_bin}:{program_dir}"}) == users
-    assert jobs.own_program("serve", {"PATH": f"{image_bin}:{program_dir}"}) is None
+    assert dispatch.own_program("train", {"PATH": f"{image_bin}:{program_dir}"}) == users
+    assert dispatch.own_program("serve", {"PATH": f"{image_bin}:{program_dir}"}) is None
     (program_dir / "serve").write_text("#!/bin/sh\n")  # copied without its mode: said, not passed over
-    with pytest.raises(jobs.JobError, match="serve is on PATH but not executable: make it so"):
-        jobs.own_program("serve", {"PATH": f"{image_bin}:{program_dir}"})
+    with pytest.raises(dispatch.JobError, match="serve is on PATH but not executable: make it so"):
+        dispatch.own_program("serve", {"PATH": f"{image_bin}:{program_dir}"})
 
 
 def write_json(path: Path, value) -> None:
@@ -80,31 +81,31 @@ def write_json(path: Path, value) -> None:
 
 
 def test_training_code_comes_from_one_place_in_a_fixed_order(ml, monkeypatch):
-    """What the pre-check approves is what workbench.training hands the toolkit."""
+    """What the pre-check approves is what workbench.jobs.training hands the toolkit."""
     hyperparameters = {"sagemaker_program": json.dumps("train.py")}
     input_data = {"code": {"TrainingInputMode": "File"}}
-    assert jobs.training_code(hyperparameters, input_data).why == "no code was given"
+    assert dispatch.training_code(hyperparameters, input_data).why == "no code was given"
     executable(ml / "input" / "data" / "code" / "train.py")
-    assert jobs.training_code(hyperparameters, input_data).source == str(ml / "input" / "data" / "code")
-    assert jobs.training_code(hyperparameters, {}).why == "no code was given"  # not a channel of this job
+    assert dispatch.training_code(hyperparameters, input_data).source == str(ml / "input" / "data" / "code")
+    assert dispatch.training_code(hyperparameters, {}).why == "no code was given"  # not a channel of this job
     executable(paths.PACKAGED_CODE_DIR / "train.py")
-    assert jobs.training_code(hyperparameters, input_data).source == str(paths.PACKAGED_CODE_DIR)
+    assert dispatch.training_code(hyperparameters, input_data).source == str(paths.PACKAGED_CODE_DIR)
     monkeypatch.setenv("SAGEMAKER_SUBMIT_DIRECTORY", "/somewhere")
-    assert jobs.training_code(hyperparameters, input_data).source == "/somewhere"
+    assert dispatch.training_code(hyperparameters, input_data).source == "/somewhere"
     hyperparameters["sagemaker_submit_directory"] = json.dumps("s3://bucket/code.tar.gz")
-    assert jobs.training_code(hyperparameters, input_data).source == "s3://bucket/code.tar.gz"
+    assert dispatch.training_code(hyperparameters, input_data).source == "s3://bucket/code.tar.gz"
     executable(ml / "code" / "train.py")
-    code = jobs.training_code(hyperparameters, input_data)
+    code = dispatch.training_code(hyperparameters, input_data)
     assert (code.program, code.source) == ("train.py", str(ml / "code"))
 
 
 def test_the_pre_check_refuses_a_submit_directory_without_the_script(ml, monkeypatch):
     write_json(ml / "input" / "config" / "hyperparameters.json", {"sagemaker_program": '"train.py"'})
     monkeypatch.setenv("SAGEMAKER_SUBMIT_DIRECTORY", str(ml / "elsewhere"))
-    with pytest.raises(jobs.JobError, match="'train.py' .* is not in .*elsewhere \\(SAGEMAKER_SUBMIT_DIRECTORY\\)"):
-        jobs.check_training()
+    with pytest.raises(dispatch.JobError, match="'train.py' .* is not in .*elsewhere \\(SAGEMAKER_SUBMIT_DIRECTORY\\)"):
+        dispatch.check_training()
     executable(ml / "elsewhere" / "train.py")
-    assert jobs.check_training().source == str(ml / "elsewhere")
+    assert dispatch.check_training().source == str(ml / "elsewhere")
 
 
 def test_serve_settings_follow_sagemakers_variables():
@@ -185,10 +186,10 @@ def test_handlers_that_ask_for_it_get_the_context_with_the_custom_attributes():
 
 def test_sagemaker_settings_come_json_encoded_among_the_hyperparameters(monkeypatch):
     monkeypatch.delenv("SAGEMAKER_PROGRAM", raising=False)
-    assert jobs.sagemaker_setting({"sagemaker_program": json.dumps("train.py")}, "sagemaker_program") == "train.py"
-    assert jobs.sagemaker_setting({"sagemaker_program": "train.py"}, "sagemaker_program") == "train.py"
+    assert dispatch.sagemaker_setting({"sagemaker_program": json.dumps("train.py")}, "sagemaker_program") == "train.py"
+    assert dispatch.sagemaker_setting({"sagemaker_program": "train.py"}, "sagemaker_program") == "train.py"
     monkeypatch.setenv("SAGEMAKER_PROGRAM", "other.py")
-    assert jobs.sagemaker_setting({"sagemaker_program": '"train.py"'}, "sagemaker_program") == "other.py"
+    assert dispatch.sagemaker_setting({"sagemaker_program": '"train.py"'}, "sagemaker_program") == "other.py"
 
 
 @pytest.mark.parametrize(

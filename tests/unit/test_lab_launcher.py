@@ -7,8 +7,9 @@ import json
 import pytest
 
 from render_variants import VARIANTS
-from workbench import catalogue, lab_launcher, render, usage
-from workbench.settings import load
+from workbench.contracts import render
+from workbench.contracts.settings import load
+from workbench.facts import catalogue, lab_launcher, usage
 
 
 @pytest.mark.parametrize("base_url", ["/", "/user/alice/"])

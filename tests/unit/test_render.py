@@ -9,9 +9,10 @@ import subprocess
 import pytest
 
 from render_variants import VARIANTS
-from workbench import catalogue, pages, paths, render, tools
-from workbench.programs import CORE_PROGRAMS
-from workbench.settings import load
+from workbench.contracts import pages, render
+from workbench.contracts.settings import load
+from workbench.facts import catalogue, paths, tools
+from workbench.facts.programs import CORE_PROGRAMS
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -201,7 +202,7 @@ def test_downloads_are_decided_by_jupyter_and_sent_by_the_door():
     assert f"alias {paths.WORKSPACE_DIR}/;" in sent
     assert "add_header Content-Security-Policy $upstream_http_x_workbench_files_csp always;" in sent
     text = render.render("jupyter_server_config.py.j2", load({}))
-    assert 'c.FileContentsManager.files_handler_class = "workbench.door_files.DoorFileHandler"' in text
+    assert 'c.FileContentsManager.files_handler_class = "workbench.server.door_files.DoorFileHandler"' in text
     # The public port's hop copies every byte: buffers larger than the default 16k.
     public = render.render("nginx.conf.j2", load({}))
     assert "proxy_buffer_size 128k;" in public[public.index("listen 8080;") : public.index("http {")]

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from render_variants import SPAWNED
-from workbench import settings as contract
-from workbench.settings import ConfigError, load, parse_notebook_args
+from workbench.contracts import settings as contract
+from workbench.contracts.settings import ConfigError, load, parse_notebook_args
 
 
 def test_defaults_generate_a_token_and_serve_at_root_on_8080():

@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from workbench import ssh_keys
+from workbench.facts import ssh_keys
 
 # ssh-keygen -t ed25519 -C alice@laptop; ssh-keygen -lf says SHA256:LPazIzZDuxyTtcCVta08kVjzeOPNXpYA8HaQKKwahe8
 ALICE = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOzm8rr7lRGQyZb10vIMmBtl2bmID9pAf5pVaWAR5mel alice@laptop"

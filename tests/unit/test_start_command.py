@@ -3,9 +3,9 @@ their arguments for Jupyter, start.sh runs a command as the user, anything else 
 
 import pytest
 
-from workbench import paths
-from workbench.settings import ConfigError, load
-from workbench.start_command import ArgumentError, blame, parse, read
+from workbench.contracts.settings import ConfigError, load
+from workbench.contracts.start_command import ArgumentError, blame, parse, read
+from workbench.facts import paths
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,7 @@ def test_run_runs_a_notebook_or_script_job_as_the_user():
     assert command.program == (
         str(paths.VENV_PYTHON),
         "-m",
-        "workbench.notebook_job",
+        "workbench.jobs.notebook_job",
         "report.ipynb",
         "-p",
         "alpha",

@@ -6,7 +6,8 @@ import socket
 
 import pytest
 
-from workbench import activity, catalogue, on_demand, paths
+from workbench.facts import catalogue, paths
+from workbench.server import activity, on_demand
 
 VSCODE = catalogue.by_name("vscode")
 

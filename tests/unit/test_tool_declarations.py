@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from tool_pages import TOOL_PAGES, TOOL_SHOWN
-from workbench import catalogue, settings, tools
-from workbench import states as program_states
+from workbench.contracts import settings
+from workbench.facts import catalogue, tools
+from workbench.facts import states as program_states
 from workbench_build import docs
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,10 +1,12 @@
-"""Certificate authorities added at start (workbench/trust.py): which files count, what a bad one says, and where
+"""Certificate authorities added at start (workbench/contracts/trust.py): which files count, what a bad one says, and
+where
 the clients are pointed. (Adding to the system's store runs update-ca-certificates as root: the container test's.)"""
 
 import pytest
 
-from workbench import paths, trust
-from workbench.settings import ConfigError, load
+from workbench.contracts import trust
+from workbench.contracts.settings import ConfigError, load
+from workbench.facts import paths
 
 SYSTEM_CERTIFICATES = trust.PEM_CERTIFICATE.findall(trust.SYSTEM_BUNDLE.read_text())
 PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from workbench import usage
+from workbench.facts import usage
 
 MACHINE_MEMORY = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 MACHINE_CPUS = len(os.sched_getaffinity(0))

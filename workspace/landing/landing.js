@@ -3,7 +3,7 @@
 (function () {
   const STATUS_URL = "api/workbench/status";
   const REFRESH_MS = 5000;
-  // How each state is shown (its dot's class and its words): the status endpoint says, from workbench/tools.py.
+  // How each state is shown (its dot's class and its words): the status endpoint says, from workbench/facts/tools.py.
   let states = {};
 
   // Logging in with ?token= already set the session cookie: keep the token out of history and bookmarks.

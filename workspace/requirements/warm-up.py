@@ -28,7 +28,7 @@ TOKEN = "warm-up"
 TIMEOUT_SECONDS = 300
 FIRST_PAGES = ["lab", "tree", "api/contents", "api/kernelspecs", "api/sessions", "lab/api/settings", "api/me"]
 JOB_MODULES = [
-    "workbench.training",
+    "workbench.jobs.training",
     "sagemaker_training.trainer",
     "sagemaker_training.entry_point",
     "gunicorn.app.wsgiapp",

@@ -1,0 +1,1 @@
+"""Facts: paths, values and their checks, the tools and their states, what supervisord runs; no side effects."""

@@ -1,0 +1,1 @@
+"""SageMaker's jobs: which program runs train or serve, training, serving, the model server, notebook jobs."""
