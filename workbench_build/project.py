@@ -42,7 +42,9 @@ def version() -> str:
 def runtime_paths():
     """The runtime's paths module (workbench/facts/paths.py, standard library only): the image's paths are defined
     there, and the Dockerfile is given the ones it needs as build arguments (build_args)."""
-    spec = importlib.util.spec_from_file_location("workbench_paths", CONTEXT / "resources" / "workbench" / "facts" / "paths.py")
+    spec = importlib.util.spec_from_file_location(
+        "workbench_paths", CONTEXT / "resources" / "workbench" / "facts" / "paths.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
