@@ -6,7 +6,8 @@ import socket
 
 import pytest
 
-from workbench.facts import catalogue, paths
+from workbench.contracts import pages
+from workbench.facts import catalogue, paths, states
 from workbench.server import activity, on_demand
 
 VSCODE = catalogue.by_name("vscode")
@@ -27,6 +28,13 @@ VSCODE = catalogue.by_name("vscode")
 )
 def test_only_a_browser_opening_a_page_gets_the_starting_page(headers, method, expected):
     assert on_demand.is_page_navigation(headers, method) is expected
+
+
+def test_the_starting_page_names_the_tool_and_when_to_give_up():
+    page = pages.tool_starting_page(VSCODE, "/user/a/", 120, "xsrf-value")
+    assert "<title>Starting VS Code…</title>" in page
+    assert "/user/a/" in page and "xsrf-value" in page
+    assert all(f'"{state}"' in page for state in states.GIVEN_UP)
 
 
 @pytest.mark.parametrize(

@@ -29,8 +29,9 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render_template(name: str, **values) -> str:
-    return environment().get_template(name).render(**values)
+def render_template(template: str, /, **values) -> str:
+    """Positional-only, so that a template may take a value called `template` (or `name`) of its own."""
+    return environment().get_template(template).render(**values)
 
 
 @functools.cache
