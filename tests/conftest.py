@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from browsers import FAILED, browser, page, playwright_driver, screenshot  # noqa: F401  (one Playwright for the session)
+from browsers import FAILED, browser, contexts, page, playwright_driver, screenshot  # noqa: F401 (one Playwright)
 from built_images import FAKE_TOOLS, build_options
 from workbench_build import images
 

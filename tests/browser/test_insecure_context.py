@@ -81,6 +81,7 @@ def page_errors(page) -> list[str]:
 
 def copy_and_read_back(page, context, secure_origin: str) -> str:
     """Click Copy, then read the clipboard as a page of a secure origin can: what a paste would give."""
+    page.bring_to_front()  # as the tab a person clicks in is
     page.click("#ssh-copy")
     page.wait_for_function("document.getElementById('ssh-copy').textContent === 'Copied'")
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=secure_origin)
@@ -92,29 +93,26 @@ def copy_and_read_back(page, context, secure_origin: str) -> str:
 
 
 def test_over_plain_http_from_another_machine_copy_works_and_a_notice_says_what_https_adds(
-    workspace, remote_browser, screenshot
+    workspace, remote_browser, contexts, screenshot
 ):
-    context = remote_browser.new_context(viewport={"width": 1280, "height": 800})
-    try:
-        page = context.new_page()
-        errors = page_errors(page)
-        # Not logged in: the door's login page, in the same insecure context.
-        page.goto(remote_url(workspace))
-        page.wait_for_selector("#password_input")
-        page.goto(f"{remote_url(workspace)}?token={workspace.token}")
-        page.wait_for_function("document.getElementById('ssh-command').textContent.startsWith('curl ')")
-        assert page.evaluate("window.isSecureContext") is False
-        notice = page.wait_for_selector(NOTICE, state="visible")
-        text = notice.inner_text()
-        assert "VS Code shows no webviews" in text and "WORKSPACE_SSL_ENABLED=true" in text, text
-        assert "python3 build.py run --https" in text and "ssh -L 8080:localhost:8080" in text, text
-        command = page.inner_text("#ssh-command")
-        assert command.startswith(f'curl -fsS -H "Authorization: token {workspace.token}" "http://{HOST}:')
-        screenshot(page, "notice")
-        assert copy_and_read_back(page, context, f"http://localhost:{workspace.host_port}") == command
-        assert errors == []
-    finally:
-        context.close()
+    context = contexts.open(remote_browser)
+    page = context.new_page()
+    errors = page_errors(page)
+    # Not logged in: the door's login page, in the same insecure context.
+    page.goto(remote_url(workspace))
+    page.wait_for_selector("#password_input")
+    page.goto(f"{remote_url(workspace)}?token={workspace.token}")
+    page.wait_for_function("document.getElementById('ssh-command').textContent.startsWith('curl ')")
+    assert page.evaluate("window.isSecureContext") is False
+    notice = page.wait_for_selector(NOTICE, state="visible")
+    text = notice.inner_text()
+    assert "VS Code shows no webviews" in text and "WORKSPACE_SSL_ENABLED=true" in text, text
+    assert "python3 build.py run --https" in text and "ssh -L 8080:localhost:8080" in text, text
+    command = page.inner_text("#ssh-command")
+    assert command.startswith(f'curl -fsS -H "Authorization: token {workspace.token}" "http://{HOST}:')
+    screenshot(page, "notice")
+    assert copy_and_read_back(page, context, f"http://localhost:{workspace.host_port}") == command
+    assert errors == []
 
 
 def test_on_localhost_there_is_no_notice_and_copy_uses_the_clipboard(workspace, page):
@@ -128,48 +126,65 @@ def test_on_localhost_there_is_no_notice_and_copy_uses_the_clipboard(workspace, 
     assert errors == []
 
 
-def test_over_https_from_another_machine_vscode_shows_a_markdown_preview(https_workspace, remote_browser, screenshot):
-    context = remote_browser.new_context(viewport={"width": 1280, "height": 800})
-    try:
-        page = context.new_page()
-        errors = page_errors(page)
-        page.goto(f"{remote_url(https_workspace, 'https')}?token={https_workspace.token}")
-        page.wait_for_function("document.getElementById('ssh-command').textContent.startsWith('curl -fsSk ')")
-        assert page.evaluate("window.isSecureContext") is True and page.is_hidden(NOTICE)
-        command = page.inner_text("#ssh-command")
-        assert copy_and_read_back(page, context, remote_url(https_workspace, "https").rstrip("/")) == command
-        assert errors == []
+def test_over_https_from_another_machine_vscode_shows_a_markdown_preview(
+    https_workspace, remote_browser, contexts, screenshot
+):
+    context = contexts.open(remote_browser)
+    page = context.new_page()
+    errors = page_errors(page)
+    page.goto(f"{remote_url(https_workspace, 'https')}?token={https_workspace.token}")
+    page.wait_for_function("document.getElementById('ssh-command').textContent.startsWith('curl -fsSk ')")
+    assert page.evaluate("window.isSecureContext") is True and page.is_hidden(NOTICE)
+    command = page.inner_text("#ssh-command")
+    assert copy_and_read_back(page, context, remote_url(https_workspace, "https").rstrip("/")) == command
+    assert errors == []
 
-        vscode = context.new_page()
-        vscode.goto(f"{remote_url(https_workspace, 'https')}tools/vscode/?folder=/workspace")
-        vscode.wait_for_selector(".monaco-workbench", timeout=150_000)
-        run_command(vscode, "Control+p", PREVIEWED, PREVIEWED)
-        vscode.wait_for_selector(f'.tab[data-resource-name="{PREVIEWED}"]', timeout=30_000)
-        run_command(vscode, "F1", "Markdown: Open Preview to the Side", "Markdown: Open Preview to the Side")
+    vscode = context.new_page()
+    vscode.goto(f"{remote_url(https_workspace, 'https')}tools/vscode/?folder=/workspace")
+    vscode.wait_for_selector(".monaco-workbench", timeout=150_000)
+    run_command(vscode, "Control+p", PREVIEWED, PREVIEWED)
+    vscode.wait_for_selector(f'.tab[data-resource-name="{PREVIEWED}"]', timeout=30_000)
+    run_command(vscode, "F1", "Markdown: Open Preview to the Side", "Markdown: Open Preview to the Side")
 
-        def preview():
-            # The preview is a webview: frames within frames, served through VS Code's service worker.
-            for frame in vscode.frames[1:]:
-                try:
-                    if frame.query_selector("strong:text-is('forty-two')"):
-                        return frame
-                except PlaywrightError:  # a frame VS Code replaced meanwhile
-                    pass
-            return None
+    def preview():
+        # The preview is a webview: frames within frames, served through VS Code's service worker.
+        for frame in vscode.frames[1:]:
+            try:
+                if frame.query_selector("strong:text-is('forty-two')"):
+                    return frame
+            except PlaywrightError:  # a frame VS Code replaced meanwhile
+                pass
+        return None
 
-        frame = wait_until(preview, 90, 0.5, failure=lambda: f"no preview; frames: {[f.url for f in vscode.frames]}")
-        assert frame.inner_text("h1") == "Preview heading"
-        workers = [worker.url for worker in context.service_workers]
-        assert any("/webview/browser/pre/service-worker.js" in url for url in workers), workers
-        screenshot(vscode, "markdown-preview")
-    finally:
-        context.close()
+    frame = wait_until(preview, 90, 0.5, failure=lambda: f"no preview; frames: {[f.url for f in vscode.frames]}")
+    assert frame.inner_text("h1") == "Preview heading"
+    wait_until(
+        lambda: any("/webview/browser/pre/service-worker.js" in worker.url for worker in context.service_workers),
+        30,
+        0.5,
+        failure=lambda: f"service workers: {[worker.url for worker in context.service_workers]}",
+    )
+    screenshot(vscode, "markdown-preview")
 
 
-def run_command(page, keys: str, typed: str, choice: str) -> None:
-    """VS Code's quick input as a person uses it: open it, type, wait for the entry, take it."""
-    page.keyboard.press(keys)
-    page.wait_for_selector(".quick-input-widget input", state="visible")
-    page.keyboard.type(typed)
-    page.wait_for_selector(f'.quick-input-list .monaco-list-row:has-text("{choice}")', timeout=30_000)
+def run_command(page, keys: str, typed: str, choice: str, timeout: float = 150) -> None:
+    """VS Code's quick input as a person uses it: open it, type, take the entry once offered. A command comes with its
+    extension, which a VS Code starting for the first time may not have loaded yet: until it is offered, close the
+    input and ask again, as a person would."""
+    entry = f'.quick-input-list .monaco-list-row:has-text("{choice}")'
+
+    def offered() -> bool:
+        page.keyboard.press("Escape")
+        page.keyboard.press(keys)
+        page.wait_for_selector(".quick-input-widget input", state="visible")
+        page.keyboard.type(typed)
+        try:
+            page.wait_for_selector(entry, timeout=10_000)
+        except PlaywrightError:
+            return False
+        return True
+
+    wait_until(
+        offered, timeout, 0.5, failure=lambda: f"{choice!r} is not offered: {page.inner_text('.quick-input-widget')}"
+    )
     page.keyboard.press("Enter")

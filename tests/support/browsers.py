@@ -42,23 +42,48 @@ def browser(playwright_driver):
     browser.close()
 
 
+class Contexts:
+    """The browser contexts a test opens, closed after it; when the test failed, what every tab showed and what the
+    browser asked for and did not get are kept in test-artifacts/ first: a timeout alone says little."""
+
+    def __init__(self, request):
+        self.request = request
+        self.opened: list[tuple] = []
+
+    def open(self, browser, **options):
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, **options)
+        refused: list[str] = []
+        context.on(
+            "response",
+            lambda response: refused.append(f"{response.status} {response.url}") if response.status >= 400 else None,
+        )
+        context.on("requestfailed", lambda failed: refused.append(f"{failed.failure} {failed.url}"))
+        self.opened.append((context, refused))
+        return context
+
+    def close(self) -> None:
+        failed = self.request.node.stash.get(FAILED, False)
+        name = self.request.node.name
+        for number, (context, refused) in enumerate(self.opened):
+            if failed:
+                ARTIFACTS.mkdir(exist_ok=True)
+                label = f"{name}-FAILED" + (f"-context{number}" if number else "")
+                for tab_number, tab in enumerate(context.pages):
+                    tab.screenshot(path=str(ARTIFACTS / f"{label}-tab{tab_number}.png"), full_page=True)
+                (ARTIFACTS / f"{label}-requests.txt").write_text("\n".join(refused) + "\n")
+            context.close()
+
+
 @pytest.fixture
-def page(browser, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    refused = []  # what the browser asked for and did not get, for a failure's report
-    context.on(
-        "response",
-        lambda response: refused.append(f"{response.status} {response.url}") if response.status >= 400 else None,
-    )
-    context.on("requestfailed", lambda failed: refused.append(f"{failed.failure} {failed.url}"))
-    yield context.new_page()
-    if request.node.stash.get(FAILED, False):
-        # What every tab showed when the test failed, in test-artifacts/: a timeout alone says little.
-        ARTIFACTS.mkdir(exist_ok=True)
-        for number, tab in enumerate(context.pages):
-            tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}-FAILED-tab{number}.png"), full_page=True)
-        (ARTIFACTS / f"{request.node.name}-FAILED-requests.txt").write_text("\n".join(refused) + "\n")
-    context.close()
+def contexts(request):
+    opened = Contexts(request)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def page(browser, contexts):
+    return contexts.open(browser).new_page()
 
 
 @pytest.fixture

@@ -206,8 +206,12 @@
   // copies the way browsers allowed before it: a selected text and the copy command, in the click's own turn.
   async function copyText(text) {
     if (window.isSecureContext && navigator.clipboard) {
-      await navigator.clipboard.writeText(text);
-      return;
+      try {
+        await navigator.clipboard.writeText(text);
+        return;
+      } catch (refused) {
+        // A page that is not focused, or a browser that asks first: the older way below still works.
+      }
     }
     const holder = element("textarea", { readonly: "", "aria-hidden": "true", class: "copy-holder" });
     holder.value = text;
