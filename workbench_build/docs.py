@@ -14,7 +14,7 @@ from .project import ROOT
 sys.path.insert(0, str(ROOT / "workspace" / "resources"))
 
 from workbench.contracts import settings  # noqa: E402
-from workbench.facts import catalogue, paths, tools
+from workbench.facts import paths, tools
 
 PAGES = (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")))
 # The variables the README shows; docs/variables.md has them all.
@@ -63,7 +63,9 @@ def shown_default(default: str | None) -> str:
 def variables_table(names: tuple[str, ...] | None = None) -> str:
     """The workspace's variables (all, or those named) and the tools', as declared."""
     declared = {variable.name: (variable.default, variable.help) for variable in settings.VARIABLES}
-    declared |= {setting.variable: (setting.default, setting.help) for setting in catalogue.all_settings()}
+    declared |= {
+        setting.variable: (setting.default, setting.help) for tool in tools.BUILT_IN for setting in tool.settings
+    }
     text = row("variable", "default", "meaning") + row("---", "---", "---")
     for name in names or [variable.name for variable in settings.VARIABLES]:
         default, meaning = declared[name]

@@ -14,7 +14,7 @@ from pathlib import Path
 from .engine import ensure_engine, image_exists
 from .images import build
 from .options import BuildOptions
-from .project import IMAGE_REPO
+from .project import IMAGE_REPO, runtime_paths
 from .shell import BuildError, capture, run, say
 
 # The workspace's one-line refusal (entrypoint.fail), which says what to change.
@@ -47,6 +47,12 @@ def owner_settings(folder: Path, image: str, environment: list[str]) -> list[str
     if info.st_gid != 0:  # root's group cannot be the workspace's either; the image's group stays
         settings.append(f"NB_GID={info.st_gid}")
     return settings
+
+
+def self_signed_dir(folder: Path) -> Path:
+    """Where in the mounted folder the workspace keeps the certificate it made for itself."""
+    paths = runtime_paths()
+    return folder / paths.SELF_SIGNED_DIR.relative_to(paths.WORKSPACE_DIR)
 
 
 def refusal(logs: str) -> str:
@@ -119,7 +125,7 @@ def run_workspace(
     say(f"Workbench is running. Open: {url}")
     if https:
         say(
-            f"its certificate is self-signed (kept in {folder / '.workbench' / 'tls'}): the browser asks once "
+            f"its certificate is self-signed (kept in {self_signed_dir(folder)}): the browser asks once "
             "whether to trust it"
         )
     say(f"logs: docker logs -f {name}    stop: docker rm -f {name}")

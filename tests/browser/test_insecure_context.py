@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives import serialization
 from playwright.sync_api import Error as PlaywrightError
 
 from browsers import launch, log_in
+from workbench.facts import paths
+from workbench.start import tls
 from workbench_client import Workspace, free_port, wait_until
 from workspaces import user_folder
 
@@ -49,7 +51,7 @@ def https_workspace(docker_client, image, tmp_path_factory):
         assert url, started.stdout
         workspace = Workspace(docker_client.containers.get(name), scheme="https", token=url.group(2))
         # build.py says where the self-signed certificate is kept: the test accepts exactly that one.
-        workspace.certificate = (folder / ".workbench" / "tls" / "cert.pem").read_bytes()
+        workspace.certificate = (folder / tls.SELF_SIGNED_CERT.relative_to(paths.WORKSPACE_DIR)).read_bytes()
         yield workspace
     finally:
         subprocess.run(["docker", "rm", "-f", name], capture_output=True)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from ..facts import catalogue, paths, ssh_keys
 from ..facts.paths import IMAGE_USER
+from ..facts.tools import BUILT_IN, Tool
 from ..facts.validation import BOOLEAN_WORDS, ConfigError, parse_bool, parse_directory, parse_int
 
 __all__ = ["ConfigError", "Hub", "Settings", "load"]
@@ -194,7 +195,7 @@ def parse_login(environ: Mapping[str, str]) -> tuple[str | None, bool]:
     return token, False
 
 
-def parse_base_url(raw: str | None, name: str = "WORKSPACE_BASE_URL") -> str:
+def parse_base_url(raw: str | None) -> str:
     if raw is None or raw == "/":
         return "/"
     allowed = (
@@ -208,23 +209,32 @@ def parse_base_url(raw: str | None, name: str = "WORKSPACE_BASE_URL") -> str:
         or len(raw) > 200
         or any(not BASE_URL_SEGMENT.fullmatch(s) or s in (".", "..") for s in segments)
     ):
-        raise ConfigError(name, raw, allowed)
+        raise ConfigError("WORKSPACE_BASE_URL", raw, allowed)
     return "/" + "/".join(segments) + "/"
 
 
-def parse_user_name(name: str, raw: str) -> str:
-    if not USER_NAME_PATTERN.fullmatch(raw) or raw == "root":
-        raise ConfigError(
-            name,
-            raw,
-            "must be a Linux user name (a-z, 0-9, _ and -, starting with a letter "
-            "or _, at most 32 characters) other than root",
-        )
-    return raw
+def account_name(kind: str) -> Callable[[str, str], str]:
+    """The check of NB_USER ("user") or NB_GROUP ("group"): a Linux name of that kind, not root's."""
+
+    def check(name: str, raw: str) -> str:
+        if not USER_NAME_PATTERN.fullmatch(raw) or raw == "root":
+            raise ConfigError(
+                name,
+                raw,
+                f"must be a Linux {kind} name (a-z, 0-9, _ and -, starting with a letter "
+                "or _, at most 32 characters) other than root",
+            )
+        return raw
+
+    return check
 
 
-def tools_opened_on_demand() -> str:
-    titles = [tool.title for tool in catalogue.with_programs()]
+parse_user_name = account_name("user")
+parse_named_group = account_name("group")
+
+
+def tools_opened_on_demand(among: tuple[Tool, ...]) -> str:
+    titles = [tool.title for tool in among if tool.starts_on_demand]
     return f"{', '.join(titles[:-1])} and {titles[-1]}" if len(titles) > 1 else titles[0]
 
 
@@ -232,11 +242,9 @@ def parse_tools_start(name: str, raw: str) -> ToolsStart:
     try:
         return ToolsStart(raw)
     except ValueError:
+        opened = tools_opened_on_demand(catalogue.all_tools())
         raise ConfigError(
-            name,
-            raw,
-            f"must be {ToolsStart.ON_DEMAND} ({tools_opened_on_demand()} start when first opened) or "
-            f"{ToolsStart.AT_START}",
+            name, raw, f"must be {ToolsStart.ON_DEMAND} ({opened} start when first opened) or {ToolsStart.AT_START}"
         ) from None
 
 
@@ -339,16 +347,7 @@ def parse_public_port(environ: Mapping[str, str]) -> int:
 
 
 def parse_group_name(name: str, raw: str) -> str | None:
-    if raw == "":
-        return None
-    if not USER_NAME_PATTERN.fullmatch(raw) or raw == "root":
-        raise ConfigError(
-            name,
-            raw,
-            "must be a Linux group name (a-z, 0-9, _ and -, starting with a letter "
-            "or _, at most 32 characters) other than root",
-        )
-    return raw
+    return parse_named_group(name, raw) if raw else None
 
 
 def parse_umask(name: str, raw: str) -> int | None:
@@ -387,11 +386,11 @@ def parse_variable_names(name: str, raw: str) -> tuple[str, ...]:
     return names
 
 
-def parse_notebook_args(raw: str, name: str = "NOTEBOOK_ARGS") -> tuple[str, ...]:
+def parse_notebook_args(raw: str) -> tuple[str, ...]:
     try:
         return tuple(shlex.split(raw))
     except ValueError as error:
-        raise ConfigError(name, raw, f"must be arguments quoted as in a shell ({error})") from None
+        raise ConfigError("NOTEBOOK_ARGS", raw, f"must be arguments quoted as in a shell ({error})") from None
 
 
 def in_hub(environ: Mapping[str, str]) -> bool:
@@ -443,9 +442,10 @@ def parse_hub(environ: Mapping[str, str]) -> tuple[Hub, str, int]:
 class Variable:
     """A variable the workspace reads, declared once: its default as a user would write it (None: unset), what it
     means (docs/variables.md's table, which build.py docs writes from here; links are relative to that page) and its
-    check, (name, raw) -> the value or a ConfigError. The few read together with another (the token's three names,
-    the port's two, HTTPS's four, the allowed hosts whose default follows the login) have no check here: load reads
-    them."""
+    check, (name, raw) -> the value or a ConfigError. Those read together with another have no check here: load
+    reads them (the token's three names, the base URL the hub decides otherwise, the port's two names, HTTPS's four,
+    the allowed hosts whose default follows the login), and so does start_command (NOTEBOOK_ARGS, needed before the
+    settings are)."""
 
     name: str
     default: str | None
@@ -495,7 +495,6 @@ VARIABLES = (
         "WORKSPACE_BASE_URL",
         "/",
         "path prefix of every URL, e.g. `/team/ws` (segments of `A-Z a-z 0-9 . _ ~ @ + -`)",
-        lambda name, raw: parse_base_url(raw, name),
     ),
     Variable(
         "WORKSPACE_PORT",
@@ -540,7 +539,7 @@ VARIABLES = (
     Variable(
         "WORKSPACE_TOOLS_START",
         ToolsStart.ON_DEMAND,
-        f"`{ToolsStart.ON_DEMAND}`: {tools_opened_on_demand()} start when first opened (see "
+        f"`{ToolsStart.ON_DEMAND}`: {tools_opened_on_demand(BUILT_IN)} start when first opened (see "
         f"[Tools start when opened](tools.md#tools-start-when-opened)); `{ToolsStart.AT_START}`: they start with "
         "the container",
         parse_tools_start,
@@ -596,10 +595,8 @@ VARIABLES = (
         "",
         "more arguments for Jupyter Server, e.g. `--ServerApp.log_level=DEBUG` (see "
         "[Coming from docker-stacks](docker-stacks.md#coming-from-docker-stacks))",
-        lambda name, raw: parse_notebook_args(raw, name),
     ),
 )
-BY_NAME = {variable.name: variable for variable in VARIABLES}
 
 
 def load(environ: Mapping[str, str]) -> Settings:
@@ -611,7 +608,7 @@ def load(environ: Mapping[str, str]) -> Settings:
     else:
         hub = None
         token, generated = parse_login(environ)
-        base_url = BY_NAME["WORKSPACE_BASE_URL"].read(environ)
+        base_url = parse_base_url(environ.get("WORKSPACE_BASE_URL"))
         port = parse_public_port(environ)
         tls, tls_cert, tls_key = parse_tls(environ)
     value = {variable.name: variable.read(environ) for variable in VARIABLES if variable.check}
