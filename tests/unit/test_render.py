@@ -163,7 +163,7 @@ def test_program_names_are_unique_and_ports_distinct():
     assert len(ports) == len(set(ports))
 
 
-@pytest.mark.parametrize("transport", ["direct", "websocket"])
+@pytest.mark.parametrize("transport", list(pages.SshTransport))
 def test_the_ssh_setup_script_passes_shellcheck(transport):
     if not shutil.which("shellcheck"):
         pytest.skip("ShellCheck is not installed (python3 build.py test installs it)")
@@ -180,6 +180,7 @@ def test_the_ssh_setup_script_passes_shellcheck(transport):
     )
     checked = subprocess.run(["shellcheck", "-s", "sh", "-"], input=script, capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout
+    assert ("wss://h:8080/tools/ssh" in script) == (transport is pages.SshTransport.WEBSOCKET)
 
 
 def test_apps_on_a_port_are_served_with_the_prefix_stripped_or_kept():

@@ -68,13 +68,15 @@ def request_token(handler: JupyterHandler) -> str:
     return "" if in_hub(handler) else (handler.identity_provider.token or "")
 
 
-def ssh_transport(handler: JupyterHandler) -> str:
-    """ "direct": ssh to the workspace's port; "websocket": through tools/ssh over HTTP(S), the only way in when a
-    hub's proxy (or any HTTP-only proxy) stands in front. ?transport= chooses; a hub means websocket."""
-    transport = handler.get_query_argument("transport", "websocket" if in_hub(handler) else "direct")
-    if transport not in ("direct", "websocket"):
-        raise web.HTTPError(400, f"transport={transport!r} is not valid: direct or websocket")
-    return transport
+def ssh_transport(handler: JupyterHandler) -> pages.SshTransport:
+    """?transport= chooses; a hub means the websocket (its proxy passes only HTTP)."""
+    default = pages.SshTransport.WEBSOCKET if in_hub(handler) else pages.SshTransport.DIRECT
+    transport = handler.get_query_argument("transport", default)
+    try:
+        return pages.SshTransport(transport)
+    except ValueError:
+        choices = " or ".join(pages.SshTransport)
+        raise web.HTTPError(400, f"transport={transport!r} is not valid: {choices}") from None
 
 
 def ssh_target(handler: APIHandler) -> tuple[str, str, str]:
