@@ -31,6 +31,8 @@ BAD = [
     ("CHOWN_HOME_OPTS", "-R; reboot"),
     ("WORKSPACE_CA_CERTS", "certs/corp.pem"),
     ("WORKSPACE_CA_CERTS", "/certs/none.pem"),
+    ("MAX_NUM_THREADS", "all"),
+    ("WORKSPACE_KERNEL_IDLE_TIMEOUT", "1h"),
 ]
 
 

@@ -9,7 +9,7 @@ import shlex
 import socket
 from pathlib import Path
 
-from ..facts import catalogue, guesses, lab_launcher, paths, ssh_keys, tools, usage
+from ..facts import catalogue, guesses, lab_launcher, paths, ssh_keys, threads, tools, usage
 from ..facts.programs import CORE_PROGRAMS, Program
 from . import trust
 from .rendering import environment, ipv6_available, write_private
@@ -18,6 +18,7 @@ from .settings import Settings
 # What an SSH session inherits from the workspace's environment, as the Jupyter terminal does.
 SESSION_VARIABLES = ("PATH", "LANG", "LC_ALL", "DISPLAY", "LD_LIBRARY_PATH", "PYTHONUSERBASE", "JUPYTER_PATH")
 SESSION_VARIABLES += trust.BUNDLE_VARIABLES + (tools.BASE_URL_VARIABLE,) + paths.NSS_WRAPPER_VARIABLES
+SESSION_VARIABLES += threads.THREAD_VARIABLES
 SESSION_PREFIXES = ("CUDA", "NVIDIA_")
 
 
@@ -69,6 +70,7 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
         "hub": settings.hub is not None,
         "hub_prefix": settings.hub.prefix if settings.hub else None,
         "tools_idle_timeout": settings.tools_idle_timeout,
+        "kernel_idle_timeout": settings.kernel_idle_timeout,
         "run_dir": str(run_dir),
         "supervisor_socket": str(run_dir / paths.SUPERVISOR_SOCKET.name),
         "activity_dir": str(run_dir / paths.ACTIVITY_DIR.name),

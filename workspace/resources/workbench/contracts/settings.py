@@ -45,11 +45,16 @@ class ToolsStart(StrEnum):
 DEFAULT_IDLE_TIMEOUT = 3600
 # A day: longer than that, "never" (0) says it better.
 MAX_IDLE_TIMEOUT = 86400
+# MAX_NUM_THREADS (ml-workspace's name): the thread pools' size, or this word for the container's CPUs.
+THREADS = "MAX_NUM_THREADS"
+AUTO_THREADS = "auto"
+MAX_THREADS = 1024
 DEFAULT_PORT = 8080
 
 
 # Set by a JupyterHub spawner; their presence means the hub, not a token, decides who gets in.
 HUB_MARKER = "JUPYTERHUB_API_TOKEN"
+KERNEL_IDLE_TIMEOUT = "WORKSPACE_KERNEL_IDLE_TIMEOUT"
 # docker-stacks' name for the port Jupyter listens on: here the one port, so an alias of WORKSPACE_PORT.
 PORT_ALIAS = "JUPYTER_PORT"
 # Jupyter's own names for its token (the variable, or a file holding it, as Jupyter reads them): here the door's
@@ -118,6 +123,11 @@ class Settings:
     # WORKSPACE_CA_CERTS: a PEM file or folder of certificate authorities to trust besides the system's; None: those
     # in paths.EXTRA_CA_DIR if anything is mounted there (workbench/contracts/trust.py)
     ca_certs: str | None = None
+    # WORKSPACE_KERNEL_IDLE_TIMEOUT: seconds a kernel may be idle before Jupyter shuts it down; 0: never.
+    kernel_idle_timeout: int = 0
+    # MAX_NUM_THREADS: what the numeric libraries' thread variables are set to (facts/threads.py); None: the
+    # container's CPUs.
+    max_num_threads: int | None = None
     # The variables the tools read (tools.Setting): variable -> its checked value, or its default.
     tool_settings: dict[str, str] = field(default_factory=dict)
 
@@ -250,6 +260,26 @@ def parse_tools_start(name: str, raw: str) -> ToolsStart:
 
 def parse_idle_timeout(name: str, raw: str) -> int:
     return parse_int(name, raw, 0, MAX_IDLE_TIMEOUT, " seconds (0: never stop an unused tool)")
+
+
+def parse_thread_count(name: str, raw: str) -> int | None:
+    if raw == AUTO_THREADS:
+        return None
+    return parse_int(name, raw, 1, MAX_THREADS, f", or {AUTO_THREADS} (the CPUs the container may use)")
+
+
+def thread_count(environ: Mapping[str, str]) -> int | None:
+    """MAX_NUM_THREADS alone, for a job, which reads no other workspace setting."""
+    return parse_thread_count(THREADS, environ.get(THREADS, AUTO_THREADS))
+
+
+def parse_kernel_idle_timeout(environ: Mapping[str, str]) -> int:
+    """Unset: never standalone, where a kernel's state is one person's work; an hour under a hub, where idle
+    kernels of many users hold the machine's memory."""
+    raw = environ.get(KERNEL_IDLE_TIMEOUT)
+    if raw is None:
+        return DEFAULT_IDLE_TIMEOUT if in_hub(environ) else 0
+    return parse_int(KERNEL_IDLE_TIMEOUT, raw, 0, MAX_IDLE_TIMEOUT, " seconds (0: never shut an idle kernel down)")
 
 
 def parse_uid(name: str, raw: str) -> int:
@@ -444,8 +474,8 @@ class Variable:
     means (docs/variables.md's table, which build.py docs writes from here; links are relative to that page) and its
     check, (name, raw) -> the value or a ConfigError. Those read together with another have no check here: load
     reads them (the token's three names, the base URL the hub decides otherwise, the port's two names, HTTPS's four,
-    the allowed hosts whose default follows the login), and so does start_command (NOTEBOOK_ARGS, needed before the
-    settings are)."""
+    the allowed hosts whose default follows the login, the kernels' idle time whose default follows the hub), and so
+    does start_command (NOTEBOOK_ARGS, needed before the settings are)."""
 
     name: str
     default: str | None
@@ -552,6 +582,21 @@ VARIABLES = (
         parse_idle_timeout,
     ),
     Variable(
+        KERNEL_IDLE_TIMEOUT,
+        None,
+        "seconds a kernel may run nothing before it is shut down, its tab open or not (a kernel busy running code "
+        f"is never); `0`: never. Unset: never, and `{DEFAULT_IDLE_TIMEOUT}` under JupyterHub; at most "
+        f"`{MAX_IDLE_TIMEOUT}`",
+    ),
+    Variable(
+        THREADS,
+        AUTO_THREADS,
+        "the size of the numeric libraries' thread pools (OpenMP, OpenBLAS, MKL, numexpr, numba, torch, TensorFlow): "
+        f"`{AUTO_THREADS}`, the CPUs the container may use (`--cpus`, `--cpuset-cpus`), or a number. A library's own "
+        "variable, such as `OMP_NUM_THREADS`, wins (see [Threads](using.md#threads))",
+        parse_thread_count,
+    ),
+    Variable(
         "NB_GROUP",
         "",
         "name of the `NB_GID` group when the image has none with that id (docker-stacks); empty: named as `NB_USER`",
@@ -644,6 +689,8 @@ def load(environ: Mapping[str, str]) -> Settings:
         tls_cert=tls_cert,
         tls_key=tls_key,
         ca_certs=value["WORKSPACE_CA_CERTS"],
+        kernel_idle_timeout=parse_kernel_idle_timeout(environ),
+        max_num_threads=value[THREADS],
         tool_settings={
             setting.variable: setting.parse(setting.variable, environ.get(setting.variable, setting.default))
             for setting in catalogue.all_settings()

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from .. import __version__
 from ..contracts import render, rendering, start_command, trust
-from ..contracts.settings import CONSUMED_VARIABLES, ConfigError, Settings, load
+from ..contracts.settings import CONSUMED_VARIABLES, ConfigError, Settings, load, thread_count
 from ..contracts.start_command import ArgumentError
-from ..facts import catalogue, declarations, paths, ssh_keys, stacks_log, tools
+from ..facts import catalogue, declarations, paths, ssh_keys, stacks_log, threads, tools
 from ..facts.supervisor_client import supervisor_running
 from ..jobs import dispatch
 from . import home, hooks, tls
@@ -130,6 +130,10 @@ def write_jupyter_args(args: tuple[str, ...]) -> None:
 def main(argv: list[str]) -> int:
     job = dispatch.job_of(argv, dict(os.environ))
     if job:  # SageMaker's train or serve: none of the workspace
+        try:
+            threads.fit(os.environ, thread_count(os.environ))
+        except ConfigError as error:
+            return fail(str(error))
         return dispatch.main(job)
     if supervisor_running():
         return fail(
@@ -147,6 +151,7 @@ def main(argv: list[str]) -> int:
                 stacks_log.info(f"Unset {variable} due to JUPYTER_ENV_VARS_TO_UNSET")
         for variable in CONSUMED_VARIABLES:
             os.environ.pop(variable, None)
+        threads.fit(os.environ, settings.max_num_threads)
         account = prepare_as_root(settings) if os.geteuid() == 0 else current_account(settings)
         failed_hooks += hooks.run(hooks.BEFORE_START_HOOKS)
         check_workspace_writable(account)
