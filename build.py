@@ -88,6 +88,12 @@ def add_build_options(parser: argparse.ArgumentParser, several_flavors: bool = F
         metavar="DIR",
         help="install the VS Code extensions of the .vsix files in DIR instead, without Open VSX (offline builds)",
     )
+    parser.add_argument(
+        "--sagemaker-kernel",
+        action="store_true",
+        help='minimal with the "Python (SageMaker)" kernel, which full and gpu always have (lock: re-resolve its '
+        "requirements, inside the built minimal image)",
+    )
     parser.add_argument("--no-cache", action="store_true", help="do not reuse cached layers")
     parser.add_argument(
         "--mirror",
@@ -256,7 +262,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "hub":
             build(replace(options, tags=()), HUB_IMAGE)
         elif args.command == "lock":
-            lock(options, list(FLAVORS) if args.flavor == "all" else [args.flavor], hub=args.hub)
+            lock(
+                options,
+                list(FLAVORS) if args.flavor == "all" else [args.flavor],
+                hub=args.hub,
+                sagemaker_kernel=options.sagemaker_kernel,
+            )
         elif args.command == "package":
             package(options, args.directory, program=args.program, tag=args.tag)
         elif args.command == "run":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,18 @@ def fake_tools_image(docker_client, image) -> str:
     docker_client.images.build(path=str(FAKE_TOOLS), tag=tag, buildargs={"BASE": image}, rm=True, labels=TEST_LABELS)
     yield tag
     docker_client.images.remove(tag, force=True)
+
+
+@pytest.fixture(scope="session")
+def sagemaker_kernel_image(pytestconfig, docker_client, image) -> str:
+    """An image with the "Python (SageMaker)" kernel: full and gpu have it; minimal as build.py build
+    --sagemaker-kernel makes it (a small layer on the image under test, kept like it for the next run's cache)."""
+    if pytestconfig.getoption("flavor") != "minimal":
+        return image
+    tag = "workbench-test-sagemaker-kernel:minimal"
+    images.build(replace(build_options(pytestconfig), sagemaker_kernel=True, tags=(tag,), skip_setup=True))
+    docker_client.images.get(tag)
+    return tag
 
 
 @pytest.fixture(scope="session")

@@ -48,7 +48,7 @@ def build_command(
     # --force-rm: a failed step's container is removed too (the legacy builder keeps it otherwise).
     cmd = ["docker", "build", "--force-rm", "--file", str(source.dockerfile)]
     if source.flavored:
-        cmd += ["--target", options.flavor]
+        cmd += ["--target", options.target]
     cmd += ["--build-arg", f"BASE_IMAGE={options.base_image}"]
     if source.flavored:
         for name, value in build_args().items():

@@ -31,8 +31,15 @@ class BuildOptions:
     vscode_extensions: tuple[str, ...] | None = None
     vscode_extensions_dir: str | None = None  # install the .vsix files there instead, without Open VSX
     no_cache: bool = False
+    # minimal with the SageMaker kernel (full and gpu are built on it, so they always have it).
+    sagemaker_kernel: bool = False
     mirror: str = DEFAULT_MIRROR  # Debian's, if the base image has to be made
     security_mirror: str = DEFAULT_SECURITY_MIRROR
     dry_run: bool = False
     # True: the engine and the base image are known to be there (test and bench prepared the machine).
     skip_setup: bool = False
+
+    @property
+    def target(self) -> str:
+        """The Dockerfile's stage to build."""
+        return "minimal-sagemaker" if self.flavor == "minimal" and self.sagemaker_kernel else self.flavor

@@ -53,7 +53,10 @@ def runtime_paths():
 def build_args() -> dict[str, str]:
     """What the workspace's Dockerfile takes from the runtime's own definitions."""
     paths = runtime_paths()
-    return {name: str(getattr(paths, name)) for name in ("VENV_DIR", "INSTALL_DIR", "RUN_DIR", "TOOL_DECLARATIONS_DIR")}
+    return {
+        name: str(getattr(paths, name))
+        for name in ("VENV_DIR", "INSTALL_DIR", "RUN_DIR", "TOOL_DECLARATIONS_DIR", "SAGEMAKER_KERNEL_DIR")
+    }
 
 
 def git_revision() -> str:

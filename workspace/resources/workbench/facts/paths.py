@@ -51,6 +51,9 @@ IMAGE_HOME = Path("/home") / IMAGE_USER
 VENV_DIR = Path("/opt/venv")
 # The image's Python environment: Jupyter, kernels, jobs and the user's libraries.
 VENV_PYTHON = VENV_DIR / "bin" / "python"
+# The "Python (SageMaker)" kernel's environment (full, gpu; minimal with build.py --sagemaker-kernel): SageMaker's SDK
+# and the versions it needs of packages Jupyter uses too (protobuf, packaging), over VENV_DIR's packages.
+SAGEMAKER_KERNEL_DIR = Path("/opt/sagemaker-kernel")
 # What the workspace keeps for itself in the user's folder, so that it survives re-creating the container.
 STATE_DIR = WORKSPACE_DIR / ".workbench"
 SSH_STATE_DIR = STATE_DIR / "ssh"  # host keys and the managed authorized_keys, readable by the user only
