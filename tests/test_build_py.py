@@ -107,6 +107,23 @@ def test_all_flavors_build_in_turn_each_to_its_own_stage():
     ]
 
 
+def test_minimal_gets_the_sagemaker_kernel_by_option_and_full_is_built_on_it():
+    result = build_py("build", "--dry-run", "--sagemaker-kernel")
+    assert result.returncode == 0, result.stderr
+    build = shlex.split(next(line[2:] for line in result.stdout.splitlines() if line.startswith("$ DOCKER_BUILDKIT=0")))
+    assert build[build.index("--target") + 1] == "minimal-sagemaker"
+    assert build[build.index("--tag") + 1] == "workbench:minimal"
+    dockerfile = (ROOT / "workspace" / "Dockerfile").read_text()
+    assert "\nFROM minimal-sagemaker AS full\n" in dockerfile
+    # Its lock is resolved inside the built minimal image, over the workspace's environment.
+    lock = build_py("lock", "--dry-run", "--sagemaker-kernel")
+    assert lock.returncode == 0, lock.stderr
+    assert (
+        "workbench:minimal -c" in lock.stdout
+        and "--dry-run --report - -r /requirements/sagemaker-kernel.in" in lock.stdout
+    )
+
+
 def test_lock_resolves_with_a_dry_run_report_in_the_base_image():
     result = build_py("lock", "--dry-run", "--flavor", "full")
     assert result.returncode == 0, result.stderr
