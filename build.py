@@ -27,7 +27,7 @@ from workbench_build.checks import bench, lint, test
 from workbench_build.engine import ensure_engine, image_exists, make_base_image
 from workbench_build.images import build
 from workbench_build.job_images import package
-from workbench_build.lock import lock
+from workbench_build.lock import Relock, lock
 from workbench_build.options import HOST_CA_BUNDLES, BuildOptions, host_ca_bundle
 from workbench_build.project import DEFAULT_BASE_IMAGE, DEFAULT_MIRROR, DEFAULT_SECURITY_MIRROR, FLAVORS, HUB_IMAGE
 from workbench_build.shell import BuildError, say
@@ -91,8 +91,7 @@ def add_build_options(parser: argparse.ArgumentParser, several_flavors: bool = F
     parser.add_argument(
         "--sagemaker-kernel",
         action="store_true",
-        help='minimal with the "Python (SageMaker)" kernel, which full and gpu always have (lock: re-resolve its '
-        "requirements, inside the built minimal image)",
+        help='minimal with the "Python (SageMaker)" kernel, which full and gpu always have',
     )
     parser.add_argument("--no-cache", action="store_true", help="do not reuse cached layers")
     parser.add_argument(
@@ -165,6 +164,20 @@ def parser() -> argparse.ArgumentParser:
     )
     add_build_options(lock_cmd, several_flavors=True)
     lock_cmd.add_argument("--hub", action="store_true", help="lock the hub image's requirements (deploy/docker)")
+    lock_cmd.add_argument(
+        "--upgrade-package",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="let this package move from its current pin (repeatable); every other pin is kept where it fits",
+    )
+    lock_cmd.add_argument(
+        "--environments",
+        action="store_true",
+        help="lock the environments over the workspace's (the SageMaker kernel, MLflow's server) inside the built "
+        "minimal image (build it first)",
+    )
+    lock_cmd.add_argument("--upgrade", action="store_true", help="re-resolve everything to the newest versions allowed")
     lock_cmd.add_argument("--dry-run", action="store_true", help="print the docker command instead of running it")
 
     hub_cmd = commands.add_parser(
@@ -266,7 +279,8 @@ def main(argv: list[str] | None = None) -> int:
                 options,
                 list(FLAVORS) if args.flavor == "all" else [args.flavor],
                 hub=args.hub,
-                sagemaker_kernel=options.sagemaker_kernel,
+                environments=args.environments,
+                relock=Relock(args.upgrade, frozenset(args.upgrade_package)),
             )
         elif args.command == "package":
             package(options, args.directory, program=args.program, tag=args.tag)

@@ -116,12 +116,11 @@ def test_minimal_gets_the_sagemaker_kernel_by_option_and_full_is_built_on_it():
     dockerfile = (ROOT / "workspace" / "Dockerfile").read_text()
     assert "\nFROM minimal-sagemaker AS full\n" in dockerfile
     # Its lock is resolved inside the built minimal image, over the workspace's environment.
-    lock = build_py("lock", "--dry-run", "--sagemaker-kernel")
+    lock = build_py("lock", "--dry-run", "--environments")
     assert lock.returncode == 0, lock.stderr
-    assert (
-        "workbench:minimal -c" in lock.stdout
-        and "--dry-run --report - -r /requirements/sagemaker-kernel.in" in lock.stdout
-    )
+    assert "workbench:minimal -c" in lock.stdout
+    assert "install-environment.sh /tmp/lock -q --disable-pip-version-check --dry-run --report - -r " in lock.stdout
+    assert "/requirements/sagemaker-kernel.in" in lock.stdout and "/requirements/mlflow.in" in lock.stdout
 
 
 def test_lock_resolves_with_a_dry_run_report_in_the_base_image():
@@ -339,8 +338,17 @@ def test_each_flavor_is_a_stage_of_the_dockerfile_on_the_flavor_below_it():
         (name, parent)
         for parent, name in re.findall(r"^FROM (\S+) AS (\S+)$", (project.CONTEXT / "Dockerfile").read_text(), re.M)
     )
+
+    def flavor_below(stage: str) -> str:
+        """The stage's parent, through stages that only add to a flavor (minimal-sagemaker: minimal and its kernel)."""
+        parent = stages[stage]
+        while parent not in project.FLAVOR_BASE and parent != "runtime-base":
+            parent = stages[parent]
+        return parent
+
     for flavor, below in project.FLAVOR_BASE.items():
-        assert stages[flavor] == (below or "runtime-base"), flavor
+        assert flavor_below(flavor) == (below or "runtime-base"), flavor
+    assert stages["minimal-sagemaker"] == "minimal"
 
 
 def build_arg(result: subprocess.CompletedProcess, name: str) -> str:

@@ -82,7 +82,7 @@ def tool_variables_table() -> str:
 
 
 def inside_ports_table() -> str:
-    users = {port: "sshd (SSH arrives on the workspace's one port)" for port in paths.DOOR_PORTS}
+    users = dict(paths.DOOR_PORTS)
     for tool in tools.BUILT_IN:
         if tool.port is not None:
             users[tool.port] = tool.title

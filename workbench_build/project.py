@@ -55,7 +55,14 @@ def build_args() -> dict[str, str]:
     paths = runtime_paths()
     return {
         name: str(getattr(paths, name))
-        for name in ("VENV_DIR", "INSTALL_DIR", "RUN_DIR", "TOOL_DECLARATIONS_DIR", "SAGEMAKER_KERNEL_DIR")
+        for name in (
+            "VENV_DIR",
+            "INSTALL_DIR",
+            "RUN_DIR",
+            "TOOL_DECLARATIONS_DIR",
+            "SAGEMAKER_KERNEL_DIR",
+            "MLFLOW_DIR",
+        )
     }
 
 

@@ -10,11 +10,11 @@ from workbench.contracts.settings import load
 from workbench.facts import catalogue, declarations, paths, tools
 from workbench.facts.programs import COMMON_PLACEHOLDERS, CORE_PLACEHOLDERS, TOOL_PLACEHOLDERS
 
-MLFLOW = {
-    "name": "mlflow",
-    "title": "MLflow",
+AIM = {
+    "name": "aim",
+    "title": "Aim",
     "description": "Experiments and models",
-    "command": "{venv}/bin/mlflow ui --host 127.0.0.1 --port {port} --static-prefix {path_prefix}",
+    "command": "{venv}/bin/aim up --host 127.0.0.1 --port {port} --base-path {path_prefix}",
     "port": 5000,
     "health": "health",
 }
@@ -25,19 +25,19 @@ def declare(folder, file_name: str, declaration: dict) -> None:
 
 
 def test_a_declaration_becomes_a_tool_that_starts_when_opened(tmp_path):
-    declare(tmp_path, "mlflow.json", MLFLOW)
-    (mlflow,) = declarations.load_declared(tmp_path)
-    assert (mlflow.name, mlflow.title, mlflow.description, mlflow.path) == (
-        "mlflow",
-        "MLflow",
+    declare(tmp_path, "aim.json", AIM)
+    (aim,) = declarations.load_declared(tmp_path)
+    assert (aim.name, aim.title, aim.description, aim.path) == (
+        "aim",
+        "Aim",
         "Experiments and models",
-        "tools/mlflow/",
+        "tools/aim/",
     )
-    assert mlflow.starts_on_demand and mlflow.program_names == ("mlflow",) and mlflow.ports == (5000,)
-    assert not mlflow.strip_path and mlflow.icon_url == f"{tools.ICONS_URL}/{tools.GENERIC_ICON}"
-    assert tools.probe_url(mlflow, "/user/a/") == "http://127.0.0.1:5000/user/a/tools/mlflow/health"
-    command = render.program_command(mlflow.programs[0], render.command_values(mlflow, load({})))
-    assert command == "/opt/venv/bin/mlflow ui --host 127.0.0.1 --port 5000 --static-prefix /tools/mlflow"
+    assert aim.starts_on_demand and aim.program_names == ("aim",) and aim.ports == (5000,)
+    assert not aim.strip_path and aim.icon_url == f"{tools.ICONS_URL}/{tools.GENERIC_ICON}"
+    assert tools.probe_url(aim, "/user/a/") == "http://127.0.0.1:5000/user/a/tools/aim/health"
+    command = render.program_command(aim.programs[0], render.command_values(aim, load({})))
+    assert command == "/opt/venv/bin/aim up --host 127.0.0.1 --port 5000 --base-path /tools/aim"
 
 
 def test_a_declaration_may_bring_its_icon_and_leave_out_what_has_a_default(tmp_path):
@@ -51,10 +51,10 @@ def test_a_declaration_may_bring_its_icon_and_leave_out_what_has_a_default(tmp_p
 
 
 def test_declarations_are_read_in_the_order_of_their_file_names_and_clash_with_each_other(tmp_path):
-    declare(tmp_path, "20-b.json", {**MLFLOW, "name": "b", "port": 5001})
-    declare(tmp_path, "10-a.json", {**MLFLOW, "name": "a"})
+    declare(tmp_path, "20-b.json", {**AIM, "name": "b", "port": 5001})
+    declare(tmp_path, "10-a.json", {**AIM, "name": "a"})
     assert [tool.name for tool in declarations.load_declared(tmp_path)] == ["a", "b"]
-    declare(tmp_path, "30-c.json", {**MLFLOW, "name": "c"})
+    declare(tmp_path, "30-c.json", {**AIM, "name": "c"})
     with pytest.raises(declarations.DeclarationError, match=r"30-c\.json: port 5000 must be"):
         declarations.load_declared(tmp_path)
 
@@ -68,35 +68,35 @@ def test_no_folder_declares_nothing(tmp_path):
     [
         ("{", "cannot be read as JSON"),
         ("[]", "must be a JSON object"),
-        (json.dumps({**MLFLOW, "url": "x"}), "unknown key 'url'"),
-        (json.dumps({**MLFLOW, "port": "5000"}), "port must be a JSON int"),
-        (json.dumps({**MLFLOW, "strip_path": "yes"}), "strip_path must be a JSON bool"),
-        (json.dumps({"name": "mlflow"}), "command, port missing"),
-        (json.dumps({**MLFLOW, "name": "MLflow"}), "name 'MLflow' must be lower-case"),
-        (json.dumps({**MLFLOW, "name": "vscode", "port": 5000}), "name 'vscode' is taken"),
-        (json.dumps({**MLFLOW, "name": "nginx"}), "name 'nginx' is taken"),
-        (json.dumps({**MLFLOW, "name": "desktop-display"}), "name 'desktop-display' is taken"),
-        (json.dumps({**MLFLOW, "name": "absport"}), "name 'absport' is taken by the door's tools/absport/ route"),
-        (json.dumps({**MLFLOW, "name": "port"}), "name 'port' is taken by the door's tools/port/ route"),
-        (json.dumps({**MLFLOW, "name": "ssh"}), "name 'ssh' is taken by the door's tools/ssh/ route"),
-        (json.dumps({**MLFLOW, "port": 13337}), "port 13337 must be"),
-        (json.dumps({**MLFLOW, "port": paths.SSHD_PORT}), f"port {paths.SSHD_PORT} must be"),
-        (json.dumps({**MLFLOW, "port": 80}), "port 80 must be from 1024 to 65535"),
-        (json.dumps({**MLFLOW, "command": "serve --port {prot}"}), "placeholders are among {venv}"),
-        (json.dumps({**MLFLOW, "command": "serve --json {'a': 1}"}), "placeholders are among"),
-        (json.dumps({**MLFLOW, "command": "serve }"}), "write a brace as"),
-        (json.dumps({**MLFLOW, "command": "  "}), "command must be a command line"),
-        (json.dumps({**MLFLOW, "health": "/health"}), "health must be a URL relative"),
-        (json.dumps({**MLFLOW, "icon": "mlflow.svg"}), "icon 'mlflow.svg' must be an .svg file beside it"),
-        (json.dumps({**MLFLOW, "icon": "../icons/lab.svg"}), "icon '../icons/lab.svg' must be"),
+        (json.dumps({**AIM, "url": "x"}), "unknown key 'url'"),
+        (json.dumps({**AIM, "port": "5000"}), "port must be a JSON int"),
+        (json.dumps({**AIM, "strip_path": "yes"}), "strip_path must be a JSON bool"),
+        (json.dumps({"name": "aim"}), "command, port missing"),
+        (json.dumps({**AIM, "name": "Aim"}), "name 'Aim' must be lower-case"),
+        (json.dumps({**AIM, "name": "vscode", "port": 5000}), "name 'vscode' is taken"),
+        (json.dumps({**AIM, "name": "nginx"}), "name 'nginx' is taken"),
+        (json.dumps({**AIM, "name": "desktop-display"}), "name 'desktop-display' is taken"),
+        (json.dumps({**AIM, "name": "absport"}), "name 'absport' is taken by the door's tools/absport/ route"),
+        (json.dumps({**AIM, "name": "port"}), "name 'port' is taken by the door's tools/port/ route"),
+        (json.dumps({**AIM, "name": "ssh"}), "name 'ssh' is taken by the door's tools/ssh/ route"),
+        (json.dumps({**AIM, "port": 13337}), "port 13337 must be"),
+        (json.dumps({**AIM, "port": paths.SSHD_PORT}), f"port {paths.SSHD_PORT} must be"),
+        (json.dumps({**AIM, "port": 80}), "port 80 must be from 1024 to 65535"),
+        (json.dumps({**AIM, "command": "serve --port {prot}"}), "placeholders are among {venv}"),
+        (json.dumps({**AIM, "command": "serve --json {'a': 1}"}), "placeholders are among"),
+        (json.dumps({**AIM, "command": "serve }"}), "write a brace as"),
+        (json.dumps({**AIM, "command": "  "}), "command must be a command line"),
+        (json.dumps({**AIM, "health": "/health"}), "health must be a URL relative"),
+        (json.dumps({**AIM, "icon": "aim.svg"}), "icon 'aim.svg' must be an .svg file beside it"),
+        (json.dumps({**AIM, "icon": "../icons/lab.svg"}), "icon '../icons/lab.svg' must be"),
     ],
 )
 def test_each_fault_is_one_line_that_names_the_file(tmp_path, text, fault):
-    (tmp_path / "mlflow.json").write_text(text)
+    (tmp_path / "aim.json").write_text(text)
     with pytest.raises(declarations.DeclarationError) as raised:
         declarations.load_declared(tmp_path)
     message = str(raised.value)
-    assert message.startswith(f"{tmp_path / 'mlflow.json'}: ") and fault in message and "\n" not in message
+    assert message.startswith(f"{tmp_path / 'aim.json'}: ") and fault in message and "\n" not in message
 
 
 def test_a_fault_found_when_the_declarations_were_read_is_raised_by_the_start(monkeypatch):

@@ -31,10 +31,44 @@ def test_jupyter_config_is_valid_python_with_the_settings(variant):
     assert "disable_check_xsrf" not in text
 
 
-def locations(text: str) -> dict[str, str]:
-    server = text[text.index("    server {") :]
-    assert "auth_request /.workbench/auth;" in server[: server.index("        location")]
+def servers(text: str) -> list[str]:
+    return re.findall(r"^    server \{\n(.*?)^    \}", text, re.M | re.S)
+
+
+def locations(text: str, server: str | None = None) -> dict[str, str]:
+    """The locations of the public door's server (the one behind the auth check), or of the server given."""
+    if server is None:
+        (server,) = [block for block in servers(text) if "auth_request /.workbench/auth;" in block]
+        assert "auth_request /.workbench/auth;" in server[: server.index("        location")]
     return dict(re.findall(r"^        location (.+?) \{\n(.*?)^        \}", server, re.M | re.S))
+
+
+def test_the_loopback_door_serves_the_tools_alone_on_loopback_and_vouches_with_the_starts_secret():
+    text = render.render("nginx.conf.j2", load({"WORKSPACE_BASE_URL": "/p"}))
+    (loopback,) = [block for block in servers(text) if f"listen 127.0.0.1:{paths.LOOPBACK_DOOR_PORT};" in block]
+    assert "auth_request" not in loopback and loopback.count("listen") == 1
+    blocks = locations(text, loopback)
+    served = [f"/p/{tool.path}" for tool in catalogue.with_programs()]
+    assert sorted(blocks) == sorted(served + [f"@wake_{tool.name}" for tool in catalogue.with_programs()] + ["/"])
+    assert "return 404;" in blocks["/"]
+    secret = re.search(rf'proxy_set_header {paths.LOOPBACK_DOOR_HEADER} "([A-Za-z0-9_-]{{40,}})";', loopback).group(1)
+    assert all(
+        f"/{tool.name}/wake-loopback$is_args" in blocks[f"@wake_{tool.name}"] for tool in catalogue.with_programs()
+    )
+    # A new secret at every start, and the same one in Jupyter's configuration.
+    settings = load({"WORKSPACE_BASE_URL": "/p"})
+    values = render.context(settings)
+    again = render.render("nginx.conf.j2", settings)
+    assert secret not in again and values["loopback_door_secret"] != secret
+
+
+def test_the_workspaces_processes_log_to_mlflow_through_the_loopback_door():
+    (mlflow,) = [tool for tool in catalogue.all_tools() if tool.name == "mlflow"]
+    assert tools.tool_environment((mlflow,), "/user/a/") == {
+        "MLFLOW_TRACKING_URI": f"http://127.0.0.1:{paths.LOOPBACK_DOOR_PORT}/user/a/tools/mlflow"
+    }
+    environ = {"MLFLOW_TRACKING_URI": "http://x", "HOME": "/home/jovyan"}
+    assert dict(render.session_environment(environ)) == {"MLFLOW_TRACKING_URI": "http://x"}
 
 
 def unauthenticated(blocks: dict[str, str]) -> list[str]:

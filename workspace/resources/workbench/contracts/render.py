@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shlex
 import socket
 from pathlib import Path
@@ -23,10 +24,11 @@ SESSION_PREFIXES = ("CUDA", "NVIDIA_")
 
 
 def session_environment(environ: dict[str, str]) -> list[tuple[str, str]]:
+    from_tools = {name for tool in catalogue.all_tools() for name, _ in tool.environment}
     return [
         (name, value)
         for name, value in sorted(environ.items())
-        if (name in SESSION_VARIABLES or name.startswith(SESSION_PREFIXES))
+        if (name in SESSION_VARIABLES or name in from_tools or name.startswith(SESSION_PREFIXES))
         and value.isprintable()
         and '"' not in value
         and "\\" not in value
@@ -70,6 +72,10 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
         "hub": settings.hub is not None,
         "hub_prefix": settings.hub.prefix if settings.hub else None,
         "tools_idle_timeout": settings.tools_idle_timeout,
+        # Made afresh at every start; written only into the run directory's private files (nginx's, Jupyter's).
+        "loopback_door_port": paths.LOOPBACK_DOOR_PORT,
+        "loopback_door_header": paths.LOOPBACK_DOOR_HEADER,
+        "loopback_door_secret": secrets.token_urlsafe(32),
         "kernel_idle_timeout": settings.kernel_idle_timeout,
         "run_dir": str(run_dir),
         "supervisor_socket": str(run_dir / paths.SUPERVISOR_SOCKET.name),

@@ -54,8 +54,13 @@ VENV_PYTHON = VENV_DIR / "bin" / "python"
 # The "Python (SageMaker)" kernel's environment (full, gpu; minimal with build.py --sagemaker-kernel): SageMaker's SDK
 # and the versions it needs of packages Jupyter uses too (protobuf, packaging), over VENV_DIR's packages.
 SAGEMAKER_KERNEL_DIR = Path("/opt/sagemaker-kernel")
+# MLflow's tracking server (the mlflow tool), an environment of its own over VENV_DIR's packages: it needs an older
+# gunicorn than the jobs' server. Every kernel has MLflow's client in VENV_DIR.
+MLFLOW_DIR = Path("/opt/mlflow")
 # What the workspace keeps for itself in the user's folder, so that it survives re-creating the container.
 STATE_DIR = WORKSPACE_DIR / ".workbench"
+# MLflow's runs (an SQLite database) and artifacts, kept with the user's files.
+MLFLOW_STORE_DIR = STATE_DIR / "mlflow"
 SSH_STATE_DIR = STATE_DIR / "ssh"  # host keys and the managed authorized_keys, readable by the user only
 AUTHORIZED_KEYS = SSH_STATE_DIR / "authorized_keys"
 START_AUTHORIZED_KEYS = RUN_DIR / "authorized_keys_from_start"  # SSH_AUTHORIZED_KEYS, rewritten at every start
@@ -90,8 +95,16 @@ LAB_OVERRIDES = RUN_DIR / "lab-overrides.json"
 DOOR_FILES_HEADER = "X-Workbench-Door-Files"
 DOOR_FILES_PREFIX = "/.workbench/files/"
 DOOR_FILES_CSP_HEADER = "X-Workbench-Files-CSP"
-# The loopback ports of the door itself, besides the tools' (workbench/facts/tools.py).
-DOOR_PORTS = (SSHD_PORT,)
+# The door for the workspace's own processes (a kernel logging to MLflow): the tools on loopback, no login, started
+# when first used as through the public door. nginx tells Jupyter's wake route it came this way with a header whose
+# value is a secret made at every start.
+LOOPBACK_DOOR_PORT = 18080
+LOOPBACK_DOOR_HEADER = "X-Workbench-Loopback"
+# The loopback ports of the door itself, besides the tools' (workbench/facts/tools.py), and what listens there.
+DOOR_PORTS = {
+    SSHD_PORT: "sshd (SSH arrives on the workspace's one port)",
+    LOOPBACK_DOOR_PORT: "nginx's loopback door: the tools for the workspace's own processes",
+}
 # SageMaker's container contract (workbench/jobs/dispatch.py): where a job's inputs, code, model and outputs live.
 ML_DIR = Path("/opt/ml")
 ML_CODE_DIR = ML_DIR / "code"

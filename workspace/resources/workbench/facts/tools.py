@@ -100,6 +100,9 @@ class Tool:
     home_defaults: tuple[tuple[str, Path], ...] = ()
     # Configuration files rendered into the run directory at every start, from templates/<name>.j2.
     config_files: tuple[str, ...] = ()
+    # Variables every process of the workspace gets (kernels, terminals, SSH sessions), unless the user set them:
+    # name -> value, where {url} is the tool's URL on the loopback door (loopback_url).
+    environment: tuple[tuple[str, str], ...] = ()
     # Where `icon` is served from: the image's icons, or those beside the declarations (DECLARED_ICONS_URL).
     icons_url: str = ICONS_URL
     page: Page | None = None
@@ -271,6 +274,34 @@ BUILT_IN: tuple[Tool, ...] = JUPYTER_SERVED + (
         health="api/v1/chart?chart=system.cpu",
         config_files=("netdata.conf",),
     ),
+    # MLflow's server, in an environment of its own (paths.MLFLOW_DIR); every kernel, terminal and SSH session logs to
+    # it through MLFLOW_TRACKING_URI (the entrypoint sets it). Its store is kept with the user's files. Not 5000,
+    # MLflow's own default: that is Flask's too, which users run their apps on. Its job runner (eight more Python
+    # processes, 200 MB each) runs jobs a workspace has no use for. Host and origin are the door's to check; every
+    # request a run logs would be a line in the container's log.
+    Tool(
+        "mlflow",
+        "MLflow",
+        "Experiment tracking: the runs, parameters, metrics and models your code logs",
+        "mlflow.svg",
+        "tools/mlflow/",
+        page=Page("", "<title>MLflow</title>", "text=Experiments"),
+        programs=(
+            Program(
+                "mlflow",
+                '/bin/sh -c \'mkdir -p "$0" && exec "$@"\' {mlflow_store} /usr/bin/env '
+                "MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false {mlflow_dir}/bin/mlflow server --host 127.0.0.1 "
+                "--port {port} --workers 1 --static-prefix {path_prefix} "
+                "--backend-store-uri sqlite:///{mlflow_store}/mlflow.db "
+                "--artifacts-destination {mlflow_store}/artifacts --allowed-hosts '*' --cors-allowed-origins '*' "
+                "--uvicorn-opts=--no-access-log",
+            ),
+        ),
+        port=15000,
+        health="health",
+        environment=(("MLFLOW_TRACKING_URI", "{url}"),),
+        values=(("mlflow_dir", str(paths.MLFLOW_DIR)), ("mlflow_store", str(paths.MLFLOW_STORE_DIR))),
+    ),
 )
 
 
@@ -280,6 +311,19 @@ def probe_url(tool: Tool, base_url: str) -> str | None:
         return None
     prefix = "/" if tool.strip_path else base_url + tool.path
     return f"http://127.0.0.1:{tool.port}{prefix}{tool.health}"
+
+
+def loopback_url(tool: Tool, base_url: str) -> str:
+    """The tool's URL for the workspace's own processes, through the loopback door (paths.LOOPBACK_DOOR_PORT): no
+    login, and a tool that starts on demand starts at the first request."""
+    return f"http://127.0.0.1:{paths.LOOPBACK_DOOR_PORT}{base_url}{tool.path}".rstrip("/")
+
+
+def tool_environment(all_tools: tuple[Tool, ...], base_url: str) -> dict[str, str]:
+    """What the tools give every process of the workspace (Tool.environment)."""
+    return {
+        name: value.format(url=loopback_url(tool, base_url)) for tool in all_tools for name, value in tool.environment
+    }
 
 
 def states_by_program(services: list[dict]) -> dict[str, str]:

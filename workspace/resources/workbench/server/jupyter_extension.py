@@ -24,6 +24,9 @@ class Workbench(Configurable):
     tools_idle_timeout = Int(
         DEFAULT_IDLE_TIMEOUT, help="Seconds a tool that starts on demand runs unused before it is stopped; 0: never."
     ).tag(config=True)
+    loopback_door_secret = Unicode(
+        "", help="What nginx's loopback door sends in paths.LOOPBACK_DOOR_HEADER; empty: nothing comes that way."
+    ).tag(config=True)
 
 
 def _jupyter_server_extension_points() -> list[dict]:

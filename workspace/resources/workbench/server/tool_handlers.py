@@ -4,14 +4,16 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 
+from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 
 from ..contracts import pages
-from ..facts import catalogue, lab_launcher, tools
+from ..facts import catalogue, lab_launcher, paths, tools
 from . import on_demand
 
 
@@ -27,6 +29,9 @@ class ToolWakeHandler(JupyterHandler):
 
     @web.authenticated
     async def get(self, name: str) -> None:
+        await self.wake(name)
+
+    async def wake(self, name: str) -> None:
         tool = catalogue.by_name(name)
         if tool is None or not tool.starts_on_demand:
             raise web.HTTPError(404, f"no tool named {name!r} starts on demand")
@@ -56,6 +61,19 @@ class ToolWakeHandler(JupyterHandler):
             self.redirect(original_uri, status=307)
 
 
+class LoopbackToolWakeHandler(ToolWakeHandler):
+    """The same for the workspace's own processes, through nginx's loopback door (paths.LOOPBACK_DOOR_PORT), which
+    logs nobody in: nginx vouches for the request with the secret it was given at start."""
+
+    @allow_unauthenticated
+    async def get(self, name: str) -> None:
+        secret = self.settings["workbench"].loopback_door_secret
+        given = self.request.headers.get(paths.LOOPBACK_DOOR_HEADER, "")
+        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+            raise web.HTTPError(403, "only nginx's loopback door wakes tools this way")
+        await self.wake(name)
+
+
 class ServersInfoHandler(APIHandler):
     """The tools as jupyter-server-proxy's labextension reads them, for Lab's launcher and Notebook's "New" menu."""
 
@@ -66,5 +84,6 @@ class ServersInfoHandler(APIHandler):
 
 ROUTES = [
     (rf"api/workbench/tools/({tools.NAME_PATTERN})/wake", ToolWakeHandler),
+    (rf"api/workbench/tools/({tools.NAME_PATTERN})/wake-loopback", LoopbackToolWakeHandler),
     (lab_launcher.SERVERS_INFO_PATH, ServersInfoHandler),
 ]

@@ -169,6 +169,9 @@ def main(argv: list[str]) -> int:
             os.umask(settings.nb_umask)
         os.environ.setdefault("DISPLAY", tools.DISPLAY)
         os.environ[tools.BASE_URL_VARIABLE] = settings.base_url
+        if command.starts_workspace:
+            for name, value in tools.tool_environment(catalogue.all_tools(), settings.base_url).items():
+                os.environ.setdefault(name, value)
         render.write_configs(settings)
         if settings.tls and not settings.tls_cert:
             prepare_state_dir()
