@@ -59,6 +59,8 @@ SAGEMAKER_KERNEL_DIR = Path("/opt/sagemaker-kernel")
 MLFLOW_DIR = Path("/opt/mlflow")
 # What the workspace keeps for itself in the user's folder, so that it survives re-creating the container.
 STATE_DIR = WORKSPACE_DIR / ".workbench"
+# Notebook jobs (jupyter-scheduler): its database of jobs and schedules, and each job's files.
+SCHEDULER_DIR = STATE_DIR / "scheduler"
 # MLflow's runs (an SQLite database) and artifacts, kept with the user's files.
 MLFLOW_STORE_DIR = STATE_DIR / "mlflow"
 SSH_STATE_DIR = STATE_DIR / "ssh"  # host keys and the managed authorized_keys, readable by the user only

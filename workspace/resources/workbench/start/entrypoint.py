@@ -69,6 +69,7 @@ def prepare_state_dir() -> None:
     try:
         paths.STATE_DIR.mkdir(mode=0o700, exist_ok=True)
         paths.STATE_DIR.chmod(0o700)
+        paths.SCHEDULER_DIR.mkdir(exist_ok=True)  # its database is opened when Jupyter starts
         ignore = paths.STATE_DIR / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# Workbench's own files (SSH host keys, user packages, environments): not for git.\n*\n")
