@@ -61,6 +61,9 @@ def test_a_notebooks_autologged_run_starts_mlflow_and_is_served_through_the_door
     assert params["C"] == "0.5" and params["max_iter"] == "300", params
     assert {"training_accuracy_score", "training_log_loss"} <= metrics, metrics
     assert run["info"]["run_name"] == "iris-autolog"
+    # The loopback door's way to wake a tool is closed to whoever comes through the public door, token or not.
+    waking = workspace.get("api/workbench/tools/mlflow/wake-loopback")
+    assert waking.status_code == 403 and "loopback door" in waking.text, waking.text
     # Nobody gets the runs without the token, through the door.
     assert workspace.get(
         f"tools/mlflow/api/2.0/mlflow/runs/get?run_id={logged['run']}", authenticated=False
