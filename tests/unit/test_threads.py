@@ -16,11 +16,21 @@ def test_every_thread_variable_is_set_to_the_limit_and_the_users_own_are_kept():
     assert set(environ.values()) == {"3"}
 
 
-@pytest.mark.parametrize("cores, count", [(0.5, 1), (1.0, 1), (1.5, 2), (2.0, 2), (64.0, 64)])
-def test_auto_is_the_containers_cpus_rounded_up(monkeypatch, cores, count):
+@pytest.mark.parametrize("cores, count", [(0.5, 1), (1.0, 1), (1.5, 2), (2.0, 2), (63.5, 64)])
+def test_auto_is_the_containers_cpus_rounded_up_when_fewer_than_the_machines(monkeypatch, cores, count):
     monkeypatch.setattr(usage, "cpu_cores", lambda: cores)
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 96)
     environ = {}
     assert threads.fit(environ, None) == count and environ["OMP_NUM_THREADS"] == str(count)
+
+
+def test_a_container_with_every_cpu_of_the_machine_keeps_the_libraries_defaults(monkeypatch):
+    # torchrun gives each of its processes one thread unless OMP_NUM_THREADS is set: it must stay unset.
+    monkeypatch.setattr(usage, "cpu_cores", lambda: 8.0)
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 8)
+    environ = {}
+    assert threads.fit(environ, None) == 8 and environ == {}
+    assert threads.fit(environ, 8) == 8 and environ["OMP_NUM_THREADS"] == "8"
 
 
 @pytest.mark.parametrize("raw, value", [("auto", None), ("1", 1), ("16", 16)])

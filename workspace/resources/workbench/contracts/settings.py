@@ -592,8 +592,8 @@ VARIABLES = (
         THREADS,
         AUTO_THREADS,
         "the size of the numeric libraries' thread pools (OpenMP, OpenBLAS, MKL, numexpr, numba, torch, TensorFlow): "
-        f"`{AUTO_THREADS}`, the CPUs the container may use (`--cpus`, `--cpuset-cpus`), or a number. A library's own "
-        "variable, such as `OMP_NUM_THREADS`, wins (see [Threads](using.md#threads))",
+        f"`{AUTO_THREADS}`, the CPUs the container may use (`--cpus`, `--cpuset-cpus`) when fewer than the machine's, "
+        "or a number. A library's own variable, such as `OMP_NUM_THREADS`, wins (see [Threads](using.md#threads))",
         parse_thread_count,
     ),
     Variable(
