@@ -328,3 +328,21 @@ def test_a_download_under_the_hub_prefix_is_sent_by_the_door(hub, alice):
     assert re.fullmatch(r'"[0-9a-f]+-[0-9a-f]+"', whole.headers["ETag"])  # nginx's, not Jupyter's (which sends none)
     part = server.get("files/hub-download.bin", headers={"Range": "bytes=10-19"})
     assert part.status_code == 206 and part.content == data[10:20]
+
+
+def test_a_users_notebook_logs_to_mlflow_under_the_hub_and_starts_it(hub):
+    """The loopback door under the user's /user/<name>/ prefix: MLflow is not running until the kernel's first run
+    asks for it, and the wake route takes nginx's word under the hub's login as it does with a token."""
+    dave = hub.sign_up_and_log_in("dave")
+    hub.start_server(dave)
+    server = hub.user_server(dave)
+    assert {tool["name"]: tool["state"] for tool in server.get("api/workbench/status").json()["tools"]}["mlflow"] == (
+        "IDLE"
+    )
+    output = execute(
+        server,
+        "import mlflow; mlflow.log_metric('loss', 0.25); print(mlflow.get_tracking_uri())",
+        headers=server.auth_headers(),
+        timeout=240,
+    )
+    assert output.strip().splitlines()[-1] == f"http://127.0.0.1:{paths.LOOPBACK_DOOR_PORT}/user/dave/tools/mlflow"
