@@ -268,11 +268,6 @@ def parse_thread_count(name: str, raw: str) -> int | None:
     return parse_int(name, raw, 1, MAX_THREADS, f", or {AUTO_THREADS} (the CPUs the container may use)")
 
 
-def thread_count(environ: Mapping[str, str]) -> int | None:
-    """MAX_NUM_THREADS alone, for a job, which reads no other workspace setting."""
-    return parse_thread_count(THREADS, environ.get(THREADS, AUTO_THREADS))
-
-
 def parse_kernel_idle_timeout(environ: Mapping[str, str]) -> int:
     """Unset: never standalone, where a kernel's state is one person's work; an hour under a hub, where idle
     kernels of many users hold the machine's memory."""
@@ -487,6 +482,17 @@ class Variable:
         return self.check(self.name, environ.get(self.name, self.default))
 
 
+# Read by itself too, by a job, which reads no other workspace setting (thread_count).
+THREAD_COUNT = Variable(
+    THREADS,
+    AUTO_THREADS,
+    "the size of the numeric libraries' thread pools (OpenMP, OpenBLAS, MKL, numexpr, numba, torch, TensorFlow): "
+    f"`{AUTO_THREADS}`, the CPUs the container may use (`--cpus`, `--cpuset-cpus`) when fewer than the machine's, "
+    "or a number. A library's own variable, such as `OMP_NUM_THREADS`, wins (see [Threads](using.md#threads))",
+    parse_thread_count,
+)
+thread_count = THREAD_COUNT.read
+
 VARIABLES = (
     Variable("AUTHENTICATE_VIA_JUPYTER", None, "see [Logging in](../README.md#logging-in)"),
     Variable("WORKSPACE_SSL_ENABLED", "false", "`true`: HTTPS on the same port (see [HTTPS](security.md#https))"),
@@ -588,14 +594,7 @@ VARIABLES = (
         f"is never); `0`: never. Unset: never, and `{DEFAULT_IDLE_TIMEOUT}` under JupyterHub; at most "
         f"`{MAX_IDLE_TIMEOUT}`",
     ),
-    Variable(
-        THREADS,
-        AUTO_THREADS,
-        "the size of the numeric libraries' thread pools (OpenMP, OpenBLAS, MKL, numexpr, numba, torch, TensorFlow): "
-        f"`{AUTO_THREADS}`, the CPUs the container may use (`--cpus`, `--cpuset-cpus`) when fewer than the machine's, "
-        "or a number. A library's own variable, such as `OMP_NUM_THREADS`, wins (see [Threads](using.md#threads))",
-        parse_thread_count,
-    ),
+    THREAD_COUNT,
     Variable(
         "NB_GROUP",
         "",
