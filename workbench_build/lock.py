@@ -66,7 +66,9 @@ class Relock:
     upgrade_all: bool = False
     upgrade: frozenset[str] = field(default_factory=frozenset)
 
-    def kept(self, source: Path, target: Path) -> dict[str, str]:
+    def kept(self, source: Path) -> dict[str, str]:
+        """What to keep of source's lock, the .txt file beside it."""
+        target = source.with_suffix(".txt")
         if self.upgrade_all or not target.exists():
             return {}
         moving = top_level_names(source) | {canonical_name(name) for name in self.upgrade}
@@ -93,7 +95,7 @@ def lock(
         write_lock(
             source,
             source.with_suffix(".txt"),
-            resolve(source, options, relock.kept(source, source.with_suffix(".txt"))),
+            resolve(source, options, relock.kept(source)),
             "--hub",
             ", so this list is the hub's whole Python environment",
         )
@@ -123,7 +125,7 @@ def lock_environment(name: str, options: BuildOptions, relock: Relock) -> None:
         f"--disable-pip-version-check --dry-run --report - -r /requirements/{source.name}"
     )
     image = WORKSPACE_IMAGE.tags("minimal")[0]
-    pins = run_resolver(source, options, image, script, relock.kept(source, source.with_suffix(".txt")), "bash")
+    pins = run_resolver(source, options, image, script, relock.kept(source), "bash")
     omitted = left_out(source)
     write_lock(
         source,
@@ -145,35 +147,30 @@ def run_resolver(
 ) -> dict[str, tuple[str, str]]:
     """Runs the script (which ends with pip's dry-run install) in the image; the kept versions become constraints."""
     with tempfile.TemporaryDirectory() as folder:
+        cmd = ["docker", "run", "--rm", "-v", f"{source.parent}:/requirements:ro"]
         if kept:
             (Path(folder) / "kept.txt").write_text("".join(f"{name}=={version}\n" for name, version in kept.items()))
+            cmd += ["-v", f"{folder}:/kept:ro"]
             script += " -c /kept/kept.txt"
-        return run_script(source, options, image, script, entrypoint, ["-v", f"{folder}:/kept:ro"] if kept else [])
-
-
-def run_script(
-    source: Path, options: BuildOptions, image: str, script: str, entrypoint: str | None, mounts: list[str]
-) -> dict[str, tuple[str, str]]:
-    cmd = ["docker", "run", "--rm", "-v", f"{source.parent}:/requirements:ro", *mounts]
-    if entrypoint:
-        cmd += ["--entrypoint", entrypoint]
-    if options.ca_cert:
-        cmd += ["-v", f"{Path(options.ca_cert).resolve()}:/build-ca.pem:ro", "-e", "PIP_CERT=/build-ca.pem"]
-    if options.pip_index_url:
-        cmd += ["-e", f"PIP_INDEX_URL={options.pip_index_url}"]
-    cmd += [image] + ([] if entrypoint else ["bash"]) + ["-c", script]
-    print(f"$ {shlex.join(cmd)}", flush=True)
-    if options.dry_run:
-        return {}
-    ensure_engine()
-    if image == options.base_image:
-        ensure_base_image(options.base_image, options)
-    result = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+        if entrypoint:
+            cmd += ["--entrypoint", entrypoint]
+        if options.ca_cert:
+            cmd += ["-v", f"{Path(options.ca_cert).resolve()}:/build-ca.pem:ro", "-e", "PIP_CERT=/build-ca.pem"]
+        if options.pip_index_url:
+            cmd += ["-e", f"PIP_INDEX_URL={options.pip_index_url}"]
+        cmd += [image] + ([] if entrypoint else ["bash"]) + ["-c", script]
+        print(f"$ {shlex.join(cmd)}", flush=True)
+        if options.dry_run:
+            return {}
+        ensure_engine()
+        if image == options.base_image:
+            ensure_base_image(options.base_image, options)
+        result = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
     if result.returncode != 0:
         hint = (
             "; a version kept from the current lock may be in the way: --upgrade-package NAME lets it move, "
             "--upgrade re-resolves everything"
-            if mounts
+            if kept
             else ""
         )
         raise BuildError(f"resolving {source.name} failed (exit status {result.returncode}){hint}")
@@ -199,7 +196,7 @@ def write_lock(source: Path, target: Path, pins: dict[str, tuple[str, str]], loc
 
 def lock_flavor(flavor: str, options: BuildOptions, relock: Relock) -> None:
     source = CONTEXT / "requirements" / f"{flavor}.in"
-    resolved = resolve(source, options, relock.kept(source, source.with_suffix(".txt")))
+    resolved = resolve(source, options, relock.kept(source))
     underneath = {}
     for base in flavor_chain(flavor)[:-1]:
         underneath.update(read_pins(source.parent / f"{base}.txt"))
