@@ -169,6 +169,12 @@ def test_a_tool_that_cannot_start_is_given_up_on(door):
     assert "broken tool exits" in door.logs()
 
 
+def test_a_tool_whose_program_is_missing_is_given_up_on_at_once(door):
+    answer = door.get("tools/missing/", timeout=30)
+    assert answer.status_code == 503 and "Missing did not start; the container&#39;s log says why" in answer.text
+    assert "Missing cannot start: supervisord says NO_FILE: " in door.logs()
+
+
 @pytest.mark.parametrize(
     ("path", "headers", "status", "says"),
     [

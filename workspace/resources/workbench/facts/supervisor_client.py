@@ -56,16 +56,21 @@ def services(socket_path: Path | None = None, timeout: float = 3.0) -> list[dict
 
 # supervisord's faults that mean "already so": asking twice is not an error.
 _ALREADY_STARTED, _NOT_RUNNING = 60, 70
+# A program that exited before supervisord looked, right after it was spawned: it was started, and supervisord
+# retries it and then gives up as for one that exits later, so its state says the rest. Whether supervisord saw the
+# exit in time is a race (a busy machine loses it more often).
+_SPAWN_ERROR = 50
 
 
 def start(programs: tuple[str, ...], socket_path: Path | None = None) -> None:
-    """Start the programs in order without waiting for each to count as started (startsecs)."""
+    """Start the programs in order without waiting for each to count as started (startsecs). Raises
+    xmlrpc.client.Fault when one cannot be started at all (its command is missing or not executable)."""
     supervisor = _supervisor(socket_path, 10.0)
     for name in programs:
         try:
             supervisor.startProcess(name, False)
         except xmlrpc.client.Fault as fault:
-            if fault.faultCode != _ALREADY_STARTED:
+            if fault.faultCode not in (_ALREADY_STARTED, _SPAWN_ERROR):
                 raise
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import xmlrpc.client
 from collections.abc import Mapping
 from urllib.parse import unquote
 
@@ -96,7 +97,11 @@ async def wake(tool: tools.Tool, base_url: str) -> bool:
 async def _start_and_wait(tool: tools.Tool, base_url: str) -> bool:
     log.info("starting %s: it was opened", tool.title)
     started = time.monotonic()
-    await asyncio.get_running_loop().run_in_executor(None, supervisor_client.start, tool.program_names)
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, supervisor_client.start, tool.program_names)
+    except xmlrpc.client.Fault as fault:
+        log.warning("%s cannot start: supervisord says %s", tool.title, fault.faultString)
+        return False
     states: list[str] = []
     while time.monotonic() - started < WAKE_TIMEOUT_SECONDS:
         states = tools.program_states(tool, tools.states_by_program(await _services()))
