@@ -68,6 +68,38 @@ def sagemaker_kernel_image(pytestconfig, docker_client, image) -> str:
 
 
 @pytest.fixture(scope="session")
+def job_image(docker_client, image, tmp_path_factory, pytestconfig):
+    """The Jobs page's first step (docs/jobs.md): a folder with a training script and its requirements, packaged;
+    SageMaker's SDK runs it from the host and from a notebook in the workspace."""
+    import subprocess
+    import sys
+
+    from ml_jobs import SCRIPT
+
+    code = tmp_path_factory.mktemp("package") / "churn-model"
+    code.mkdir()
+    (code / "train.py").write_text(SCRIPT)
+    (code / "requirements.txt").write_text("# nothing beyond the image's own libraries\n")
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve().parent.parent / "build.py"),
+        "package",
+        str(code),
+        "--tag",
+        "workbench-test-job:latest",
+        "--flavor",
+        pytestconfig.getoption("flavor"),
+    ]
+    if pytestconfig.getoption("ca_cert"):
+        command.append(f"--ca-cert={pytestconfig.getoption('ca_cert')}")
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SAGEMAKER_PROGRAM=train.py" in result.stdout
+    yield "workbench-test-job:latest"  # its containers: the tests that run it remove them
+    docker_client.images.remove("workbench-test-job:latest", force=True)
+
+
+@pytest.fixture(scope="session")
 def web_apps_image(pytestconfig, docker_client, image) -> str:
     """The image under test with Streamlit and a plain ASGI app installed (tests/resources/web_apps). Kept after the
     session like the image under test, so that the next run's build is a cache hit instead of a download."""

@@ -7,8 +7,6 @@ workspace), and runs a job on two hosts."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
@@ -21,36 +19,8 @@ from workspaces import removing_what_others_start
 
 pytestmark = pytest.mark.container
 
-ROOT = Path(__file__).resolve().parents[2]
-JOB_TAG = "workbench-test-job:latest"
 # Both SDKs put their containers on this network and leave it behind.
 LOCAL_MODE_NETWORK = "sagemaker-local"
-
-
-@pytest.fixture(scope="module")
-def job_image(docker_client, image, tmp_path_factory, pytestconfig):
-    """The Jobs page's first step (docs/jobs.md): a folder with a training script and its requirements, packaged."""
-    code = tmp_path_factory.mktemp("package") / "churn-model"
-    code.mkdir()
-    (code / "train.py").write_text(SCRIPT)
-    (code / "requirements.txt").write_text("# nothing beyond the image's own libraries\n")
-    command = [
-        sys.executable,
-        str(ROOT / "build.py"),
-        "package",
-        str(code),
-        "--tag",
-        JOB_TAG,
-        "--flavor",
-        pytestconfig.getoption("flavor"),
-    ]
-    if pytestconfig.getoption("ca_cert"):
-        command.append(f"--ca-cert={pytestconfig.getoption('ca_cert')}")
-    result = subprocess.run(command, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "SAGEMAKER_PROGRAM=train.py" in result.stdout
-    yield JOB_TAG  # its containers: the local_mode fixture of each test that runs it
-    docker_client.images.remove(JOB_TAG, force=True)
 
 
 @pytest.fixture

@@ -107,6 +107,18 @@ DOOR_PORTS = {
     SSHD_PORT: "sshd (SSH arrives on the workspace's one port)",
     LOOPBACK_DOOR_PORT: "nginx's loopback door: the tools for the workspace's own processes",
 }
+# The host's Docker engine, when its socket is mounted (-v /var/run/docker.sock:/var/run/docker.sock): the start
+# gives the user the socket's group (workbench/start/account.py).
+DOCKER_SOCKET = Path("/var/run/docker.sock")
+# Debian's Docker Compose (v1), which the workspace's own docker-compose runs once it has made the file's paths the
+# host's (workbench/host_docker/compose.py).
+REAL_DOCKER_COMPOSE = Path("/usr/bin/docker-compose")
+# SageMaker's local mode from a notebook: the SDK's working folders (its local.container_root), under /workspace so
+# that the engine finds them at their host path, and the port a local endpoint answers on inside the workspace
+# (local.serving_port: SageMaker's own 8080 is the door's). ~/.sagemaker/config.yaml says both
+# (workbench/host_docker/sagemaker_local.py).
+SAGEMAKER_LOCAL_ROOT = STATE_DIR / "sagemaker-local"
+SAGEMAKER_LOCAL_SERVING_PORT = 8081
 # SageMaker's container contract (workbench/jobs/dispatch.py): where a job's inputs, code, model and outputs live.
 ML_DIR = Path("/opt/ml")
 ML_CODE_DIR = ML_DIR / "code"

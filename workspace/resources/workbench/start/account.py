@@ -11,6 +11,7 @@ import grp
 import os
 import pwd
 import shutil
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,12 +179,33 @@ def prepare_as_root(settings: Settings) -> Account:
         # The image's own /workspace (nothing mounted): it belongs to the user, whatever their uid now is.
         os.chown(paths.WORKSPACE_DIR, account.uid, account.gid)
     chown_as_asked(settings, account)
+    give_docker_socket(account)
     if settings.grant_sudo:
         paths.SUDOERS_FILE.write_text(f"{account.name} ALL=(ALL:ALL) NOPASSWD: ALL\n")
         paths.SUDOERS_FILE.chmod(0o440)
     else:
         paths.SUDOERS_FILE.unlink(missing_ok=True)
     return account
+
+
+def give_docker_socket(account: Account) -> None:
+    """The host's Docker engine, when its socket is mounted, is the user's to use (that is why it was mounted): they
+    get the socket's group, named docker when the image has no group with its id. Docker's own --group-add would not
+    last: dropping privileges sets the user's groups from /etc/group."""
+    try:
+        socket_info = paths.DOCKER_SOCKET.stat()
+    except OSError:
+        return
+    if not stat.S_ISSOCK(socket_info.st_mode) or account.gid == socket_info.st_gid:
+        return
+    try:
+        group = grp.getgrgid(socket_info.st_gid)
+    except KeyError:
+        name = "docker" if not any(entry.gr_name == "docker" for entry in grp.getgrall()) else "docker-host"
+        _run("groupadd", "--gid", str(socket_info.st_gid), name)
+        group = grp.getgrgid(socket_info.st_gid)
+    if account.name not in group.gr_mem:
+        _run("usermod", "--append", "--groups", group.gr_name, account.name)
 
 
 def current_account(settings: Settings) -> Account:

@@ -70,6 +70,8 @@ def prepare_state_dir() -> None:
         paths.STATE_DIR.mkdir(mode=0o700, exist_ok=True)
         paths.STATE_DIR.chmod(0o700)
         paths.SCHEDULER_DIR.mkdir(exist_ok=True)  # its database is opened when Jupyter starts
+        if paths.SAGEMAKER_KERNEL_DIR.is_dir():  # the SDK makes its local mode's folders in it, and not it
+            paths.SAGEMAKER_LOCAL_ROOT.mkdir(exist_ok=True)
         ignore = paths.STATE_DIR / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# Workbench's own files (SSH host keys, user packages, environments): not for git.\n*\n")

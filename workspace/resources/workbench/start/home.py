@@ -23,7 +23,7 @@ KEPT_HOME = paths.STATE_DIR / "home"
 # What the image last gave as defaults for settings files the user may edit (see merge_json_defaults).
 DEFAULTS_RECORD_DIR = paths.STATE_DIR / "home-defaults"
 # Folders and files kept from the first start on.
-KEPT_FOLDERS = (".config", ".jupyter", ".ipython", ".ssh") + tuple(
+KEPT_FOLDERS = (".config", ".jupyter", ".ipython", ".ssh", ".sagemaker") + tuple(
     folder for tool in tools.BUILT_IN for folder in tool.kept_in_home
 )
 KEPT_FILES = (".gitconfig", ".git-credentials", ".bash_history", ".python_history", ".bashrc", ".profile")
