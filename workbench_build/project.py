@@ -62,6 +62,7 @@ def build_args() -> dict[str, str]:
             "TOOL_DECLARATIONS_DIR",
             "SAGEMAKER_KERNEL_DIR",
             "MLFLOW_DIR",
+            "DOCKER_COMPOSE_DIR",
         )
     }
 

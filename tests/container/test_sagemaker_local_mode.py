@@ -102,7 +102,8 @@ def test_compose_refuses_a_folder_the_engine_cannot_see_in_one_line(with_the_eng
     said = result.output.decode().splitlines()
     assert said[0] == (
         "docker-compose: /tmp/tmpq1/input is inside this container, where the Docker engine cannot see it: keep what "
-        "a container mounts under /workspace (or another mount); /usr/bin/docker-compose passes paths unchanged"
+        "a container mounts under /workspace (or another mount); /opt/docker-compose/bin/docker-compose passes paths "
+        "unchanged"
     ), said
 
 

@@ -111,8 +111,11 @@ DOOR_PORTS = {
 # gives the user the socket's group (workbench/start/account.py).
 DOCKER_SOCKET = Path("/var/run/docker.sock")
 # Debian's Docker Compose (v1), which the workspace's own docker-compose runs once it has made the file's paths the
-# host's (workbench/host_docker/compose.py).
-REAL_DOCKER_COMPOSE = Path("/usr/bin/docker-compose")
+# host's (workbench/host_docker/compose.py), with the Python packages it needs in a folder of its own: in the
+# system's Python they would show in Jupyter's environment, which sees the system's packages (the Dockerfile).
+DOCKER_COMPOSE_DIR = Path("/opt/docker-compose")
+DOCKER_COMPOSE_LIB = DOCKER_COMPOSE_DIR / "lib"
+REAL_DOCKER_COMPOSE = DOCKER_COMPOSE_DIR / "bin" / "docker-compose"
 # SageMaker's local mode from a notebook: the SDK's working folders (its local.container_root), under /workspace so
 # that the engine finds them at their host path, and the port a local endpoint answers on inside the workspace
 # (local.serving_port: SageMaker's own 8080 is the door's). ~/.sagemaker/config.yaml says both

@@ -1,8 +1,8 @@
 """The workspace's `docker-compose`: Debian's Docker Compose, run on a copy of the files whose bind mounts name the
 host's folders (compose_files.py), and for SageMaker's local mode with its endpoints reached from the workspace and
 its containers removed once they end (sagemaker_local.py). Where there is nothing to make right (no engine of this
-container's, a command that starts nothing, a file on standard input) it is Compose as it comes. /usr/bin/docker-compose
-is always Compose untouched."""
+container's, a command that starts nothing, a file on standard input) it is Compose as it comes;
+paths.REAL_DOCKER_COMPOSE is always Compose untouched."""
 
 from __future__ import annotations
 
@@ -146,7 +146,7 @@ def main(argv: list[str]) -> int:
     if unseen:
         say(
             f"{unseen[0]} is inside this container, where the Docker engine cannot see it: keep what a container "
-            "mounts under /workspace (or another mount); /usr/bin/docker-compose passes paths unchanged"
+            f"mounts under /workspace (or another mount); {paths.REAL_DOCKER_COMPOSE} passes paths unchanged"
         )
         return 2
     sagemakers = [document for document in documents if sagemaker_local.is_sagemakers(document)]
