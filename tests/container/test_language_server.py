@@ -1,11 +1,14 @@
 """The Python language server behind JupyterLab's LSP support (jupyter-lsp + python-lsp-server), spoken to as Lab
-speaks to it: JSON-RPC over the lsp/ws websocket, through the door."""
+speaks to it: JSON-RPC over the lsp/ws websocket, through the door; stopped when unused and started again, with the
+open documents, when used, on the same websocket."""
 
 import json
 
 import pytest
 
-from language_server import DOCUMENTS, LanguageServer
+from language_server import DOCUMENTS, LanguageServer, real_server_processes
+from waiting import wait_until
+from workspaces import WorkspaceFactory
 
 pytestmark = pytest.mark.container
 
@@ -46,3 +49,28 @@ def test_hover_shows_the_documentation(language_server):
         "textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 1, "character": 7}}
     )
     assert "Serialize" in json.dumps(hover["contents"]), hover
+
+
+def test_an_unused_language_server_stops_and_the_next_completion_starts_it_with_the_open_documents(
+    docker_client, image
+):
+    with WorkspaceFactory(docker_client, image) as factory:
+        workspace = factory.start(env={"WORKSPACE_LANGUAGE_SERVER_IDLE_TIMEOUT": "3"})
+        server = LanguageServer(workspace.ws_url(""), workspace.auth_headers())
+        try:
+            uri = DOCUMENTS + "kept.ipynb.py"
+            server.open(uri, "import json\n")
+            server.notify(  # typed after it was opened, as Lab sends each edit: the whole text
+                "textDocument/didChange",
+                {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": "import json\njson.du"}]},
+            )
+            assert any(label.startswith("dumps(") for label in server.completions(uri, 1, 7))
+            assert len(real_server_processes(workspace.container)) == 1
+            wait_until(lambda: not real_server_processes(workspace.container), timeout=60)
+            assert "stopped the language server: unused for" in workspace.logs()
+            # The same websocket, as an open tab keeps it: the server starts again and knows the edited document.
+            assert any(label.startswith("dumps(") for label in server.completions(uri, 1, 7))
+            assert len(real_server_processes(workspace.container)) == 1
+            assert "started the language server again for 1 open documents" in workspace.logs()
+        finally:
+            server.close()

@@ -44,3 +44,10 @@ class LanguageServer:
 
     def close(self) -> None:
         self.channel.close()
+
+
+def real_server_processes(container) -> list[str]:
+    """python-lsp-server's processes in the container ("pid rss args"), not the small one that stands in for it while
+    it is stopped (workbench/server/idle_language_server.py)."""
+    listing = container.exec_run(["ps", "-eo", "pid=,rss=,args="]).output.decode().splitlines()
+    return [line for line in listing if line.endswith("-m pylsp") and "idle_language_server" not in line]

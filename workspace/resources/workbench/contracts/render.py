@@ -77,6 +77,7 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
         "loopback_door_header": paths.LOOPBACK_DOOR_HEADER,
         "loopback_door_secret": secrets.token_urlsafe(32),
         "kernel_idle_timeout": settings.kernel_idle_timeout,
+        "language_server_idle_timeout": settings.language_server_idle_timeout,
         "scheduler_dir": str(paths.SCHEDULER_DIR),
         "run_dir": str(run_dir),
         "supervisor_socket": str(run_dir / paths.SUPERVISOR_SOCKET.name),

@@ -45,6 +45,8 @@ class ToolsStart(StrEnum):
 DEFAULT_IDLE_TIMEOUT = 3600
 # A day: longer than that, "never" (0) says it better.
 MAX_IDLE_TIMEOUT = 86400
+# The Python language server holds a few hundred MB once used: it is let go of sooner than a tool.
+DEFAULT_LANGUAGE_SERVER_IDLE_TIMEOUT = 600
 # MAX_NUM_THREADS (ml-workspace's name): the thread pools' size, or this word for the container's CPUs.
 THREADS = "MAX_NUM_THREADS"
 AUTO_THREADS = "auto"
@@ -125,6 +127,8 @@ class Settings:
     ca_certs: str | None = None
     # WORKSPACE_KERNEL_IDLE_TIMEOUT: seconds a kernel may be idle before Jupyter shuts it down; 0: never.
     kernel_idle_timeout: int = 0
+    # WORKSPACE_LANGUAGE_SERVER_IDLE_TIMEOUT: seconds the language server may go unused before it stops; 0: never.
+    language_server_idle_timeout: int = DEFAULT_LANGUAGE_SERVER_IDLE_TIMEOUT
     # MAX_NUM_THREADS: what the numeric libraries' thread variables are set to (facts/threads.py); None: the
     # container's CPUs.
     max_num_threads: int | None = None
@@ -260,6 +264,10 @@ def parse_tools_start(name: str, raw: str) -> ToolsStart:
 
 def parse_idle_timeout(name: str, raw: str) -> int:
     return parse_int(name, raw, 0, MAX_IDLE_TIMEOUT, " seconds (0: never stop an unused tool)")
+
+
+def parse_language_server_idle_timeout(name: str, raw: str) -> int:
+    return parse_int(name, raw, 0, MAX_IDLE_TIMEOUT, " seconds (0: never stop the language server)")
 
 
 def parse_thread_count(name: str, raw: str) -> int | None:
@@ -594,6 +602,14 @@ VARIABLES = (
         f"is never); `0`: never. Unset: never, and `{DEFAULT_IDLE_TIMEOUT}` under JupyterHub; at most "
         f"`{MAX_IDLE_TIMEOUT}`",
     ),
+    Variable(
+        "WORKSPACE_LANGUAGE_SERVER_IDLE_TIMEOUT",
+        str(DEFAULT_LANGUAGE_SERVER_IDLE_TIMEOUT),
+        "seconds the Python language server (completion, hover and diagnostics in JupyterLab) may go unused before "
+        "it is stopped to free its memory; the next use starts it again with the open documents, and an open tab "
+        f"does not notice (see [Idle kernels](using.md#idle-kernels)); `0`: never; at most `{MAX_IDLE_TIMEOUT}`",
+        parse_language_server_idle_timeout,
+    ),
     THREAD_COUNT,
     Variable(
         "NB_GROUP",
@@ -689,6 +705,7 @@ def load(environ: Mapping[str, str]) -> Settings:
         tls_key=tls_key,
         ca_certs=value["WORKSPACE_CA_CERTS"],
         kernel_idle_timeout=parse_kernel_idle_timeout(environ),
+        language_server_idle_timeout=value["WORKSPACE_LANGUAGE_SERVER_IDLE_TIMEOUT"],
         max_num_threads=value[THREADS],
         tool_settings={
             setting.variable: setting.parse(setting.variable, environ.get(setting.variable, setting.default))
