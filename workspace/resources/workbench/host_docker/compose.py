@@ -127,17 +127,29 @@ def _forwarder(endpoint: sagemaker_local.Endpoint) -> Forwarder:
     return Forwarder(endpoint.local_port, target)
 
 
+def _read(files: list[str]) -> list[dict] | None:
+    """The files' documents; None when one cannot be read as a mapping, for Compose to say what is wrong with it."""
+    documents = []
+    for name in files:
+        try:
+            with open(name) as file:
+                document = yaml.safe_load(file) or {}
+        except (OSError, yaml.YAMLError):
+            return None
+        if not isinstance(document, dict):
+            return None
+        documents.append(document)
+    return documents
+
+
 def main(argv: list[str]) -> int:
     invocation = Invocation(argv)
     files = invocation.files or default_files(Path.cwd())
     own = own_container.learn() if invocation.creating and files and "-" not in files else None
-    if own is None:
+    documents = _read(files) if own else None
+    if own is None or documents is None:
         os.execv(paths.REAL_DOCKER_COMPOSE, [str(paths.REAL_DOCKER_COMPOSE), *argv])
     project_directory = invocation.project_directory or compose_files.project_directory_of(files)
-    documents = []
-    for name in files:
-        with open(name) as file:
-            documents.append(yaml.safe_load(file) or {})
     unseen = [
         source
         for document in documents
