@@ -2,6 +2,7 @@
 tests/container/test_rendered_configs.py)."""
 
 import ast
+import json
 import re
 import shutil
 import subprocess
@@ -241,3 +242,25 @@ def test_downloads_are_decided_by_jupyter_and_sent_by_the_door():
     # The public port's hop copies every byte: buffers larger than the default 16k.
     public = render.render("nginx.conf.j2", load({}))
     assert "proxy_buffer_size 128k;" in public[public.index("listen 8080;") : public.index("http {")]
+
+
+@pytest.mark.parametrize("asked", [False, True])
+def test_collaboration_is_loaded_only_when_asked_for_front_end_and_server_alike(asked, tmp_path):
+    from traitlets.config import Config
+
+    from workbench.facts import collaboration
+
+    settings = load({"WORKSPACE_COLLABORATION": "true"} if asked else {})
+    written = render.write_configs(settings, tmp_path)
+    page_config = json.loads(written["page_config.json"].read_text())
+    assert page_config["disabledExtensions"] == ({} if asked else dict.fromkeys(collaboration.LAB_EXTENSIONS, True))
+    assert (
+        written["page_config.json"] == tmp_path / paths.JUPYTER_START_CONFIG_DIR.name / "labconfig" / "page_config.json"
+    )
+    config = Config()
+    exec(compile(written["jupyter_server_config.py"].read_text(), "config", "exec"), {"get_config": lambda: config})
+    extensions = config.ServerApp.get("jpserver_extensions", {})
+    assert extensions == ({} if asked else dict.fromkeys(collaboration.SERVER_EXTENSIONS, False))
+    if asked:  # its databases with the workspace's state, not beside the notebooks
+        kept = [config.SQLiteYStore.db_path, config.BaseFileIdManager.db_path, config.YDocExtension.session_store_path]
+        assert all(path.startswith(f"{paths.COLLABORATION_DIR}/") for path in kept), kept

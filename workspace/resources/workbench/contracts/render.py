@@ -10,7 +10,7 @@ import shlex
 import socket
 from pathlib import Path
 
-from ..facts import catalogue, guesses, lab_launcher, paths, ssh_keys, threads, tools, usage
+from ..facts import catalogue, collaboration, guesses, lab_launcher, paths, ssh_keys, threads, tools, usage
 from ..facts.programs import CORE_PROGRAMS, Program
 from . import trust
 from .rendering import environment, ipv6_available, write_private
@@ -78,6 +78,9 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
         "loopback_door_secret": secrets.token_urlsafe(32),
         "kernel_idle_timeout": settings.kernel_idle_timeout,
         "language_server_idle_timeout": settings.language_server_idle_timeout,
+        "collaboration": settings.collaboration,
+        "collaboration_dir": str(paths.COLLABORATION_DIR),
+        "collaboration_server_extensions_off": dict.fromkeys(collaboration.SERVER_EXTENSIONS, False),
         "scheduler_dir": str(paths.SCHEDULER_DIR),
         "run_dir": str(run_dir),
         "supervisor_socket": str(run_dir / paths.SUPERVISOR_SOCKET.name),
@@ -138,6 +141,12 @@ def lab_overrides(settings: Settings) -> str:
     return json.dumps(overrides, indent=2) + "\n"
 
 
+def page_config(settings: Settings) -> str:
+    """JupyterLab's and Notebook's page configuration of this start: the front-end extensions a setting turned off."""
+    disabled = {} if settings.collaboration else dict.fromkeys(collaboration.LAB_EXTENSIONS, True)
+    return json.dumps({"disabledExtensions": disabled}, indent=2) + "\n"
+
+
 def render(template: str, settings: Settings, run_dir: Path = paths.RUN_DIR) -> str:
     return environment().get_template(template).render(context(settings, run_dir))
 
@@ -155,6 +164,10 @@ def write_configs(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict[str
     target = run_dir / paths.LAB_OVERRIDES.name
     write_private(target, lab_overrides(settings))
     written[target.name] = target
+    target = run_dir / paths.JUPYTER_START_CONFIG_DIR.name / "labconfig" / "page_config.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_private(target, page_config(settings))
+    written["page_config.json"] = target
     programs = run_dir / "supervisor"
     programs.mkdir(exist_ok=True)
     declared = [(None, program) for program in CORE_PROGRAMS]

@@ -129,6 +129,7 @@ class Settings:
     kernel_idle_timeout: int = 0
     # WORKSPACE_LANGUAGE_SERVER_IDLE_TIMEOUT: seconds the language server may go unused before it stops; 0: never.
     language_server_idle_timeout: int = DEFAULT_LANGUAGE_SERVER_IDLE_TIMEOUT
+    collaboration: bool = False  # WORKSPACE_COLLABORATION: real-time collaboration (jupyter-collaboration)
     # MAX_NUM_THREADS: what the numeric libraries' thread variables are set to (facts/threads.py); None: the
     # container's CPUs.
     max_num_threads: int | None = None
@@ -610,6 +611,14 @@ VARIABLES = (
         f"does not notice (see [Idle kernels](using.md#idle-kernels)); `0`: never; at most `{MAX_IDLE_TIMEOUT}`",
         parse_language_server_idle_timeout,
     ),
+    Variable(
+        "WORKSPACE_COLLABORATION",
+        "false",
+        "`true`: real-time collaboration in JupyterLab and Notebook (jupyter-collaboration): everyone who has the "
+        "workspace open edits the same notebook at once and sees the others' cursors (see "
+        "[Editing together](using.md#editing-together))",
+        parse_bool,
+    ),
     THREAD_COUNT,
     Variable(
         "NB_GROUP",
@@ -706,6 +715,7 @@ def load(environ: Mapping[str, str]) -> Settings:
         ca_certs=value["WORKSPACE_CA_CERTS"],
         kernel_idle_timeout=parse_kernel_idle_timeout(environ),
         language_server_idle_timeout=value["WORKSPACE_LANGUAGE_SERVER_IDLE_TIMEOUT"],
+        collaboration=value["WORKSPACE_COLLABORATION"],
         max_num_threads=value[THREADS],
         tool_settings={
             setting.variable: setting.parse(setting.variable, environ.get(setting.variable, setting.default))

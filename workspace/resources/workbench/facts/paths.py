@@ -91,6 +91,12 @@ SSH_PROXY_HELPER = PACKAGE_DIR.parent / "ssh" / "workbench-ssh-proxy"
 # (Dockerfile).
 LAB_OVERRIDES_DEFAULTS = PACKAGE_DIR.parent / "jupyter" / "lab-overrides.json"
 LAB_OVERRIDES = RUN_DIR / "lab-overrides.json"
+# A Jupyter configuration folder of this start's, ahead of the environment's in Jupyter's JUPYTER_CONFIG_PATH: its
+# labconfig/page_config.json leaves out front-end extensions a setting turned off (workbench/facts/collaboration.py).
+JUPYTER_START_CONFIG_DIR = RUN_DIR / "jupyter-config"
+# Real-time collaboration's documents (their shared state between saves) and the ids it gives files, kept with the
+# user's work instead of beside their notebooks or in the container's home.
+COLLABORATION_DIR = STATE_DIR / "collaboration"
 # Downloads (workbench/server/door_files.py): nginx marks the requests of its files location with this header, Jupyter
 # answers those with an internal redirect to this location of nginx (which serves WORKSPACE_DIR), and gives its own
 # Content-Security-Policy along in the other header.

@@ -63,7 +63,7 @@ def hand_over_log_streams(uid: int, gid: int) -> None:
             pass
 
 
-def prepare_state_dir() -> None:
+def prepare_state_dir(settings: Settings) -> None:
     """/workspace/.workbench holds what the workspace keeps for the user (host keys, pip --user packages, extra
     environments): private to the user, and ignored by git when /workspace is a repository."""
     try:
@@ -72,6 +72,8 @@ def prepare_state_dir() -> None:
         paths.SCHEDULER_DIR.mkdir(exist_ok=True)  # its database is opened when Jupyter starts
         if paths.SAGEMAKER_KERNEL_DIR.is_dir():  # the SDK makes its local mode's folders in it, and not it
             paths.SAGEMAKER_LOCAL_ROOT.mkdir(exist_ok=True)
+        if settings.collaboration:  # its databases are opened when Jupyter starts
+            paths.COLLABORATION_DIR.mkdir(exist_ok=True)
         ignore = paths.STATE_DIR / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# Workbench's own files (SSH host keys, user packages, environments): not for git.\n*\n")
@@ -177,13 +179,13 @@ def main(argv: list[str]) -> int:
                 os.environ.setdefault(name, value)
         render.write_configs(settings)
         if settings.tls and not settings.tls_cert:
-            prepare_state_dir()
+            prepare_state_dir(settings)
             tls.serve_self_signed(account.uid, account.gid)
         paths.HEALTHZ_URL_FILE.write_text(settings.healthz_url() + "\n")
         rendering.check_config(["nginx", "-t", "-q", "-e", "stderr", "-c", str(paths.RUN_DIR / "nginx.conf")], "nginx")
         if command.starts_workspace:
             write_jupyter_args(command.jupyter_args)
-            prepare_state_dir()
+            prepare_state_dir(settings)
             prepare_ssh(settings)
             home.keep(Path.home())
             home.install_defaults(Path.home())
