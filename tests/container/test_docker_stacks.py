@@ -177,7 +177,9 @@ def test_jupyter_port_and_token_are_the_ones_of_the_door(workspaces, host_worksp
     session = login(workspace, JUPYTER_TOKEN)
     assert session.get(workspace.url + "api/workbench/status").status_code == 200
     seen = execute(workspace, "import os; print(sorted(k for k in os.environ if k.startswith('JUPYTER_')))")
-    assert seen.strip() == "['JUPYTER_PATH']", seen  # consumed by the door; Jupyter's own paths pass
+    # The token and port are consumed by the door; Jupyter's own paths pass, JUPYTER_CONFIG_PATH with this start's
+    # page configuration first (workbench/start/jupyter_app.py).
+    assert seen.strip() == "['JUPYTER_CONFIG_PATH', 'JUPYTER_PATH']", seen
 
 
 def test_a_password_less_server_as_docker_stacks_documents_it(workspaces, host_workspace):
