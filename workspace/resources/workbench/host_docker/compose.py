@@ -6,7 +6,6 @@ paths.REAL_DOCKER_COMPOSE is always Compose untouched."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -88,16 +87,12 @@ def say(message: str) -> None:
         print(f"docker-compose: {message}", flush=True)
 
 
-def _address(container: str, network: str) -> tuple[str, int] | None:
-    inspected = subprocess.run(
-        ["docker", "inspect", "--type", "container", "--format", "{{json .NetworkSettings.Networks}}", container],
-        capture_output=True,
-        text=True,
-    )
-    if inspected.returncode != 0:
+def _address(container: str, network: str) -> str | None:
+    inspected = own_container.inspect(container)
+    if inspected is None:
         return None
-    address = (json.loads(inspected.stdout) or {}).get(network, {}).get("IPAddress")
-    return address or None
+    networks = (inspected.get("NetworkSettings") or {}).get("Networks") or {}
+    return networks.get(network, {}).get("IPAddress") or None
 
 
 class _Child:

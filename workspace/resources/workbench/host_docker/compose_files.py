@@ -21,27 +21,28 @@ def _absolute(source: str, project_dir: str) -> str:
     return os.path.normpath(os.path.join(project_dir, expanded))
 
 
+def _host_source(source: str, project_dir: str, own: OwnContainer, unseen: list[str]) -> str | None:
+    """A bind mount's source as the host knows it; None, and the source added to `unseen`, when the engine cannot
+    see it."""
+    absolute = _absolute(source, project_dir)
+    host = own.host_path(absolute)
+    if host is None:
+        unseen.append(absolute)
+    return host
+
+
 def _with_host_source(volume, project_dir: str, own: OwnContainer, unseen: list[str]):
-    """The volume (short "source:target[:mode]" or long syntax) with its source the host's; a source the engine
-    cannot see is added to `unseen`."""
+    """The volume (short "source:target[:mode]" or long syntax) with its source the host's (_host_source)."""
     if isinstance(volume, dict):
         if volume.get("type") != "bind" or "source" not in volume:
             return volume
-        source = _absolute(str(volume["source"]), project_dir)
-        host = own.host_path(source)
-        if host is None:
-            unseen.append(source)
-            return volume
-        return {**volume, "source": host}
+        host = _host_source(str(volume["source"]), project_dir, own, unseen)
+        return volume if host is None else {**volume, "source": host}
     parts = str(volume).split(":")
     if len(parts) < 2 or not _is_path(parts[0]):
         return volume
-    source = _absolute(parts[0], project_dir)
-    host = own.host_path(source)
-    if host is None:
-        unseen.append(source)
-        return volume
-    return ":".join([host, *parts[1:]])
+    host = _host_source(parts[0], project_dir, own, unseen)
+    return volume if host is None else ":".join([host, *parts[1:]])
 
 
 def make_bind_mounts_the_hosts(document: dict, project_dir: str, own: OwnContainer) -> list[str]:

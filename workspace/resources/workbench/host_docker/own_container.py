@@ -67,11 +67,8 @@ def from_inspection(inspected: dict) -> OwnContainer:
     )
 
 
-def learn() -> OwnContainer | None:
-    """Ask the engine about this container; None when there is no engine to ask or it does not know this one (the
-    workspace is not a container of that engine's)."""
-    with open("/proc/self/mountinfo") as mounts:
-        container = own_id(mounts.read(), socket.gethostname())
+def inspect(container: str) -> dict | None:
+    """`docker inspect`'s record of a container; None when there is no engine to ask or it knows no such container."""
     try:
         inspected = subprocess.run(
             ["docker", "inspect", "--type", "container", container], capture_output=True, text=True, timeout=30
@@ -80,4 +77,12 @@ def learn() -> OwnContainer | None:
         return None
     if inspected.returncode != 0:
         return None
-    return from_inspection(json.loads(inspected.stdout)[0])
+    return json.loads(inspected.stdout)[0]
+
+
+def learn() -> OwnContainer | None:
+    """Ask the engine about this container; None when there is no engine to ask or it does not know this one (the
+    workspace is not a container of that engine's)."""
+    with open("/proc/self/mountinfo") as mounts:
+        inspected = inspect(own_id(mounts.read(), socket.gethostname()))
+    return from_inspection(inspected) if inspected else None
