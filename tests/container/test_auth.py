@@ -1,12 +1,14 @@
 """One token guards everything: without it nothing but healthz and the login page is served."""
 
 import hashlib
+import time
 
 import pytest
 import requests
 import websocket
 
-from kernels import execute, open_kernel_channels, start_kernel
+from kernels import execute, execute_on, open_kernel_channels, start_kernel
+from workbench.contracts.render import AUTH_CACHE_INACTIVE_SECONDS
 from workbench.facts import catalogue, paths
 from workbench_client import cookie_header, login, open_every_tool, refused
 
@@ -153,3 +155,38 @@ def kept_answer(key: str) -> str:
     the file is named by the key's MD5, in a folder named by its last digit: levels=1)."""
     digest = hashlib.md5(key.encode()).hexdigest()
     return f"{AUTH_CACHE}/{digest[-1]}/{digest}"
+
+
+def test_requests_open_longer_than_a_kept_answer_lives_leave_no_alert(workspace):
+    """A kernel's websocket and a slow download, with the credential's yes kept just before, held open past the auth
+    cache's inactive time: nginx logs no alert about a locked entry (it did, once a minute, for as long as a
+    websocket stayed open), the kernel still answers and every byte arrives."""
+    size = 256 * 2**20  # far more than the socket buffers hold while the client reads slowly
+    made = workspace.container.exec_run(
+        ["sh", "-c", f"head -c {size} /dev/urandom > /workspace/held.bin && sha256sum /workspace/held.bin"], user="1000"
+    )
+    expected = made.output.decode().split()[0]
+    log_before = len(workspace.logs())
+    kernel_id = start_kernel(workspace)
+    assert workspace.get("api/kernels").status_code == 200  # a yes kept for this credential
+    channel = open_kernel_channels(workspace, kernel_id)
+    download = workspace.get("files/held.bin", stream=True, timeout=120)
+    try:
+        assert download.status_code == 200
+        chunks = download.iter_content(2**16)
+        received, digest = 0, hashlib.sha256()
+        # nginx's cache manager finds a locked entry up to twice its inactive time after it was last used.
+        held_until = time.monotonic() + 3 * AUTH_CACHE_INACTIVE_SECONDS
+        while time.monotonic() < held_until:
+            assert execute_on(channel, "print('still here')") == "still here\n"
+            chunk = next(chunks)
+            received, _ = received + len(chunk), digest.update(chunk)
+            time.sleep(2)  # a slow reader: the pace of the hold, not a wait for something
+        for chunk in chunks:
+            received, _ = received + len(chunk), digest.update(chunk)
+    finally:
+        channel.close()
+        download.close()
+    assert (received, digest.hexdigest()) == (size, expected)
+    alerts = [line for line in workspace.logs()[log_before:].splitlines() if "[alert]" in line]
+    assert not alerts, alerts

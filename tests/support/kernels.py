@@ -43,40 +43,45 @@ def execute(
 ) -> str:
     """Run code in a kernel through port 8080's websocket; return what it printed. Raises on an error."""
     kernel_id = kernel_id or start_kernel(workspace, headers)
-    session = Session(key=b"", username="test")  # the server signs messages itself; clients send unsigned
     channel = open_kernel_channels(workspace, kernel_id, headers)
     try:
-        message = session.msg(
-            "execute_request",
-            {
-                "code": code,
-                "silent": False,
-                "store_history": False,
-                "user_expressions": {},
-                "allow_stdin": False,
-                "stop_on_error": True,
-            },
-        )
-        message["channel"] = "shell"
-        channel.send(json.dumps(message, default=str))
-        msg_id = message["header"]["msg_id"]
-        output, reply, idle = [], None, False
-        deadline = time.monotonic() + timeout
-        while not (reply and idle):
-            assert time.monotonic() < deadline, f"no reply from the kernel in {timeout} s; output so far: {output}"
-            incoming = json.loads(channel.recv())
-            if incoming.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            kind = incoming["header"]["msg_type"]
-            if kind == "stream":
-                output.append(incoming["content"]["text"])
-            elif kind == "error":
-                raise AssertionError("kernel error: " + "\n".join(incoming["content"]["traceback"]))
-            elif kind == "execute_reply":
-                reply = incoming["content"]
-            elif kind == "status" and incoming["content"]["execution_state"] == "idle":
-                idle = True
-        assert reply["status"] == "ok", reply
-        return "".join(output)
+        return execute_on(channel, code, timeout)
     finally:
         channel.close()
+
+
+def execute_on(channel: websocket.WebSocket, code: str, timeout: float = 60) -> str:
+    """Run code through a kernel's open channels; return what it printed. Raises on an error."""
+    session = Session(key=b"", username="test")  # the server signs messages itself; clients send unsigned
+    message = session.msg(
+        "execute_request",
+        {
+            "code": code,
+            "silent": False,
+            "store_history": False,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        },
+    )
+    message["channel"] = "shell"
+    channel.send(json.dumps(message, default=str))
+    msg_id = message["header"]["msg_id"]
+    output, reply, idle = [], None, False
+    deadline = time.monotonic() + timeout
+    while not (reply and idle):
+        assert time.monotonic() < deadline, f"no reply from the kernel in {timeout} s; output so far: {output}"
+        incoming = json.loads(channel.recv())
+        if incoming.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        kind = incoming["header"]["msg_type"]
+        if kind == "stream":
+            output.append(incoming["content"]["text"])
+        elif kind == "error":
+            raise AssertionError("kernel error: " + "\n".join(incoming["content"]["traceback"]))
+        elif kind == "execute_reply":
+            reply = incoming["content"]
+        elif kind == "status" and incoming["content"]["execution_state"] == "idle":
+            idle = True
+    assert reply["status"] == "ok", reply
+    return "".join(output)

@@ -38,6 +38,9 @@ def session_environment(environ: dict[str, str]) -> list[tuple[str, str]]:
 # How long nginx keeps a "yes" from the auth check: long enough for a page and its files, short enough that a
 # logout or a revoked token takes effect at once for a person.
 AUTH_CACHE_SECONDS = 10
+# How long a kept answer nobody asked for again stays in nginx's cache (its `inactive`): past its few seconds it is
+# asked afresh anyway.
+AUTH_CACHE_INACTIVE_SECONDS = 2 * AUTH_CACHE_SECONDS
 
 
 # Where the language servers' copies of open notebooks go, relative to Jupyter's root (jupyter-lsp's default is a
@@ -55,6 +58,7 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
         "port": settings.port,
         "ipv6": ipv6_available(),
         "nginx_socket": str(in_run_dir(paths.NGINX_SOCKET, run_dir)),
+        "nginx_pid_file": str(in_run_dir(paths.NGINX_PID_FILE, run_dir)),
         "sshd_port": paths.SSHD_PORT,
         "ssh_hop_socket": str(in_run_dir(paths.SSH_HOP_SOCKET, run_dir)),
         "tls": settings.tls,
@@ -99,6 +103,7 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
         "port_route": f"tools/{tools.PORT_ROUTE}",
         "kept_prefix_port_route": f"tools/{tools.KEPT_PREFIX_PORT_ROUTE}",
         "auth_cache_seconds": AUTH_CACHE_SECONDS,
+        "auth_cache_inactive_seconds": AUTH_CACHE_INACTIVE_SECONDS,
         # What Lab's status bar measures memory and CPU against: the container's limits (--memory, --cpus).
         "memory_limit": (usage.memory() or {}).get("limit", 0),
         "cpu_limit_percent": usage.cpu_cores() * 100,

@@ -18,6 +18,7 @@ WORKSPACE_DIR = Path("/workspace")
 RUN_DIR = Path("/run/workbench")
 JUPYTER_SOCKET = RUN_DIR / "jupyter.sock"
 SUPERVISOR_SOCKET = RUN_DIR / "supervisor.sock"
+NGINX_PID_FILE = RUN_DIR / "nginx.pid"
 # Jupyter Server's extra arguments (NOTEBOOK_ARGS, start-notebook.py ARGS): JSON, read by workbench.start.jupyter_app.
 JUPYTER_ARGS_FILE = RUN_DIR / "jupyter-args.json"
 # nginx appends a line to <tool>.log here for each request a tool served (workbench/server/on_demand.py reads them).
