@@ -3,6 +3,7 @@ setup command (run with a fresh HOME), then a shell, SFTP, a tunnel and a remote
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -61,7 +62,10 @@ def test_setup_command_gives_a_working_ssh_host_and_http_keeps_working(client, w
 
 def test_setup_pins_the_host_keys_and_writes_one_host_entry(client):
     known = (client.home / ".ssh" / "workbench_known_hosts").read_text().splitlines()
-    assert [line.split()[:2] for line in known] == [[client.alias, "ssh-ed25519"], [client.alias, "ssh-rsa"]]
+    assert [line.split()[:2] for line in known] == [
+        [client.alias, "ssh-ed25519"],
+        [client.alias, "ecdsa-sha2-nistp256"],
+    ]
     assert client.setup().returncode == 0  # running it again replaces, never duplicates
     assert client.config.read_text().count(f"Host {client.alias}\n") == 1
     assert len((client.home / ".ssh" / "workbench_known_hosts").read_text().splitlines()) == 2
@@ -236,11 +240,26 @@ def test_keys_given_at_start_log_in_and_recreating_the_container_keeps_the_host_
     client = client_of(short_home, first)
     assert client.setup().returncode == 0  # pins the host key, registers its own key
     first.container.remove(force=True)
+    # An RSA host key, as versions before ECDSA's made: still served, for clients that pinned it.
+    earlier = host_workspace / ".workbench" / "ssh" / "ssh_host_rsa_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "rsa", "-N", "", "-C", "workbench", "-f", str(earlier)], check=True)
+    for made in (earlier, earlier.with_suffix(".pub")):
+        os.chown(made, 1000, 100)
 
     second = workspaces.start({}, host_workspace)
     # Same alias, pinned host key and client key; only the published port changed. StrictHostKeyChecking is on.
     again = client.ssh("-p", str(second.host_port), client.alias, "echo same-host-key", own_connection=True)
     assert again.returncode == 0 and again.stdout == "same-host-key\n", again.stderr
+    # Pinned to the RSA key alone, and asking for it alone (ssh-keyscan cannot: the port waits for a client's first
+    # word, and ssh-keyscan waits for the server's).
+    pinned = tmp_path / "rsa_known_hosts"
+    pinned.write_text(f"{client.alias} {earlier.with_suffix('.pub').read_text()}")
+    rsa = client.ssh(
+        *("-p", str(second.host_port), "-o", f"UserKnownHostsFile={pinned}"),
+        *("-o", "HostKeyAlgorithms=rsa-sha2-512,rsa-sha2-256", client.alias, "echo rsa-host-key"),
+        own_connection=True,
+    )
+    assert rsa.returncode == 0 and rsa.stdout == "rsa-host-key\n", rsa.stderr
 
 
 def test_aborted_ssh_connections_do_not_lock_anyone_out(client, workspace):

@@ -67,7 +67,7 @@ def context(settings: Settings, run_dir: Path = paths.RUN_DIR) -> dict:
         "tls_key": str(run_dir / paths.SERVED_TLS_KEY.name),
         "allowed_hosts": settings.answered_hosts((socket.gethostname().lower(),)),
         "guess_leak_seconds": round(guesses.Guesses.LEAK_SECONDS),
-        "host_keys": [str(ssh_keys.host_key_path(kind)) for kind in ssh_keys.HOST_KEY_TYPES],
+        "host_keys": [str(ssh_keys.host_key_path(kind)) for kind in ssh_keys.served_host_key_types()],
         "authorized_keys": str(paths.AUTHORIZED_KEYS),
         "start_authorized_keys": str(run_dir / paths.START_AUTHORIZED_KEYS.name),
         "session_environment": session_environment(dict(os.environ)),

@@ -27,7 +27,12 @@ KEY_TYPES = (
     "sk-ssh-ed25519@openssh.com",
     "sk-ecdsa-sha2-nistp256@openssh.com",
 )
-HOST_KEY_TYPES = ("ed25519", "rsa")
+# The host keys made on the first start: made in milliseconds (an RSA key takes up to a second, on the way to every
+# first answer of a new workspace), and spoken by every client of the last ten years (OpenSSH 6.5, PuTTY 0.68,
+# Paramiko, JSch's ECDSA).
+HOST_KEY_TYPES = ("ed25519", "ecdsa")
+# Served as well where the state folder holds one, made by an earlier version: clients that pinned it still connect.
+KEPT_HOST_KEY_TYPES = ("rsa",)
 NAME_PATTERN = re.compile(r"[A-Za-z0-9._@+-]{1,64}")
 # Marks the keys this workspace manages in the authorized_keys file: "workbench:<name>" as the key's comment.
 COMMENT_PREFIX = "workbench:"
@@ -157,13 +162,17 @@ def host_key_path(kind: str, folder: Path = paths.SSH_STATE_DIR) -> Path:
     return folder / f"ssh_host_{kind}_key"
 
 
+def served_host_key_types(folder: Path = paths.SSH_STATE_DIR) -> tuple[str, ...]:
+    return HOST_KEY_TYPES + tuple(kind for kind in KEPT_HOST_KEY_TYPES if host_key_path(kind, folder).exists())
+
+
 def ensure_host_keys(folder: Path = paths.SSH_STATE_DIR) -> list[Path]:
     """Make the host keys on the first start; later starts (and re-created containers) reuse them. The folder's
     parent (the workspace's state folder) exists already."""
     folder.mkdir(mode=0o700, exist_ok=True)
     folder.chmod(0o700)
     keys = []
-    for kind in HOST_KEY_TYPES:
+    for kind in served_host_key_types(folder):
         key = host_key_path(kind, folder)
         if not key.exists():
             subprocess.run(
@@ -179,5 +188,6 @@ def ensure_host_keys(folder: Path = paths.SSH_STATE_DIR) -> list[Path]:
 def host_public_keys(folder: Path = paths.SSH_STATE_DIR) -> list[str]:
     """ "type base64" of each host key, for a client's known_hosts."""
     return [
-        " ".join(host_key_path(kind, folder).with_suffix(".pub").read_text().split()[:2]) for kind in HOST_KEY_TYPES
+        " ".join(host_key_path(kind, folder).with_suffix(".pub").read_text().split()[:2])
+        for kind in served_host_key_types(folder)
     ]
