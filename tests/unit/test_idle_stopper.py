@@ -1,5 +1,6 @@
 """Stopping a tool nobody uses (workbench/server/on_demand.py: IdleStopper, workbench/server/activity.py), against a
-real supervisord (the version the image has) running a small tool on a loopback port."""
+real supervisord (the version the image has, started as the entrypoint starts it) running a small tool on a loopback
+port."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,7 @@ from waiting import wait_until
 from workbench.facts import catalogue, paths, supervisor_client, tools
 from workbench.facts.programs import Program
 from workbench.server import activity, on_demand
+from workbench.start import supervise
 
 IDLE_SECONDS = 2
 
@@ -51,7 +54,12 @@ def idler(tmp_path, monkeypatch) -> tools.Tool:
     monkeypatch.setattr(paths, "ACTIVITY_DIR", tmp_path / "activity")
     monkeypatch.setattr(catalogue, "all_tools", lambda: (tool,))
     paths.ACTIVITY_DIR.mkdir()
-    supervisord = subprocess.Popen([sys.executable, "-m", "supervisor.supervisord", "-c", str(config)])
+    # As the entrypoint starts it: without pkg_resources, whose stand-in must resolve the RPC interface above.
+    launch = "import sys; from workbench.start import supervise; sys.exit(supervise.main(sys.argv[1:]))"
+    package_parent = str(Path(supervise.__file__).parents[2])
+    supervisord = subprocess.Popen(
+        [sys.executable, "-c", launch, "-c", str(config)], env={**os.environ, "PYTHONPATH": package_parent}
+    )
     try:
         wait_until(lambda: state() == "RUNNING" and accepts(port), 20)
         yield tool

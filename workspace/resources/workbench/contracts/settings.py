@@ -42,6 +42,13 @@ class ToolsStart(StrEnum):
     AT_START = "at-start"
 
 
+class LogLevel(StrEnum):
+    """WORKSPACE_LOG_LEVEL: how much the workspace itself says in the container's log."""
+
+    INFO = "info"
+    DEBUG = "debug"  # also the start's timeline (workbench/facts/start_timeline.py)
+
+
 DEFAULT_IDLE_TIMEOUT = 3600
 # A day: longer than that, "never" (0) says it better.
 MAX_IDLE_TIMEOUT = 86400
@@ -130,6 +137,7 @@ class Settings:
     # WORKSPACE_LANGUAGE_SERVER_IDLE_TIMEOUT: seconds the language server may go unused before it stops; 0: never.
     language_server_idle_timeout: int = DEFAULT_LANGUAGE_SERVER_IDLE_TIMEOUT
     collaboration: bool = False  # WORKSPACE_COLLABORATION: real-time collaboration (jupyter-collaboration)
+    log_level: LogLevel = LogLevel.INFO  # WORKSPACE_LOG_LEVEL
     # MAX_NUM_THREADS: what the numeric libraries' thread variables are set to (facts/threads.py); None: the
     # container's CPUs.
     max_num_threads: int | None = None
@@ -260,6 +268,15 @@ def parse_tools_start(name: str, raw: str) -> ToolsStart:
         opened = tools_opened_on_demand(catalogue.all_tools())
         raise ConfigError(
             name, raw, f"must be {ToolsStart.ON_DEMAND} ({opened} start when first opened) or {ToolsStart.AT_START}"
+        ) from None
+
+
+def parse_log_level(name: str, raw: str) -> LogLevel:
+    try:
+        return LogLevel(raw.lower())
+    except ValueError:
+        raise ConfigError(
+            name, raw, f"must be {LogLevel.INFO} or {LogLevel.DEBUG} (the start's timeline as well)"
         ) from None
 
 
@@ -621,6 +638,14 @@ VARIABLES = (
     ),
     THREAD_COUNT,
     Variable(
+        "WORKSPACE_LOG_LEVEL",
+        LogLevel.INFO,
+        f"`{LogLevel.DEBUG}`: the log also shows the start step by step, each step's time in seconds since the "
+        "container started, once the workspace answers (see [The start, step by step](using.md#the-start-step-by-"
+        "step))",
+        parse_log_level,
+    ),
+    Variable(
         "NB_GROUP",
         "",
         "name of the `NB_GID` group when the image has none with that id (docker-stacks); empty: named as `NB_USER`",
@@ -716,6 +741,7 @@ def load(environ: Mapping[str, str]) -> Settings:
         kernel_idle_timeout=parse_kernel_idle_timeout(environ),
         language_server_idle_timeout=value["WORKSPACE_LANGUAGE_SERVER_IDLE_TIMEOUT"],
         collaboration=value["WORKSPACE_COLLABORATION"],
+        log_level=value["WORKSPACE_LOG_LEVEL"],
         max_num_threads=value[THREADS],
         tool_settings={
             setting.variable: setting.parse(setting.variable, environ.get(setting.variable, setting.default))

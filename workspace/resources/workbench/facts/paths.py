@@ -4,6 +4,8 @@ from pathlib import Path
 
 INSTALL_DIR = Path("/opt/workbench")
 LANDING_DIR = INSTALL_DIR / "landing"
+# supervisord as the entrypoint starts it (workbench/start/supervise.py), under its own name for ps and pgrep.
+SUPERVISORD = INSTALL_DIR / "bin" / "supervisord"
 # The runtime package (this file is in its facts/), and the install folder that holds it.
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -29,6 +31,8 @@ SUPERVISOR_CONF = RUN_DIR / "supervisord.conf"
 HOOK_FAILURES_FILE = RUN_DIR / "hook-failures.json"
 # What the log says once the workspace answers (the login URL): written at start, printed by workbench.server.announce.
 ANNOUNCEMENT_FILE = RUN_DIR / "announcement"
+# The start's steps with their times (workbench/facts/start_timeline.py), kept with WORKSPACE_LOG_LEVEL=debug.
+START_TIMELINE_FILE = RUN_DIR / "start-timeline"
 # Read by the image's HEALTHCHECK, which cannot know the port and base path by itself.
 HEALTHZ_URL_FILE = RUN_DIR / "healthz-url"
 SUDOERS_FILE = Path("/etc/sudoers.d/workbench")

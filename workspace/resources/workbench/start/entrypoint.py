@@ -15,9 +15,9 @@ from pathlib import Path
 
 from .. import __version__
 from ..contracts import render, rendering, start_command, trust
-from ..contracts.settings import CONSUMED_VARIABLES, ConfigError, Settings, load, thread_count
+from ..contracts.settings import CONSUMED_VARIABLES, ConfigError, LogLevel, Settings, load, thread_count
 from ..contracts.start_command import ArgumentError
-from ..facts import catalogue, declarations, paths, ssh_keys, stacks_log, threads, tools
+from ..facts import catalogue, declarations, paths, ssh_keys, stacks_log, start_timeline, threads, tools
 from ..facts.supervisor_client import supervisor_running
 from ..jobs import dispatch
 from . import home, hooks, tls
@@ -145,12 +145,15 @@ def main(argv: list[str]) -> int:
             "the workspace is already running in this container; open it in the browser (docker logs show "
             "the address), or restart the container to start it afresh"
         )
+    timeline = start_timeline.Timeline()
+    timeline.mark("the entrypoint started", start_timeline.process_started(os.getpid()))
     failed_hooks = hooks.run(hooks.START_HOOKS)
     command = None
     try:
         catalogue.check_declarations()
         command, environ = start_command.read(argv, os.environ)
         settings = load(environ)
+        timeline.mark("settings checked")
         for variable in settings.unset_variables:
             if os.environ.pop(variable, None) is not None:
                 stacks_log.info(f"Unset {variable} due to JUPYTER_ENV_VARS_TO_UNSET")
@@ -160,6 +163,7 @@ def main(argv: list[str]) -> int:
         account = prepare_as_root(settings) if os.geteuid() == 0 else current_account(settings)
         failed_hooks += hooks.run(hooks.BEFORE_START_HOOKS)
         check_workspace_writable(account)
+        timeline.mark("account fitted")
         clear_run_dir(account.uid, account.gid)
         if account.lent:
             stacks_log.warn(lend_account(account))
@@ -183,10 +187,12 @@ def main(argv: list[str]) -> int:
             tls.serve_self_signed(account.uid, account.gid)
         paths.HEALTHZ_URL_FILE.write_text(settings.healthz_url() + "\n")
         rendering.check_config(["nginx", "-t", "-q", "-e", "stderr", "-c", str(paths.RUN_DIR / "nginx.conf")], "nginx")
+        timeline.mark("configuration rendered and checked")
         if command.starts_workspace:
             write_jupyter_args(command.jupyter_args)
             prepare_state_dir(settings)
             prepare_ssh(settings)
+            timeline.mark("SSH ready")
             home.keep(Path.home())
             home.install_defaults(Path.home())
             failed_hooks += hooks.run(hooks.WORKSPACE_HOOKS)
@@ -210,8 +216,11 @@ def main(argv: list[str]) -> int:
         except OSError as error:
             return fail(f"cannot run {command.program[0]!r}: {error.strerror}")
     announce(settings)
-    supervisord = ["supervisord", "-c", str(paths.SUPERVISOR_CONF)]
+    if settings.log_level == LogLevel.DEBUG:
+        timeline.mark("supervisord starting")
+        timeline.write()
+    supervisord = [str(paths.SUPERVISORD), "-c", str(paths.SUPERVISOR_CONF)]
     if settings.nb_umask is not None:
         supervisord += ["--umask", f"{settings.nb_umask:03o}"]  # supervisord sets its own (022) otherwise
-    os.execv("/usr/bin/supervisord", supervisord)
+    os.execv(supervisord[0], supervisord)
     return 0  # not reached
