@@ -4,7 +4,7 @@ import pytest
 
 from kernels import execute
 from workbench.contracts import settings
-from workbench.facts import catalogue, paths
+from workbench.facts import catalogue, paths, start_timeline
 from workbench_client import open_every_tool, wait_until
 
 pytestmark = pytest.mark.container
@@ -128,3 +128,27 @@ def test_login_url_is_printed_once_the_workspace_answers(workspaces, host_worksp
     assert workspace.get("api/workbench/status", token=token).status_code == 200
     assert len(workspace.login_urls()) == 1
     assert workspace.logs().index("is starting;") < workspace.logs().index("Workbench is ready")
+    assert start_timeline.TITLE not in workspace.logs()
+
+
+def test_at_debug_level_the_start_is_shown_step_by_step_before_the_login_url(workspaces):
+    workspace = workspaces.start({"WORKSPACE_LOG_LEVEL": "debug"}, wait=False)
+    workspace.ready_announcement(timeout=120)
+    log = workspace.logs()
+    assert log.index(start_timeline.TITLE) < log.index("Workbench is ready")
+    steps = start_timeline.parse(log)
+    in_order = [
+        "the entrypoint started",
+        "settings checked",
+        "account fitted",
+        "configuration rendered and checked",
+        "SSH ready",
+        "supervisord starting",
+        "Jupyter started",
+        "Jupyter listening",
+        "the first answer through the door",
+    ]
+    assert set(steps) == {*in_order, "nginx started"}, log
+    times = [steps[step] for step in in_order]
+    assert 0 < times[0] and times == sorted(times), steps
+    assert steps["supervisord starting"] <= steps["nginx started"] <= steps["the first answer through the door"]
