@@ -4,8 +4,11 @@ itself (sendfile, Range requests; its ETag shows it). Where Jupyter answers diff
 answer is Jupyter's own, compared with what Jupyter says on its socket to the same request without the door.
 Uploads stream through nginx to Jupyter as they arrive, in JupyterLab's chunks or in one PUT."""
 
+import hashlib
 import os
+import random
 import re
+import socket
 from urllib.parse import quote
 
 import pytest
@@ -149,3 +152,45 @@ def test_a_refused_upload_writes_nothing(served, credentials):
     refusal = put_contents(served, contents_model(name, os.urandom(5 * 2**20)), headers=credentials)
     assert refusal.status_code == 403 and "Forbidden" in refusal.text, refusal.text
     assert served.get("api/contents/" + name).status_code == 404
+
+
+def test_a_gigabyte_uploaded_in_jupyterlabs_chunks_arrives_byte_for_byte(workspace):
+    """nginx passes each chunk on as it arrives; 1,024 of them, as JupyterLab sends a 1 GB file, make the same bytes
+    on the other side."""
+    name, chunks, sent = "a gigabyte.bin", 1024, hashlib.sha256()
+    generator = random.Random(1024)
+    with requests.Session() as session:
+        for number in range(1, chunks + 1):
+            data = generator.randbytes(LAB_CHUNK)
+            sent.update(data)
+            model = contents_model(name, data, -1 if number == chunks else number)
+            answer = session.put(
+                workspace.url + "api/contents/" + quote(name), json=model, headers=workspace.auth_headers(), timeout=120
+            )
+            assert answer.status_code in (200, 201), (number, answer.text)
+    try:
+        assert answer.json()["size"] == chunks * LAB_CHUNK
+        received = workspace.container.exec_run(["sha256sum", f"/workspace/{name}"], user="1000").output.decode()
+        assert received.split()[0] == sent.hexdigest()
+    finally:
+        workspace.container.exec_run(["rm", "-f", f"/workspace/{name}"], user="1000")
+
+
+def test_an_upload_over_jupyters_body_limit_gets_jupyters_refusal_and_writes_nothing(workspace):
+    """Jupyter refuses a body over its max_body_size (512 MiB) from its Content-Length, before reading it: through the
+    door, which passes bodies on unbuffered, the client gets that refusal at once, not after sending it all."""
+    limit = 512 * 2**20
+    with socket.create_connection(("127.0.0.1", workspace.host_port), timeout=60) as client:
+        client.sendall(
+            (
+                "PUT /api/contents/too-big.json HTTP/1.1\r\nHost: localhost\r\n"
+                f"Authorization: token {workspace.token}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {limit + 1}\r\n\r\n"
+            ).encode()
+            + b'{"type": "file", "format": "base64", "content": "'
+            + b"A" * 65536
+        )
+        answer = client.makefile("rb").readline()
+    assert answer.startswith(b"HTTP/1.1 400 "), answer
+    assert "Content-Length too long" in workspace.logs()
+    assert workspace.get("api/contents/too-big.json").status_code == 404
