@@ -35,8 +35,10 @@ from common import (
     wait_until,
 )
 from language_server import DOCUMENTS, LanguageServer, real_server_processes
-from workbench.facts import paths
+from workbench.facts import paths, start_timeline
 from workbench_client import websocket_url
+
+TIMELINE_PREFIX = "start timeline: "
 
 # Lines a notebook's user types, completed by the language server as Lab asks it: the modules jedi then reads.
 LANGUAGE_SERVER_PROBES = ("os.pa", "numpy.ar", "pandas.Da")
@@ -67,11 +69,17 @@ def answering_workspace(client, image: str, environment: dict | None = None):
 
 def measure_workspace(client, image: str, results: dict[str, list[float]]) -> None:
     """The default workspace: ready, idle, each tool's first opening, idle again with every tool started."""
-    idle = {"WORKSPACE_LANGUAGE_SERVER_IDLE_TIMEOUT": str(LANGUAGE_SERVER_IDLE_SECONDS)}
-    with answering_workspace(client, image, idle) as (workspace, base, start):
+    # At debug level the log shows the start's steps (a file written and a few lines printed, once ready).
+    environment = {
+        "WORKSPACE_LANGUAGE_SERVER_IDLE_TIMEOUT": str(LANGUAGE_SERVER_IDLE_SECONDS),
+        "WORKSPACE_LOG_LEVEL": "debug",
+    }
+    with answering_workspace(client, image, environment) as (workspace, base, start):
         ready = time.monotonic() - start
         results["healthz ok after docker run (s)"].append(ready)
         time.sleep(SETTLE_SECONDS)
+        for step, at in start_timeline.parse(workspace.logs().decode()).items():
+            results[f"{TIMELINE_PREFIX}{step} (s since the container started)"].append(at)
         results["idle memory, no tool opened (MiB)"].append(memory_bytes(workspace) / 2**20)
         opening = time.monotonic()
         for tool, page in ON_DEMAND_PAGES.items():
@@ -255,7 +263,7 @@ def image_sizes(client, flavors: list[str]) -> list[tuple[str, str]]:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=3, help="repetitions of each measurement (default: 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="repetitions of each measurement (default: 5)")
     parser.add_argument(
         "--flavor",
         action="append",
@@ -276,7 +284,7 @@ def main(argv: list[str]) -> int:
     try:
         for image in images:
             started = startup(client, image, args.repeat)
-            rows = [(name, spread(values)) for name, values in started.items()]
+            rows = [(name, spread(values)) for name, values in started.items() if not name.startswith(TIMELINE_PREFIX)]
             bare_ready, bare_memory = (
                 "bare Jupyter: api/status ok after docker run (s)",
                 "bare Jupyter: idle memory (MiB)",
@@ -292,6 +300,16 @@ def main(argv: list[str]) -> int:
                     (f"ratio {measured.split(' (')[0]} / bare Jupyter", median_ratio(started, measured, baseline))
                 )
             print(table(f"Start-up and idle memory ({image})", rows))
+            timeline = sorted(
+                ((name, values) for name, values in started.items() if name.startswith(TIMELINE_PREFIX)),
+                key=lambda item: statistics.median(item[1]),
+            )
+            print(
+                table(
+                    f"The start step by step ({image}, WORKSPACE_LOG_LEVEL=debug)",
+                    [(name.removeprefix(TIMELINE_PREFIX), spread(values)) for name, values in timeline],
+                )
+            )
         cost = proxy_cost(client, images[0], args.repeat)
         rows = [(name, spread(values)) for name, values in cost.items()]
         for measure in ("api p50 ms", "api p99 ms", "api req/s", "100MB MB/s", "kernel p50 ms", "kernel p99 ms"):
