@@ -158,10 +158,15 @@ def kept_answer(key: str) -> str:
 
 
 def test_requests_open_longer_than_a_kept_answer_lives_leave_no_alert(workspace):
-    """A kernel's websocket and a slow download, with the credential's yes kept just before, held open past the auth
+    """A kernel's websocket and a long download, with the credential's yes kept just before, held open past the auth
     cache's inactive time: nginx logs no alert about a locked entry (it did, once a minute, for as long as a
     websocket stayed open), the kernel still answers and every byte arrives."""
-    size = 256 * 2**20  # far more than the socket buffers hold while the client reads slowly
+    # nginx's cache manager finds a locked entry up to twice its inactive time after it was last used.
+    hold = 3 * AUTH_CACHE_INACTIVE_SECONDS
+    # Read at a steady pace, as a slow link would: nginx drops a client it cannot write to for a minute
+    # (send_timeout), and the sockets on the way hold tens of MB; the file outlasts the hold.
+    pace = 4 * 2**20
+    size = 2 * hold * pace
     made = workspace.container.exec_run(
         ["sh", "-c", f"head -c {size} /dev/urandom > /workspace/held.bin && sha256sum /workspace/held.bin"], user="1000"
     )
@@ -173,20 +178,22 @@ def test_requests_open_longer_than_a_kept_answer_lives_leave_no_alert(workspace)
     download = workspace.get("files/held.bin", stream=True, timeout=120)
     try:
         assert download.status_code == 200
-        chunks = download.iter_content(2**16)
+        chunks = download.iter_content(2**20)
         received, digest = 0, hashlib.sha256()
-        # nginx's cache manager finds a locked entry up to twice its inactive time after it was last used.
-        held_until = time.monotonic() + 3 * AUTH_CACHE_INACTIVE_SECONDS
-        while time.monotonic() < held_until:
+        started = time.monotonic()
+        while (elapsed := time.monotonic() - started) < hold:
             assert execute_on(channel, "print('still here')") == "still here\n"
-            chunk = next(chunks)
-            received, _ = received + len(chunk), digest.update(chunk)
-            time.sleep(2)  # a slow reader: the pace of the hold, not a wait for something
+            while received < elapsed * pace:
+                chunk = next(chunks)
+                received, _ = received + len(chunk), digest.update(chunk)
+            time.sleep(0.5)  # the reader's pace, not a wait for something
+        assert received < size, "the download ended before the hold did"
         for chunk in chunks:
             received, _ = received + len(chunk), digest.update(chunk)
     finally:
         channel.close()
         download.close()
+        workspace.container.exec_run(["rm", "-f", "/workspace/held.bin"], user="1000")
     assert (received, digest.hexdigest()) == (size, expected)
     alerts = [line for line in workspace.logs()[log_before:].splitlines() if "[alert]" in line]
     assert not alerts, alerts
