@@ -173,7 +173,8 @@ def test_jupyter_port_and_token_are_the_ones_of_the_door(workspaces, host_worksp
     )
     workspace.wait_ready()
     workspace.token = JUPYTER_TOKEN
-    assert "Workbench is ready; open it at:\n    http://localhost:1234/\n" in workspace.logs()
+    # The announcement follows the first answer through the door: waited for, not read at once.
+    assert workspace.ready_announcement()[:2] == ["Workbench is ready; open it at:", "    http://localhost:1234/"]
     session = login(workspace, JUPYTER_TOKEN)
     assert session.get(workspace.url + "api/workbench/status").status_code == 200
     seen = execute(workspace, "import os; print(sorted(k for k in os.environ if k.startswith('JUPYTER_')))")
