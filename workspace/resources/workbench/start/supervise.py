@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import importlib
 import os
-import socket
 import sys
 import time
 import types
 from pathlib import Path
 
 from ..facts import paths
+from ..facts.supervisor_client import supervisor_running
 
 
 class EntryPoint:
@@ -56,13 +56,8 @@ def wake_once_listening(supervisor_socket: Path, timeout: float = 10) -> None:
     if os.fork():
         os._exit(0)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket(socket.AF_UNIX) as probe:
-            try:
-                probe.connect(str(supervisor_socket))
-                break
-            except OSError:
-                time.sleep(0.005)
+    while time.monotonic() < deadline and not supervisor_running(supervisor_socket):
+        time.sleep(0.005)
     os._exit(0)
 
 
