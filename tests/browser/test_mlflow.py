@@ -9,6 +9,7 @@ import pytest
 
 from browsers import log_in
 from kernels import execute
+from workbench.facts import paths
 from workspaces import WorkspaceFactory, user_folder
 
 pytestmark = pytest.mark.container
@@ -68,6 +69,17 @@ def test_a_notebooks_autologged_run_starts_mlflow_and_is_served_through_the_door
     assert workspace.get(
         f"tools/mlflow/api/2.0/mlflow/runs/get?run_id={logged['run']}", authenticated=False
     ).status_code in (302, 401, 403)
+
+
+def test_the_tracking_server_is_its_web_server_alone(tracked):
+    """`mlflow server` would wait on its web server for the tool's whole life, a second Python process holding all of
+    MLflow's modules; here the web server takes its place (workbench.start.mlflow_server)."""
+    workspace, _ = tracked
+    listed = workspace.container.exec_run(["ps", "-eo", "ppid=,args="]).output.decode().splitlines()
+    supervisord = workspace.container.exec_run(["pgrep", "-f", "bin/supervisord"]).output.decode().split()
+    (mlflow,) = [line for line in listed if line.split()[1].startswith(str(paths.MLFLOW_DIR))]
+    parent, program, *arguments = mlflow.split()
+    assert parent in supervisord and arguments[:2] == ["-m", "uvicorn"], listed
 
 
 def test_the_run_is_in_mlflows_ui(tracked, page, screenshot):

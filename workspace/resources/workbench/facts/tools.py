@@ -211,7 +211,13 @@ BUILT_IN: tuple[Tool, ...] = JUPYTER_SERVED + (
                 "-BlacklistThreshold 1000000 -BlacklistTimeout 0",
             ),
             Program("desktop-session", "{install_dir}/bin/workbench-desktop-session {display}"),
-            Program("desktop-websockify", "{venv}/bin/websockify --web {novnc} 127.0.0.1:{port} 127.0.0.1:{vnc_port}"),
+            # websockify unmasks what the browser sends with numpy when it can (14 MiB): keystrokes and pointer moves,
+            # a few bytes each.
+            Program(
+                "desktop-websockify",
+                "{venv}/bin/python -P -m workbench.start.without_modules numpy websockify "
+                "--web {novnc} 127.0.0.1:{port} 127.0.0.1:{vnc_port}",
+            ),
         ),
         port=6080,
         strip_path=True,
@@ -237,9 +243,11 @@ BUILT_IN: tuple[Tool, ...] = JUPYTER_SERVED + (
         "tools/tensorboard/",
         page=Page("", "<tb-webapp></tb-webapp>", "text=No dashboards are active"),
         programs=(
+            # TensorBoard imports boto3 (12 MiB) for logs on S3; TENSORBOARD_LOGDIR is a folder in the container.
             Program(
                 "tensorboard",
-                "{venv}/bin/tensorboard --logdir {tensorboard_logdir} --host 127.0.0.1 "
+                "{venv}/bin/python -P -m workbench.start.without_modules botocore tensorboard "
+                "--logdir {tensorboard_logdir} --host 127.0.0.1 "
                 "--port {port} --path_prefix {path_prefix} --reload_interval 15",
             ),
         ),
@@ -276,9 +284,9 @@ BUILT_IN: tuple[Tool, ...] = JUPYTER_SERVED + (
     ),
     # MLflow's server, in an environment of its own (paths.MLFLOW_DIR); every kernel, terminal and SSH session logs to
     # it through MLFLOW_TRACKING_URI (the entrypoint sets it). Its store is kept with the user's files. Not 5000,
-    # MLflow's own default: that is Flask's too, which users run their apps on. Its job runner (eight more Python
-    # processes, 200 MB each) runs jobs a workspace has no use for. Host and origin are the door's to check; every
-    # request a run logs would be a line in the container's log.
+    # MLflow's own default: that is Flask's too, which users run their apps on. `mlflow server` runs as one process
+    # (workbench.start.mlflow_server says why and how). Host and origin are the door's to check; every request a run
+    # logs would be a line in the container's log.
     Tool(
         "mlflow",
         "MLflow",
@@ -289,8 +297,8 @@ BUILT_IN: tuple[Tool, ...] = JUPYTER_SERVED + (
         programs=(
             Program(
                 "mlflow",
-                '/bin/sh -c \'mkdir -p "$0" && exec "$@"\' {mlflow_store} /usr/bin/env '
-                "MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false {mlflow_dir}/bin/mlflow server --host 127.0.0.1 "
+                '/bin/sh -c \'mkdir -p "$0" && exec "$@"\' {mlflow_store} '
+                "{mlflow_dir}/bin/python -P -m workbench.start.mlflow_server --host 127.0.0.1 "
                 "--port {port} --workers 1 --static-prefix {path_prefix} "
                 "--backend-store-uri sqlite:///{mlflow_store}/mlflow.db "
                 "--artifacts-destination {mlflow_store}/artifacts --allowed-hosts '*' --cors-allowed-origins '*' "
