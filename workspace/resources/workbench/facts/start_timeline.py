@@ -52,6 +52,7 @@ class Timeline:
 
 
 def read(path: Path = paths.START_TIMELINE_FILE) -> list[tuple[float, str]]:
+    """The steps written so far, in order."""
     steps = []
     for line in path.read_text().splitlines():
         at, step = line.split(" ", 1)

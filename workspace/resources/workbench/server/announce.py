@@ -35,8 +35,7 @@ async def when_ready() -> None:
             timeline.mark("nginx started", start_timeline.process_started(paths.NGINX_PID_FILE.read_text().strip()))
         except (FileNotFoundError, ValueError):  # nginx restarted meanwhile: its start is not this start's
             pass
-        timeline.write()
-        steps = start_timeline.read()
+        steps = sorted(start_timeline.read() + timeline.steps)
         paths.START_TIMELINE_FILE.unlink(missing_ok=True)
         print(start_timeline.render(steps), end="", flush=True)
     if announcement is not None:
