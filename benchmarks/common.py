@@ -57,7 +57,9 @@ def start_workspace(client, image: str, environment: dict | None = None):
 
 
 def start_bare_jupyter(client, image: str):
-    """The baseline: Jupyter Server alone in the same image, on the same port, nothing in front."""
+    """The baseline: Jupyter Server alone in the same image, on the same port, nothing in front, and without
+    Workbench's own extension (its environment enables it for every Jupyter Server it runs), as docker-stacks has
+    none."""
     return client.containers.run(
         image,
         detach=True,
@@ -71,6 +73,8 @@ def start_bare_jupyter(client, image: str):
             f"--IdentityProvider.token={TOKEN}",
             "--ServerApp.root_dir=/workspace",
             "--ServerApp.allow_remote_access=True",
+            "--ServerApp.jpserver_extensions",
+            "workbench.server.jupyter_extension=False",
         ],
     )
 
