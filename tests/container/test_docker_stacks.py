@@ -47,12 +47,21 @@ def stacks(docker_client, image, tmp_path_factory) -> Workspace:
     os.chown(folder / "workspace", UID, GID)
     (folder / "data" / "raw").mkdir(parents=True)
     (folder / "data" / "raw" / "part-0.csv").write_text("x\n1\n")
+    (folder / "workspace" / "key.secret").write_text("kept out of sight\n")
+    # As a docker-stacks image brings its Jupyter configuration: a file in /etc/jupyter.
+    (folder / "jupyter_server_config.py").write_text('c.ContentsManager.hide_globs = ["__pycache__", "*.secret"]\n')
     with WorkspaceFactory(docker_client, image) as factory:
         workspace = factory.start(
             ENV,
             folder / "workspace",
             command=["start-notebook.py", "--ContentsManager.allow_hidden=True"],
-            volumes_extra={str(folder / "data"): {"bind": "/data", "mode": "rw"}},
+            volumes_extra={
+                str(folder / "data"): {"bind": "/data", "mode": "rw"},
+                str(folder / "jupyter_server_config.py"): {
+                    "bind": "/etc/jupyter/jupyter_server_config.py",
+                    "mode": "ro",
+                },
+            },
         )
         workspace.host_data = folder / "data"
         yield workspace
@@ -110,6 +119,12 @@ def test_notebook_args_and_start_notebook_arguments_reach_jupyter(stacks):
     assert "[D " in stacks.logs()  # NOTEBOOK_ARGS=--ServerApp.log_level=DEBUG
     hidden = stacks.get("api/contents/.hidden-notes.txt")  # start-notebook.py --ContentsManager.allow_hidden=True
     assert hidden.status_code == 200 and hidden.json()["content"] == "hidden\n", hidden.text
+
+
+def test_the_images_jupyter_config_in_etc_jupyter_is_read(stacks):
+    listed = {entry["name"] for entry in stacks.get("api/contents/").json()["content"]}
+    assert ".hidden-notes.txt" in listed and "key.secret" not in listed, listed
+    assert in_container(stacks, "cat /workspace/key.secret") == (0, "kept out of sight\n")
 
 
 def test_sudo_keeps_the_workspace_environment_on_path(stacks):
