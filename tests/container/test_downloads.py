@@ -4,6 +4,7 @@ itself (sendfile, Range requests; its ETag shows it). Where Jupyter answers diff
 answer is Jupyter's own, compared with what Jupyter says on its socket to the same request without the door.
 Uploads stream through nginx to Jupyter as they arrive, in JupyterLab's chunks or in one PUT."""
 
+import base64
 import hashlib
 import os
 import random
@@ -140,6 +141,23 @@ def test_an_upload_in_one_put_arrives_whole(served):
     answer = put_contents(served, contents_model("one put.bin", data))
     assert answer.status_code == 201 and answer.json()["size"] == len(data), answer.text
     assert served.get("files/" + quote("one put.bin")).content == data
+
+
+@pytest.mark.parametrize("chunk", [None, 2], ids=["whole", "later-chunk"])
+def test_base64_as_other_clients_write_it_is_saved_and_bad_base64_refused_as_jupyter_does(served, chunk):
+    """The workspace decodes uploads its own, faster way (workbench/server/uploads.py): base64 with a newline every 76
+    characters is saved byte for byte, and base64 cut short gets Jupyter's 400 and writes nothing."""
+    name = f"lines-{chunk}.bin"
+    if chunk:
+        assert put_contents(served, {**contents_model(name, DATA[:3000]), "chunk": 1}).status_code in (200, 201)
+    model = {**contents_model(name, DATA), "content": base64.encodebytes(DATA).decode(), "chunk": chunk}
+    answer = put_contents(served, {key: value for key, value in model.items() if value is not None})
+    assert answer.status_code in (200, 201), answer.text
+    assert served.get("files/" + name).content == (DATA[:3000] if chunk else b"") + DATA
+    cut_short = {**contents_model(f"cut-{chunk}.bin", b""), "content": "QUJDR", "chunk": chunk}
+    refusal = put_contents(served, {key: value for key, value in cut_short.items() if value is not None})
+    assert refusal.status_code == 400 and "Encoding error" in refusal.text, refusal.text
+    assert served.get(f"api/contents/cut-{chunk}.bin").status_code == 404
 
 
 @pytest.mark.parametrize(

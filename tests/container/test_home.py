@@ -4,8 +4,10 @@ desktop programs' ~/.config; and a default of the new image that the user never 
 
 from __future__ import annotations
 
+import base64
 import io
 import json
+import os
 import tarfile
 import uuid
 import zipfile
@@ -15,7 +17,7 @@ import requests
 
 from workbench.facts import catalogue, paths
 from workbench_client import Workspace
-from workspaces import TEST_LABELS
+from workspaces import TEST_LABELS, user_folder
 
 pytestmark = pytest.mark.container
 
@@ -152,3 +154,23 @@ def test_a_mounted_dotfile_is_used_as_it_is(workspaces, host_workspace, tmp_path
     assert "~/.gitconfig is mounted" in workspace.logs()
     assert not (host_workspace / ".workbench" / "home" / ".gitconfig").exists()
     assert mine.read_text() == "[user]\n\tname = From The Host\n"
+
+
+def test_a_contents_manager_configured_in_jupyters_home_config_is_the_one_used(workspaces, tmp_path):
+    """The workspace puts its own contents manager in Jupyter's (workbench/server/uploads.py) only where the user set
+    none: one set in ~/.jupyter is used. Jupyter's plain AsyncFileContentsManager knows no chunks and keeps only the
+    last one it was sent; the workspace's would have put them together."""
+    folder = user_folder(tmp_path)
+    config = folder / ".workbench" / "home" / ".jupyter" / "jupyter_server_config.py"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        'c.ServerApp.contents_manager_class = "jupyter_server.services.contents.filemanager.AsyncFileContentsManager"\n'
+    )
+    for made in (config, *config.parents[:3]):
+        os.chown(made, 1000, 100)
+    workspace = workspaces.start(workspace_dir=folder)
+    for chunk, data in ((1, b"first "), (-1, b"last")):
+        model = {"type": "file", "format": "base64", "content": base64.b64encode(data).decode(), "chunk": chunk}
+        answer = requests.put(workspace.url + "api/contents/chunks.txt", json=model, headers=workspace.auth_headers())
+        assert answer.status_code in (200, 201), answer.text
+    assert (folder / "chunks.txt").read_bytes() == b"last"

@@ -12,7 +12,7 @@ from traitlets.config import Configurable
 
 from ..contracts.settings import DEFAULT_IDLE_TIMEOUT
 from ..facts import usage
-from . import announce, hub_handlers, on_demand, ssh_handlers, status_handlers, tool_handlers
+from . import announce, hub_handlers, on_demand, ssh_handlers, status_handlers, tool_handlers, uploads
 
 
 class Workbench(Configurable):
@@ -31,6 +31,13 @@ class Workbench(Configurable):
 
 def _jupyter_server_extension_points() -> list[dict]:
     return [{"module": __name__}]
+
+
+def _link_jupyter_server_extension(serverapp) -> None:
+    """Before Jupyter makes its contents manager: the workspace's, unless the user configured another one (under
+    whichever name of the app: ServerApp, or the hub's SingleUserNotebookApp)."""
+    if serverapp.contents_manager_class is uploads.JUPYTERS_CONTENTS_MANAGER:
+        serverapp.contents_manager_class = uploads.WorkspaceContentsManager
 
 
 def _load_jupyter_server_extension(serverapp) -> None:
