@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from lab_uploads import LAB_CHUNK, chunked_models, contents_model
+from waiting import wait_until
 from workbench.facts import paths
 from workbench_client import refused
 from workspaces import WorkspaceFactory, user_folder
@@ -210,5 +211,6 @@ def test_an_upload_over_jupyters_body_limit_gets_jupyters_refusal_and_writes_not
         )
         answer = client.makefile("rb").readline()
     assert answer.startswith(b"HTTP/1.1 400 "), answer
-    assert "Content-Length too long" in workspace.logs()
+    # Jupyter logs the refusal before answering, but its log reaches the container's through supervisord, later.
+    wait_until(lambda: "Content-Length too long" in workspace.logs(), timeout=30, failure=workspace.logs)
     assert workspace.get("api/contents/too-big.json").status_code == 404
