@@ -161,6 +161,33 @@ def test_base64_as_other_clients_write_it_is_saved_and_bad_base64_refused_as_jup
     assert served.get(f"api/contents/cut-{chunk}.bin").status_code == 404
 
 
+def test_json_bodies_are_read_as_jupyter_reads_them_and_bytes_that_are_not_utf8_get_a_400(served):
+    """The contents handler reads bodies with orjson (workbench/server/uploads.py) and leaves to Jupyter's reading what
+    orjson does not take, NaN here. Bytes that are not UTF-8, which Jupyter's reading answers with a 500, get a 400."""
+    headers = {**served.auth_headers(), "Content-Type": "application/json"}
+    with_nan = b'{"type": "file", "format": "text", "content": "read by Jupyter\\n", "extra": NaN}'
+    saved = requests.put(served.url + "api/contents/nan.txt", data=with_nan, headers=headers, timeout=60)
+    assert saved.status_code == 201, saved.text
+    assert served.get("files/nan.txt").text == "read by Jupyter\n"
+    not_utf8 = b'{"type": "file", "format": "text", "content": "\xff"}'
+    refusal = requests.put(served.url + "api/contents/latin.txt", data=not_utf8, headers=headers, timeout=60)
+    assert refusal.status_code == 400 and "Invalid JSON in body of request" in refusal.text, refusal.text
+    assert served.get("api/contents/latin.txt").status_code == 404
+
+
+def test_a_notebooks_checkpoints_keep_their_urls(served):
+    """The workspace's contents handler takes Jupyter's contents URLs in Jupyter's order: a notebook's checkpoints
+    (/api/contents/<path>/checkpoints) are still Jupyter's, not a file called "checkpoints"."""
+    notebook = {"type": "notebook", "content": {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}}
+    headers = served.auth_headers()
+    url = served.url + "api/contents/kept.ipynb"
+    assert requests.put(url, json=notebook, headers=headers, timeout=60).status_code == 201
+    made = requests.post(url + "/checkpoints", headers=headers, timeout=60)
+    assert made.status_code == 201 and made.json()["id"], made.text
+    listed = requests.get(url + "/checkpoints", headers=headers, timeout=60)
+    assert [checkpoint["id"] for checkpoint in listed.json()] == [made.json()["id"]], listed.text
+
+
 @pytest.mark.parametrize(
     "credentials",
     [{"Authorization": ""}, {"Origin": "http://attacker.example"}],

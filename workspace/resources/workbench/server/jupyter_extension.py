@@ -1,8 +1,9 @@
 """Jupyter Server extension: the workspace's own endpoints under Jupyter's auth (the token, or with a hub the hub's
 OAuth), split by concern: liveness, the door's auth check and the landing page's status (status_handlers), SSH
-(ssh_handlers), waking tools (tool_handlers) and the hub's login (hub_handlers). Its settings come as traitlets in
-the Jupyter configuration that render.py writes from the checked environment (c.Workbench.*), as
-jupyter-server-proxy takes its own; it reads no environment variable itself."""
+(ssh_handlers), waking tools (tool_handlers), the hub's login (hub_handlers) and uploads at full speed (uploads:
+Jupyter's contents URLs, which these routes take over, as tornado tries an extension's routes before Jupyter's own).
+Its settings come as traitlets in the Jupyter configuration that render.py writes from the checked environment
+(c.Workbench.*), as jupyter-server-proxy takes its own; it reads no environment variable itself."""
 
 from __future__ import annotations
 
@@ -55,5 +56,5 @@ def _load_jupyter_server_extension(serverapp) -> None:
         stopper = on_demand.IdleStopper(config.tools_idle_timeout, base_url)
         serverapp.io_loop.add_callback(stopper.run_forever)
     serverapp.io_loop.add_callback(announce.when_ready)
-    routes = status_handlers.ROUTES + ssh_handlers.ROUTES + tool_handlers.ROUTES + hub_handlers.ROUTES
+    routes = status_handlers.ROUTES + ssh_handlers.ROUTES + tool_handlers.ROUTES + hub_handlers.ROUTES + uploads.ROUTES
     web_app.add_handlers(".*$", [(url_path_join(base_url, path), handler) for path, handler in routes])
