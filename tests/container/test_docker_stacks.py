@@ -49,7 +49,10 @@ def stacks(docker_client, image, tmp_path_factory) -> Workspace:
     (folder / "data" / "raw" / "part-0.csv").write_text("x\n1\n")
     (folder / "workspace" / "key.secret").write_text("kept out of sight\n")
     # As a docker-stacks image brings its Jupyter configuration: a file in /etc/jupyter.
-    (folder / "jupyter_server_config.py").write_text('c.ContentsManager.hide_globs = ["__pycache__", "*.secret"]\n')
+    (folder / "jupyter_server_config.py").write_text(
+        'c.ContentsManager.hide_globs = ["__pycache__", "*.secret"]\n'
+        'c.ServerApp.tornado_settings = {"headers": {"X-Team": "data science"}}\n'  # a dict the start sets keys of too
+    )
     with WorkspaceFactory(docker_client, image) as factory:
         workspace = factory.start(
             ENV,
@@ -122,8 +125,10 @@ def test_notebook_args_and_start_notebook_arguments_reach_jupyter(stacks):
 
 
 def test_the_images_jupyter_config_in_etc_jupyter_is_read(stacks):
-    listed = {entry["name"] for entry in stacks.get("api/contents/").json()["content"]}
+    answer = stacks.get("api/contents/")
+    listed = {entry["name"] for entry in answer.json()["content"]}
     assert ".hidden-notes.txt" in listed and "key.secret" not in listed, listed
+    assert answer.headers.get("X-Team") == "data science", answer.headers
     assert in_container(stacks, "cat /workspace/key.secret") == (0, "kept out of sight\n")
 
 
