@@ -5,7 +5,7 @@ Jupyter is started with --config (the file render.py writes), and Jupyter reads 
 `jupyter server` reads on its own count as they would: jupyter_server_config.py and .json in each folder `jupyter
 --paths` lists for config (~/.jupyter, the environment's etc/jupyter, /etc/jupyter where docker-stacks images put
 theirs), in Jupyter's order. The start's own settings follow them in the file, and win; in a setting that is a dict,
-the start sets its keys and the others stay (`with_starts_keys`)."""
+the start sets its keys and the others stay (`set_starts_keys`)."""
 
 from __future__ import annotations
 
@@ -25,11 +25,11 @@ def merge_standard_files(config: Config) -> None:
         config.merge(loaded)
 
 
-def with_starts_keys(section: Config, name: str, starts: dict) -> dict:
-    """A dict setting holding the start's keys and every other key users' files put in it, assigned or updated
-    (`c.ServerApp.tornado_settings.update(...)`). The result is a plain dict, not traitlets' pending update: the hub's
+def set_starts_keys(section: Config, name: str, starts: dict) -> None:
+    """Sets a dict setting to the start's keys and every other key users' files put in it, assigned or updated
+    (`c.ServerApp.tornado_settings.update(...)`). It stays a plain dict, not traitlets' pending update: the hub's
     single-user extension looks into ServerApp.tornado_settings with `in`, which a pending update fails."""
     theirs = section.get(name, {})
     if isinstance(theirs, LazyConfigValue):
         theirs = theirs.get_value({})  # each of these settings is empty unless configured
-    return {**theirs, **starts}
+    section[name] = {**theirs, **starts}
