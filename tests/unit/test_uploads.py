@@ -5,6 +5,7 @@ by orjson only where it reads what Jupyter reads, and Jupyter's contents URLs ke
 import asyncio
 import base64
 import json
+import logging
 import os
 import random
 import types
@@ -88,11 +89,16 @@ def test_the_workspaces_contents_manager_unless_the_user_has_another():
     assert configured.contents_manager_class is UsersOwn
 
 
+QUIET = logging.getLogger("jupyters-reading")  # Jupyter logs each body it refuses, with its traceback
+QUIET.disabled = True
+
+
 def jupyters_reading(body: bytes) -> str:
-    """What Jupyter's own get_json_body makes of a body (UnicodeDecodeError is a ValueError)."""
+    """What Jupyter's own get_json_body, which the workspace's handler falls back to, makes of a body."""
+    handler = types.SimpleNamespace(request=types.SimpleNamespace(body=body), log=QUIET)
     try:
-        return repr(json.loads(body.strip().decode("utf-8")))  # repr: True and 1, or 1 and 1.0, are not the same
-    except (ValueError, RecursionError):
+        return repr(contents_handlers.ContentsHandler.get_json_body(handler))  # repr: True and 1, 1 and 1.0 differ
+    except (web.HTTPError, UnicodeDecodeError):  # its 400, or the 500 of a body that is not UTF-8
         return "refused"
 
 
