@@ -24,8 +24,8 @@ from typing import Any
 import orjson
 import pybase64
 from anyio.to_thread import run_sync
-from jupyter_server.services.contents import handlers as jupyters_contents_handlers
 from jupyter_server.services.contents.handlers import ContentsHandler
+from jupyter_server.services.contents.handlers import default_handlers as jupyters_contents_routes
 from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
 from tornado import web
 
@@ -110,5 +110,5 @@ class WorkspaceContentsHandler(ContentsHandler):
 
 ROUTES = [
     (path, WorkspaceContentsHandler if handler is ContentsHandler else handler)
-    for path, handler in jupyters_contents_handlers.default_handlers  # in order: /checkpoints is matched first
+    for path, handler in jupyters_contents_routes  # in order: /checkpoints is matched first
 ]
